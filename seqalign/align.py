@@ -1,0 +1,368 @@
+"""Dynamic time warping: the Python API (validate, prepare, call the kernel, wrap the result).
+
+``seqalign.dtw`` computes the exact DTW distance between two sequences and, unless asked
+not to, the optimal warping path, with any step pattern of :mod:`seqalign.steps`, any
+window of :mod:`seqalign.windows`, and open begin/end for subsequence search. Memory is
+``O(n + m)`` for the distance and one byte per window cell for the path; no ``n x m``
+float matrix is ever built (pass ``cost=`` to use a matrix of your own).
+
+References: Sakoe & Chiba (1978); Rabiner & Juang (1993); Giorgino (2009), whose
+dtw-python numbers ``distance`` and ``normalized_distance`` equal; Müller (2015),
+*Fundamentals of Music Processing*, ch. 3.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from seqalign import memory
+from seqalign.errors import InputError, MemoryBudgetError, NoPathError
+from seqalign.metrics import metric_code, prepare, resolve_metric
+from seqalign.steps import StepPattern, get_step_pattern
+from seqalign.windows import Band, make_band, resolve_window, row_ranges
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """The result of :func:`dtw`.
+
+    Attributes
+    ----------
+    distance : float
+        Accumulated cost ``D[n - 1, end]`` of the optimal path (not normalised).
+    normalized_distance : float
+        ``distance`` divided by the step pattern's normalisation: ``n + m`` ("N+M"),
+        ``n`` ("N"), ``m`` ("M"), NaN for patterns without one ("NA"). With an open end
+        the denominator uses the matched length of ``y`` (``end + 1`` for ``m``), as
+        dtw-python does.
+    path : ndarray of int64, shape (L, 2), or None
+        Matched index pairs ``(i, j)`` from start to end; None when ``return_path=False``.
+    n, m : int
+        Lengths of ``x`` and ``y`` (or the cost matrix's shape).
+    start, end : int
+        First and last matched frame of ``y`` (0 and ``m - 1`` unless open begin/end).
+    """
+
+    distance: float
+    normalized_distance: float
+    path: np.ndarray | None
+    n: int
+    m: int
+    start: int
+    end: int
+    metric: str
+    step_pattern: str
+    window: str
+    radius: int | None
+    open_begin: bool
+    open_end: bool
+    cells: int = field(default=0, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable metadata (everything but the path; NaN becomes None)."""
+        norm = self.normalized_distance
+        return {
+            "distance": self.distance,
+            "normalized_distance": None if math.isnan(norm) else norm,
+            "n": self.n,
+            "m": self.m,
+            "start": self.start,
+            "end": self.end,
+            "metric": self.metric,
+            "step_pattern": self.step_pattern,
+            "window": self.window,
+            "radius": self.radius,
+            "open_begin": self.open_begin,
+            "open_end": self.open_end,
+            "path_length": None if self.path is None else int(self.path.shape[0]),
+        }
+
+
+def _as_frames(a: ArrayLike, name: str) -> np.ndarray:
+    """A validated, time-first float64 array ``(frames, features)``."""
+    try:
+        arr = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name} is not a numeric array ({exc})", argument=name) from None
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise InputError(
+            f"{name} must be 1-D or 2-D (frames, features), got shape {arr.shape}", argument=name
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise InputError(f"{name} is empty (shape {arr.shape})", argument=name)
+    if arr.shape[0] == 1:
+        raise InputError(
+            f"{name} has a single frame (shape {arr.shape}); DTW needs at least 2 "
+            "(arrays are time-first: (frames, features); transpose it?)",
+            argument=name,
+        )
+    _check_finite(arr, name)
+    return arr
+
+
+def _check_finite(arr: np.ndarray, name: str) -> None:
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        idx = np.argwhere(bad)[0]
+        what = "NaN" if np.isnan(arr[tuple(idx)]) else "infinite"
+        where = f"frame {idx[0]}" + (f", feature {idx[1]}" if arr.ndim == 2 else "")
+        raise InputError(f"{name} has a {what} value at {where}", argument=name)
+
+
+def _prepare_inputs(x, y, cost, metric):
+    if cost is not None:
+        if x is not None or y is not None:
+            raise InputError("give either x and y, or cost, not both", argument="cost")
+        c = np.asarray(cost, dtype=np.float64)
+        if c.ndim != 2 or min(c.shape) < 1 or max(c.shape) < 2:
+            raise InputError(f"cost must be an (n, m) matrix, got shape {c.shape}", argument="cost")
+        _check_finite(c, "cost")
+        if (c < 0).any():
+            raise InputError("cost has negative entries; local costs must be >= 0", argument="cost")
+        empty = np.empty((0, 0))
+        return empty, empty, np.ascontiguousarray(c), metric_code("precomputed"), c.shape
+    if x is None or y is None:
+        raise InputError("dtw needs x and y (or a cost matrix)", argument="x" if x is None else "y")
+    xa = _as_frames(x, "x")
+    ya = _as_frames(y, "y")
+    if xa.shape[1] != ya.shape[1]:
+        raise InputError(
+            f"y has {ya.shape[1]} features per frame but x has {xa.shape[1]}; "
+            "both inputs need the same features",
+            argument="y",
+        )
+    xt, yr = prepare(xa, ya, metric)
+    return xt, yr, np.empty((0, 0)), metric_code(metric), (xa.shape[0], ya.shape[0])
+
+
+def _band(window: str, radius: int | None, n: int, m: int, open_begin: bool, open_end: bool):
+    lo, hi = row_ranges(window, n, m, radius)
+    where = f"the {window} window" + (f" of radius {radius}" if radius is not None else "")
+    fault = "radius" if radius is not None else "window"
+    if (hi <= lo).any():
+        row = int(np.argmax(hi <= lo))
+        raise NoPathError(
+            f"{where} leaves row {row} empty for lengths {n} x {m}; widen it", argument=fault
+        )
+    if not open_begin and lo[0] > 0:
+        raise NoPathError(f"{where} excludes the start cell (0, 0); widen it", argument=fault)
+    if not open_end and hi[-1] < m:
+        raise NoPathError(
+            f"{where} cannot reach the end cell ({n - 1}, {m - 1}) for lengths {n} x {m}; "
+            f"widen it to at least |n - m| = {abs(n - m)} or use slantedband",
+            argument=fault,
+        )
+    return make_band(lo, hi, m)
+
+
+def _check_memory(band: Band, n: int, m: int, d: int, return_path: bool, max_memory) -> None:
+    budget = memory.memory_budget(max_memory)
+    if budget is None:
+        return
+    need = 8 * (4 * n + m) + 8 * d * (n + m) + 32 * (n + m)
+    if return_path:
+        need += band.area
+    if need > budget:
+        what = f"{band.area:,} window cells at 1 byte" if return_path else "the buffers"
+        raise MemoryBudgetError(
+            f"the alignment needs {memory.format_bytes(need)} ({what}) but the memory budget "
+            f"is {memory.format_bytes(budget)}; narrow the window (radius), ask for the "
+            "distance only, or raise max_memory",
+            argument="max_memory",
+        )
+
+
+def _normalizer(pattern: StepPattern, n: int, m_matched: np.ndarray | int):
+    norm = pattern.normalization
+    if norm == "N+M":
+        return n + m_matched
+    if norm == "N":
+        return n + 0 * np.asarray(m_matched)
+    if norm == "M":
+        return m_matched
+    return None
+
+
+def dtw(
+    x: ArrayLike | None = None,
+    y: ArrayLike | None = None,
+    *,
+    cost: ArrayLike | None = None,
+    metric: str = "euclidean",
+    step_pattern: str | StepPattern = "symmetric2",
+    window: str | None = None,
+    radius: int | None = None,
+    open_begin: bool = False,
+    open_end: bool = False,
+    return_path: bool = True,
+    max_memory: int | None = None,
+) -> Alignment:
+    """Exact dynamic time warping of ``x`` against ``y``.
+
+    The accumulated cost follows the step pattern's recurrence (see
+    :mod:`seqalign.steps`); for the default ``symmetric2``::
+
+        D[i, j] = min(D[i-1, j-1] + 2 C[i, j], D[i-1, j] + C[i, j], D[i, j-1] + C[i, j])
+
+    with ``D[0, 0] = C[0, 0]``, and ``normalized_distance = D[n-1, m-1] / (n + m)``.
+    ``symmetric1`` (all weights 1, no normalisation) with ``metric="sqeuclidean"`` is
+    the definition of librosa's, tslearn's and dtaidistance's DTW (the last two report
+    its square root).
+
+    Parameters
+    ----------
+    x : array_like, shape (n,) or (n, d)
+        Query, time-first.
+    y : array_like, shape (m,) or (m, d)
+        Reference, time-first, with the same ``d``.
+    cost : array_like, shape (n, m), optional
+        A precomputed local cost matrix (non-negative), instead of ``x`` and ``y``.
+    metric : str
+        Local cost, a name from :data:`seqalign.metrics.METRICS` (default euclidean).
+    step_pattern : str or StepPattern
+        A name from :data:`seqalign.steps.STEP_PATTERNS` (default symmetric2).
+    window : str, optional
+        ``none``, ``sakoechiba``, ``slantedband`` or ``itakura`` (see
+        :mod:`seqalign.windows`); a ``radius`` alone means ``slantedband``.
+    radius : int, optional
+        Half-width of the band, in frames of ``y``.
+    open_begin, open_end : bool
+        Let the path start (end) at any frame of ``y``: subsequence alignment, ``x``
+        matched entirely inside ``y``. With an open end the end frame minimises the
+        normalised distance (the raw distance for patterns without normalisation).
+    return_path : bool
+        False computes the distance only, in ``O(n + m)`` memory.
+    max_memory : int, optional
+        Byte budget; default half of the available physical memory.
+
+    Returns
+    -------
+    Alignment
+
+    Raises
+    ------
+    InputError
+        Bad input or option; :class:`NoPathError` when the window and step pattern admit
+        no path, :class:`MemoryBudgetError` when the path would not fit the budget.
+
+    Examples
+    --------
+    >>> a = dtw([0.0, 1.0, 2.0], [0.0, 0.0, 1.0, 2.0], metric="sqeuclidean")
+    >>> a.distance, a.path.tolist()
+    (0.0, [[0, 0], [0, 1], [1, 2], [2, 3]])
+    """
+    from seqalign._kernels import dtw as kernel
+
+    metric_name = "precomputed" if cost is not None else resolve_metric(metric)
+    pattern = get_step_pattern(step_pattern)
+    window_name, radius = resolve_window(window, radius)
+    if open_begin and pattern.normalization not in ("N", "NA"):
+        raise InputError(
+            f"open_begin needs a step pattern normalised by n (e.g. asymmetric or symmetric1); "
+            f"{pattern.name} is normalised by {pattern.normalization}",
+            argument="step_pattern",
+        )
+    xt, yr, cmat, code, (n, m) = _prepare_inputs(x, y, cost, metric_name)
+    band = _band(window_name, radius, n, m, open_begin, open_end)
+    _check_memory(band, n, m, xt.shape[0], return_path, max_memory)
+
+    origins, offsets, weights, ncells = pattern.arrays()
+    dirs = np.empty(band.area if return_path else 0, dtype=np.uint8)
+    last_row = np.empty(m)
+    kernel.sweep(xt, yr, cmat, code, n, m, band.dlo, band.dhi, origins, offsets, weights,
+                 ncells, open_begin, dirs, band.doff, last_row)  # fmt: skip
+
+    denominators = _normalizer(pattern, n, np.arange(1, m + 1))
+    if open_end:
+        score = last_row if denominators is None else last_row / denominators
+        end = int(np.argmin(score))
+    else:
+        end = m - 1
+    distance = float(last_row[end])
+    if not math.isfinite(distance):
+        fault = "radius" if radius is not None else "step_pattern"
+        raise NoPathError(
+            f"no warping path for lengths {n} x {m} under step pattern {pattern.name} "
+            f"and the {window_name} window" + (f" of radius {radius}" if radius else "")
+            + "; widen the window or use another step pattern",
+            argument=fault,
+        )
+    normalized = math.nan if denominators is None else distance / float(denominators[end])
+    path = None
+    start = 0
+    if return_path:
+        path = kernel.backtrack(dirs, band.doff, band.dlo, origins, offsets, ncells, n - 1, end)
+        start = int(path[0, 1])
+    return Alignment(
+        distance=distance,
+        normalized_distance=normalized,
+        path=path,
+        n=n,
+        m=m,
+        start=start,
+        end=end,
+        metric=metric_name,
+        step_pattern=pattern.name,
+        window=window_name,
+        radius=radius,
+        open_begin=open_begin,
+        open_end=open_end,
+        cells=band.area,
+    )
+
+
+def time_map(
+    path: np.ndarray,
+    n: int,
+    *,
+    rate_a: float | None = None,
+    rate_b: float | None = None,
+    start_a: float = 0.0,
+    start_b: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each frame of A, the matching time in B (monotone non-decreasing).
+
+    Frames of A matched to several frames of B take the mean of those frames; frames the
+    path skips are interpolated; the result is made monotone with a running maximum.
+
+    Parameters
+    ----------
+    path : ndarray of int, shape (L, 2)
+        A warping path from :func:`dtw`.
+    n : int
+        Number of frames of A.
+    rate_a, rate_b : float, optional
+        Frame rates in frames per second; None gives times in frames.
+    start_a, start_b : float
+        Time of frame 0 of each sequence.
+
+    Returns
+    -------
+    a_times, b_times : ndarray, shape (n,)
+
+    Examples
+    --------
+    >>> time_map(np.array([[0, 0], [1, 1], [1, 2], [2, 3]]), 3)[1].tolist()
+    [0.0, 1.5, 3.0]
+    """
+    path = np.asarray(path)
+    counts = np.bincount(path[:, 0], minlength=n)[:n]
+    sums = np.bincount(path[:, 0], weights=path[:, 1], minlength=n)[:n]
+    seen = counts > 0
+    b_index = np.empty(n)
+    b_index[seen] = sums[seen] / counts[seen]
+    if not seen.all():
+        idx = np.arange(n)
+        b_index[~seen] = np.interp(idx[~seen], idx[seen], b_index[seen])
+    b_index = np.maximum.accumulate(b_index)
+    a_index = np.arange(n, dtype=np.float64)
+    a_times = start_a + (a_index if rate_a is None else a_index / rate_a)
+    b_times = start_b + (b_index if rate_b is None else b_index / rate_b)
+    return a_times, b_times

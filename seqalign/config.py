@@ -1,0 +1,33 @@
+"""Settings shared by the kernels and the API: numba flags, thresholds and the cache folder.
+
+Importing this module (which every kernel does first) points numba's on-disk cache to a
+user cache folder when the package folder is not writable, so ``cache=True`` keeps working
+from a read-only install.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _choose_cache_dir() -> None:
+    if "NUMBA_CACHE_DIR" in os.environ:
+        return
+    package_dir = Path(__file__).resolve().parent
+    if os.access(package_dir / "_kernels", os.W_OK):
+        return
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    os.environ["NUMBA_CACHE_DIR"] = str(Path(base) / "seqalign" / "numba")
+
+
+_choose_cache_dir()
+
+#: Keyword arguments of every ``numba.njit`` in seqalign.
+NJIT = {"cache": True, "nogil": True, "fastmath": False, "error_model": "numpy"}
+
+#: Fraction of the available physical memory a single computation may use by default.
+MEMORY_FRACTION = 0.5
+
+#: Bytes per cell of the direction matrix kept for backtracking.
+DIRECTION_BYTES_PER_CELL = 1

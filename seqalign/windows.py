@@ -1,0 +1,127 @@
+"""Global constraints (windows): which cells ``(i, j)`` a warping path may visit.
+
+Every window is a pair of per-row column ranges ``lo[i] <= j < hi[i]`` with ``lo`` and
+``hi`` non-decreasing, so the kernel's work and memory are proportional to the window's
+area ``sum(hi - lo)``, never to ``n * m``. Definitions (0-based, as dtw-python):
+
+``none``
+    every cell.
+``sakoechiba`` (Sakoe & Chiba 1978)
+    ``|j - i| <= radius``; for unequal lengths it cannot reach the far corner when
+    ``radius < |n - m|``: use ``slantedband``.
+``slantedband``
+    ``|j - i (m - 1) / (n - 1)| <= radius``: a band of half-width ``radius`` columns
+    around the diagonal from ``(0, 0)`` to ``(n - 1, m - 1)``.
+``itakura`` (Itakura 1975)
+    the parallelogram of slopes 1/2 and 2 through both corners, exactly as R's and
+    dtw-python's ``itakuraWindow``: ``j <= 2 i``, ``i <= 2 j + 1``,
+    ``i >= n - 2 m + 2 j`` and ``j > m - 2 n + 2 i``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from seqalign.errors import InputError
+
+WINDOWS: dict[str, str] = {
+    "none": "no constraint: every cell",
+    "sakoechiba": "|j - i| <= radius (Sakoe & Chiba 1978)",
+    "slantedband": "|j - i (m-1)/(n-1)| <= radius: a band along the diagonal, for unequal lengths",
+    "itakura": "Itakura parallelogram: local slopes between 1/2 and 2 (no radius)",
+}
+
+_NEEDS_RADIUS = {"sakoechiba", "slantedband"}
+
+
+@dataclass(frozen=True)
+class Band:
+    """Per-row and per-anti-diagonal extents of a window over an ``n x m`` grid."""
+
+    lo: np.ndarray  # (n,) first column of each row
+    hi: np.ndarray  # (n,) one past the last column of each row
+    dlo: np.ndarray  # (n + m - 1,) first row of each anti-diagonal
+    dhi: np.ndarray  # (n + m - 1,) one past the last row of each anti-diagonal
+    doff: np.ndarray  # (n + m,) offset of each anti-diagonal in diagonal-major storage
+
+    @property
+    def area(self) -> int:
+        """Number of cells in the window."""
+        return int(self.doff[-1])
+
+
+def resolve_window(window: str | None, radius: int | None) -> tuple[str, int | None]:
+    """Validate a window name and radius; ``radius`` alone means ``slantedband``."""
+    if window is None:
+        window = "none" if radius is None else "slantedband"
+    name = str(window).lower().replace("-", "").replace("_", "")
+    if name not in WINDOWS:
+        valid = ", ".join(WINDOWS)
+        raise InputError(f"unknown window {window!r}; choose one of: {valid}", argument="window")
+    if name in _NEEDS_RADIUS:
+        if radius is None:
+            raise InputError(f"window {name!r} needs a radius", argument="radius")
+        if isinstance(radius, bool) or int(radius) != radius or radius < 0:
+            raise InputError(
+                f"radius must be a non-negative whole number of frames, got {radius!r}",
+                argument="radius",
+            )
+        return name, int(radius)
+    if radius is not None and name == "itakura":
+        raise InputError("the itakura window takes no radius", argument="radius")
+    return name, None
+
+
+def row_ranges(window: str, n: int, m: int, radius: int | None = None) -> tuple[np.ndarray, ...]:
+    """Column range ``[lo[i], hi[i])`` of each row ``i`` for a resolved window."""
+    i = np.arange(n, dtype=np.int64)
+    if window == "none":
+        lo = np.zeros(n, dtype=np.int64)
+        hi = np.full(n, m, dtype=np.int64)
+    elif window == "sakoechiba":
+        lo = i - radius
+        hi = i + radius + 1
+    elif window == "slantedband":
+        if n > 1:
+            # (m-1) i / (n-1) - r <= j <= (m-1) i / (n-1) + r, in exact integer arithmetic
+            num = (m - 1) * i
+            den = n - 1
+            lo = -((-(num - radius * den)) // den)
+            hi = (num + radius * den) // den + 1
+        else:
+            lo = np.full(n, -radius, dtype=np.int64)
+            hi = np.full(n, radius + 1, dtype=np.int64)
+    elif window == "itakura":
+        lo = np.maximum(-((-(i - 1)) // 2), m - 2 * n + 2 * i + 1)
+        hi = np.minimum(2 * i, (i - n + 2 * m) // 2) + 1
+    else:  # pragma: no cover - resolve_window guards this
+        raise InputError(f"unknown window {window!r}", argument="window")
+    lo = np.clip(lo, 0, m)
+    hi = np.clip(hi, 0, m)
+    return lo, hi
+
+
+def make_band(lo: np.ndarray, hi: np.ndarray, m: int) -> Band:
+    """Anti-diagonal extents of the window given by row ranges (``lo``, ``hi`` monotone).
+
+    Row ``i`` meets diagonal ``k`` iff ``i + lo[i] <= k < i + hi[i]``; both bounds grow
+    strictly with ``i``, so each diagonal is one contiguous run of rows.
+    """
+    n = lo.shape[0]
+    rows = np.arange(n, dtype=np.int64)
+    hi = np.maximum(hi, lo)  # empty rows stay empty
+    k = np.arange(n + m - 1, dtype=np.int64)
+    dlo = np.searchsorted(rows + hi, k, side="right").astype(np.int64)
+    dhi = np.searchsorted(rows + lo, k, side="right").astype(np.int64)
+    dhi = np.maximum(dhi, dlo)
+    doff = np.zeros(n + m, dtype=np.int64)
+    np.cumsum(dhi - dlo, out=doff[1:])
+    return Band(lo=lo, hi=hi, dlo=dlo, dhi=dhi, doff=doff)
+
+
+def window_band(window: str, n: int, m: int, radius: int | None = None) -> Band:
+    """The :class:`Band` of a resolved window over an ``n x m`` grid."""
+    lo, hi = row_ranges(window, n, m, radius)
+    return make_band(lo, hi, m)
