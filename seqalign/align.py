@@ -290,7 +290,8 @@ def dtw(
         fault = "radius" if radius is not None else "step_pattern"
         raise NoPathError(
             f"no warping path for lengths {n} x {m} under step pattern {pattern.name} "
-            f"and the {window_name} window" + (f" of radius {radius}" if radius else "")
+            f"and the {window_name} window"
+            + (f" of radius {radius}" if radius else "")
             + "; widen the window or use another step pattern",
             argument=fault,
         )

@@ -44,6 +44,8 @@ START = 254
 #: Direction code of a cell no step reaches.
 UNREACHED = 255
 
+_CHUNK = 512
+
 
 @njit(**config.NJIT)
 def cell_cost(xt, yr, cmat, metric, i, j):
@@ -70,43 +72,89 @@ def cell_cost(xt, yr, cmat, metric, i, j):
 
 @njit(**config.NJIT)
 def diagonal_cost(xt, yr, cmat, metric, k, lo, hi, out):
-    """Fill ``out[i] = C[i, k - i]`` for ``lo <= i < hi`` (vectorised over ``i``)."""
+    """Fill ``out[i] = C[i, k - i]`` for ``lo <= i < hi`` (vectorised over ``i``).
+
+    Loops run over 0-based slices so that numba emits no negative-index checks and
+    LLVM vectorises them.
+    """
+    n_cells = hi - lo
+    o = out[lo:hi]
     if metric == PRECOMPUTED:
-        for i in range(lo, hi):
-            out[i] = cmat[i, k - i]
+        for t in range(n_cells):
+            o[t] = cmat[lo + t, k - lo - t]
         return
     off = yr.shape[1] - 1 - k
-    for f in range(xt.shape[0]):
-        xf = xt[f]
-        yf = yr[f]
-        if metric == COSINE:
-            if f == 0:
-                for i in range(lo, hi):
-                    out[i] = xf[i] * yf[i + off]
+    for c0 in range(0, n_cells, _CHUNK):  # keep the accumulator in L1 across features
+        c1 = min(n_cells, c0 + _CHUNK)
+        oc = o[c0:c1]
+        for f in range(xt.shape[0]):
+            xf = xt[f, lo + c0 : lo + c1]
+            yf = yr[f, lo + off + c0 : lo + off + c1]
+            if metric == COSINE:
+                if f == 0:
+                    for t in range(c1 - c0):
+                        oc[t] = xf[t] * yf[t]
+                else:
+                    for t in range(c1 - c0):
+                        oc[t] += xf[t] * yf[t]
+            elif metric == CITYBLOCK:
+                if f == 0:
+                    for t in range(c1 - c0):
+                        oc[t] = abs(xf[t] - yf[t])
+                else:
+                    for t in range(c1 - c0):
+                        oc[t] += abs(xf[t] - yf[t])
+            elif f == 0:
+                for t in range(c1 - c0):
+                    d = xf[t] - yf[t]
+                    oc[t] = d * d
             else:
-                for i in range(lo, hi):
-                    out[i] += xf[i] * yf[i + off]
-        elif metric == CITYBLOCK:
-            if f == 0:
-                for i in range(lo, hi):
-                    out[i] = abs(xf[i] - yf[i + off])
-            else:
-                for i in range(lo, hi):
-                    out[i] += abs(xf[i] - yf[i + off])
-        elif f == 0:
-            for i in range(lo, hi):
-                d = xf[i] - yf[i + off]
-                out[i] = d * d
-        else:
-            for i in range(lo, hi):
-                d = xf[i] - yf[i + off]
-                out[i] += d * d
+                for t in range(c1 - c0):
+                    d = xf[t] - yf[t]
+                    oc[t] += d * d
     if metric == EUCLIDEAN:
-        for i in range(lo, hi):
-            out[i] = math.sqrt(out[i])
+        for t in range(n_cells):
+            o[t] = math.sqrt(o[t])
     elif metric == COSINE:
-        for i in range(lo, hi):
-            out[i] = max(0.0, 1.0 - out[i])
+        for t in range(n_cells):
+            o[t] = max(0.0, 1.0 - o[t])
+
+
+@njit(**config.NJIT)
+def eval_cell(xt, yr, cmat, metric, i, k, ci, ring, dlo, dhi, origins, offsets, weights, ncells,
+              open_begin):  # fmt: skip
+    """``(D[i, k - i], winning step)`` of one cell by the full recurrence (any pattern)."""
+    ring_size = ring.shape[0]
+    j = k - i
+    best = np.inf
+    arg = UNREACHED
+    for p in range(origins.shape[0]):
+        di0 = origins[p, 0]
+        dj0 = origins[p, 1]
+        io = i - di0
+        if j - dj0 < 0:
+            continue
+        if io >= 0:
+            ks = k - di0 - dj0
+            if ks < 0 or io < dlo[ks] or io >= dhi[ks]:
+                continue
+            v = ring[ks % ring_size, io]
+            if v == np.inf:
+                continue
+        elif io == -1 and open_begin:
+            v = 0.0  # the virtual row of an open begin
+        else:
+            continue
+        nc = ncells[p]
+        for s in range(nc - 1):
+            row = i - offsets[p, s, 0]
+            if row >= 0:
+                v += weights[p, s] * cell_cost(xt, yr, cmat, metric, row, j - offsets[p, s, 1])
+        v += weights[p, nc - 1] * ci
+        if v < best:
+            best = v
+            arg = p
+    return best, arg
 
 
 @njit(**config.NJIT)
@@ -116,16 +164,27 @@ def sweep(xt, yr, cmat, metric, n, m, dlo, dhi, origins, offsets, weights, ncell
 
     Writes ``D[n - 1, j]`` into ``last_row[j]`` (``inf`` outside the window) and, when
     ``dirs`` is not empty, the winning step of every window cell into ``dirs``.
+
+    Patterns whose steps each touch one cell (symmetric1/2, asymmetric, ...; at most
+    three steps) take a fused, vectorised loop over the cells where every origin lies in
+    the window; other cells and other patterns go through :func:`eval_cell`.
     """
     n_steps = origins.shape[0]
     reach = 0
+    simple = n_steps <= 3
     for p in range(n_steps):
         reach = max(reach, origins[p, 0] + origins[p, 1])
+        simple = simple and ncells[p] == 1
     ring_size = reach + 1
     ring = np.full((ring_size, n), np.inf)
     c = np.zeros(n)
     arg = np.full(n, UNREACHED, dtype=np.uint8)
     store = dirs.shape[0] > 0
+    # the fused loop always takes three steps: repeat the first one (min is idempotent,
+    # and a repeat placed last never wins a tie)
+    sel = np.zeros(3, dtype=np.int64)
+    for q in range(3):
+        sel[q] = q if q < n_steps else 0
     last_row[:] = np.inf
     for k in range(n + m - 1):
         lo = dlo[k]
@@ -134,70 +193,86 @@ def sweep(xt, yr, cmat, metric, n, m, dlo, dhi, origins, offsets, weights, ncell
             continue
         diagonal_cost(xt, yr, cmat, metric, k, lo, hi, c)
         cur = ring[k % ring_size]
-        for i in range(lo, hi):
-            cur[i] = np.inf
-        if store:
-            for i in range(lo, hi):
-                arg[i] = UNREACHED
-        for p in range(n_steps):
-            di0 = origins[p, 0]
-            dj0 = origins[p, 1]
-            nc = ncells[p]
-            w = weights[p, nc - 1]
-            ks = k - di0 - dj0
-            if ks >= 0 and dlo[ks] < dhi[ks]:
-                slo = max(lo, dlo[ks] + di0)
-                shi = min(hi, dhi[ks] + di0)
-                src = ring[ks % ring_size]
-                if nc == 1 and not store:
-                    for i in range(slo, shi):
-                        cur[i] = min(cur[i], src[i - di0] + w * c[i])
-                elif nc == 1:
-                    code = np.uint8(p)
-                    for i in range(slo, shi):
-                        v = src[i - di0] + w * c[i]
-                        better = v < cur[i]
-                        cur[i] = v if better else cur[i]
-                        arg[i] = code if better else arg[i]
-                else:
-                    for i in range(slo, shi):
-                        v = src[i - di0]
-                        if v == np.inf:
-                            continue
-                        j = k - i
-                        for s in range(nc - 1):
-                            v += weights[p, s] * cell_cost(
-                                xt, yr, cmat, metric, i - offsets[p, s, 0], j - offsets[p, s, 1]
-                            )
-                        v += w * c[i]
-                        if v < cur[i]:
-                            cur[i] = v
-                            arg[i] = p
-            if open_begin and di0 >= 1:
-                # the origin lies in the virtual row -1 (D = 0, C = 0) for one cell only
-                i = di0 - 1
-                j = k - i
-                if lo <= i < hi and j - dj0 >= 0:
-                    v = 0.0
-                    for s in range(nc - 1):
-                        ci = i - offsets[p, s, 0]
-                        if ci >= 0:
-                            v += weights[p, s] * cell_cost(
-                                xt, yr, cmat, metric, ci, j - offsets[p, s, 1]
-                            )
-                    v += w * c[i]
-                    if v < cur[i]:
-                        cur[i] = v
-                        arg[i] = p
+        # winning steps go straight to the direction storage (or to scratch), index i - lo
+        a_diag = dirs[doff[k] : doff[k + 1]] if store else arg[: hi - lo]
+        clo = lo
+        chi = hi
+        if simple:
+            for q in range(3):
+                p = sel[q]
+                ks = k - origins[p, 0] - origins[p, 1]
+                if ks < 0 or dlo[ks] >= dhi[ks]:
+                    chi = clo
+                    break
+                clo = max(clo, dlo[ks] + origins[p, 0])
+                chi = min(chi, dhi[ks] + origins[p, 0])
+            if chi > clo:
+                _fused(
+                    ring,
+                    c,
+                    a_diag[clo - lo : chi - lo],
+                    cur,
+                    k,
+                    clo,
+                    chi,
+                    origins,
+                    weights,
+                    sel,
+                    store,
+                )
+            else:
+                clo = hi
+                chi = hi
+        else:
+            clo = hi
+            chi = hi
+        for part in range(2):  # the cells the fused loop did not do: [lo, clo) and [chi, hi)
+            first = lo if part == 0 else chi
+            stop = clo if part == 0 else hi
+            for i in range(first, stop):
+                best, code = eval_cell(xt, yr, cmat, metric, i, k, c[i], ring, dlo, dhi,
+                                       origins, offsets, weights, ncells, open_begin)  # fmt: skip
+                cur[i] = best
+                a_diag[i - lo] = code
         if k == 0 and not open_begin:
             cur[0] = c[0]
-            arg[0] = START
-        if store:
-            base = doff[k] - lo
-            for i in range(lo, hi):
-                dirs[base + i] = arg[i]
+            a_diag[0] = START
         if lo <= n - 1 < hi:
             last_row[k - n + 1] = cur[n - 1]
+
+
+@njit(**config.NJIT)
+def _fused(ring, c, a, cur, k, lo, hi, origins, weights, sel, store):
+    """``cur[i] = min_q(D_q[i - di0_q] + w_q c[i])`` over three single-cell steps."""
+    ring_size = ring.shape[0]
+    p0, p1, p2 = sel[0], sel[1], sel[2]
+    w0, w1, w2 = weights[p0, 0], weights[p1, 0], weights[p2, 0]
+    d0, d1, d2 = origins[p0, 0], origins[p1, 0], origins[p2, 0]
+    s0 = ring[(k - d0 - origins[p0, 1]) % ring_size, lo - d0 : hi - d0]
+    s1 = ring[(k - d1 - origins[p1, 1]) % ring_size, lo - d1 : hi - d1]
+    s2 = ring[(k - d2 - origins[p2, 1]) % ring_size, lo - d2 : hi - d2]
+    cc = c[lo:hi]
+    out = cur[lo:hi]
+    if not store:
+        for t in range(hi - lo):
+            ct = cc[t]
+            out[t] = min(min(s0[t] + w0 * ct, s1[t] + w1 * ct), s2[t] + w2 * ct)
+        return
+    c0, c1, c2 = np.uint8(p0), np.uint8(p1), np.uint8(p2)
+    for t in range(hi - lo):
+        ct = cc[t]
+        best = s0[t] + w0 * ct
+        code = c0
+        v = s1[t] + w1 * ct
+        if v < best:
+            best = v
+            code = c1
+        v = s2[t] + w2 * ct
+        if v < best:
+            best = v
+            code = c2
+        out[t] = best
+        a[t] = code
 
 
 @njit(**config.NJIT)
