@@ -8,6 +8,7 @@ accumulated cost plus the weighted local costs of the cells it passes through).
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -122,6 +123,6 @@ def path_cost(C: np.ndarray, path: np.ndarray, pattern) -> float:
         assert len(cells) == 1, "single-cell steps only"
         weight[(di0, dj0)] = cells[0][2]
     total = C[path[0][0], path[0][1]]
-    for (i0, j0), (i1, j1) in zip(path[:-1], path[1:]):
+    for (i0, j0), (i1, j1) in itertools.pairwise(path):
         total += weight[(int(i1 - i0), int(j1 - j0))] * C[i1, j1]
     return float(total)

@@ -286,7 +286,7 @@ def backtrack(dirs, doff, dlo, origins, offsets, ncells, i, j):
         length += 1
         k = i + j
         code = dirs[doff[k] + i - dlo[k]]
-        if code == START or code == UNREACHED:
+        if code in (START, UNREACHED):
             break
         p = np.int64(code)
         for s in range(ncells[p] - 2, -1, -1):
