@@ -21,7 +21,17 @@ _EXPORTS = {
     "NoPathError": "seqalign.errors",
 }
 
-__all__ = [*sorted(_EXPORTS), "__version__"]
+__all__ = [
+    "Alignment",
+    "InputError",
+    "MemoryBudgetError",
+    "NoPathError",
+    "SeqalignError",
+    "__version__",
+    "cost_matrix",
+    "dtw",
+    "time_map",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from seqalign.align import Alignment, dtw, time_map
