@@ -1,0 +1,186 @@
+"""Audio feature sets: a mono signal in, a time-first ``(n_frames, n_features)`` array out.
+
+This is the one place where librosa's ``(features, frames)`` layout is transposed. librosa is
+imported inside the functions, so importing this module (to read :data:`FEATURE_SETS`) is cheap.
+
+Every feature set uses centred frames: frame ``k`` is centred on sample ``k * hop_length``, so
+its time is ``k / feature_rate(sr, hop_length)`` seconds.
+
+Examples
+--------
+>>> import numpy as np
+>>> sr = 22050
+>>> tone = np.sin(2 * np.pi * 440.0 * np.arange(sr) / sr)
+>>> chroma = compute_features(tone, sr, "chroma", 512)
+>>> chroma.shape
+(44, 12)
+>>> int(chroma.mean(axis=0).argmax())  # pitch class A
+9
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from seqalign.errors import InputError
+
+__all__ = ["FEATURE_SETS", "compute_features", "feature_names", "feature_rate"]
+
+PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+N_MFCC = 20
+N_MELS = 64
+
+
+@dataclass(frozen=True)
+class _FeatureSet:
+    description: str
+    compute: Callable[[np.ndarray, int, int], np.ndarray]  # (signal, sr, hop) -> (dims, frames)
+    names: tuple[str, ...]
+
+
+_REGISTRY: dict[str, _FeatureSet] = {}
+
+#: Feature set name -> one-line description (the valid values of ``--features``).
+FEATURE_SETS: dict[str, str] = {}
+
+
+def _feature_set(name: str, description: str, names: tuple[str, ...]):
+    def register(compute: Callable[[np.ndarray, int, int], np.ndarray]):
+        _REGISTRY[name] = _FeatureSet(description, compute, names)
+        FEATURE_SETS[name] = description
+        return compute
+
+    return register
+
+
+def _n_fft(hop_length: int) -> int:
+    return max(2048, 4 * hop_length)
+
+
+@_feature_set(
+    "chroma", "12 pitch-class energies from the STFT (librosa chroma_stft)", PITCH_CLASSES
+)
+def _chroma(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
+    import librosa
+
+    return librosa.feature.chroma_stft(y=y, sr=sr, hop_length=hop_length, n_fft=_n_fft(hop_length))
+
+
+@_feature_set(
+    "chroma_cqt",
+    "12 pitch-class energies from the constant-Q transform (librosa chroma_cqt)",
+    PITCH_CLASSES,
+)
+def _chroma_cqt(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
+    import librosa
+
+    return librosa.feature.chroma_cqt(y=y, sr=sr, hop_length=hop_length)
+
+
+@_feature_set(
+    "mfcc",
+    f"{N_MFCC} mel-frequency cepstral coefficients (timbre; librosa mfcc)",
+    tuple(f"mfcc_{k}" for k in range(N_MFCC)),
+)
+def _mfcc(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
+    import librosa
+
+    return librosa.feature.mfcc(
+        y=y, sr=sr, n_mfcc=N_MFCC, hop_length=hop_length, n_fft=_n_fft(hop_length)
+    )
+
+
+@_feature_set(
+    "logmel",
+    f"{N_MELS}-band log-power mel spectrogram in dB below the loudest bin",
+    tuple(f"mel_{k}" for k in range(N_MELS)),
+)
+def _logmel(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
+    import librosa
+
+    power = librosa.feature.melspectrogram(
+        y=y, sr=sr, n_mels=N_MELS, hop_length=hop_length, n_fft=_n_fft(hop_length)
+    )
+    return librosa.power_to_db(power, ref=np.max)
+
+
+def _check_name(name: str) -> _FeatureSet:
+    feature_set = _REGISTRY.get(name)
+    if feature_set is None:
+        raise InputError(
+            f"unknown feature set {name!r} (--features); valid: {', '.join(FEATURE_SETS)}",
+            argument="features",
+        )
+    return feature_set
+
+
+def feature_rate(sr: int | float, hop_length: int) -> float:
+    """Frames per second of features computed at sample rate ``sr`` with hop ``hop_length``.
+
+    Examples
+    --------
+    >>> feature_rate(22050, 512)
+    43.06640625
+    """
+    return float(sr) / float(hop_length)
+
+
+def feature_names(name: str) -> tuple[str, ...]:
+    """Names of the feature dimensions of the feature set ``name`` (e.g. pitch classes)."""
+    return _check_name(name).names
+
+
+def compute_features(signal: np.ndarray, sr: int, name: str, hop_length: int) -> np.ndarray:
+    """Compute the feature set ``name`` of a mono signal.
+
+    Parameters
+    ----------
+    signal : ndarray, shape (n_samples,)
+        Mono audio samples (float), at sample rate ``sr``.
+    sr : int
+        Sample rate of ``signal`` in Hz.
+    name : str
+        A key of :data:`FEATURE_SETS`.
+    hop_length : int
+        Samples between successive frames; the frame rate is ``sr / hop_length``.
+
+    Returns
+    -------
+    ndarray, shape (n_frames, n_features)
+        float64, C-contiguous, time-first; ``n_frames = 1 + n_samples // hop_length``.
+
+    Raises
+    ------
+    InputError
+        Unknown ``name`` (argument ``"features"``), a signal that is not 1-D, or parameters
+        librosa rejects (e.g. a CQT hop that is not a multiple of 64).
+    """
+    feature_set = _check_name(name)
+    y = np.asarray(signal)
+    if y.ndim != 1:
+        raise InputError(
+            f"compute_features needs a mono 1-D signal, got shape {y.shape}", argument="signal"
+        )
+    if not np.issubdtype(y.dtype, np.floating):
+        y = y.astype(np.float64)
+    import warnings
+
+    import librosa
+
+    with warnings.catch_warnings():
+        # Short or silent signals are legitimate input; librosa's advice about them is noise here.
+        warnings.filterwarnings("ignore", message=r"n_fft=\d+ is too large", category=UserWarning)
+        warnings.filterwarnings("ignore", message="Trying to estimate tuning", category=UserWarning)
+        try:
+            values = feature_set.compute(y, int(sr), int(hop_length))
+        except librosa.util.exceptions.ParameterError as error:
+            reason = " ".join(str(error).split())
+            raise InputError(
+                f"cannot compute --features {name} at --sample-rate {sr} with --hop-length "
+                f"{hop_length}: {reason}",
+                argument="features",
+            ) from error
+    return np.ascontiguousarray(np.asarray(values, dtype=np.float64).T)

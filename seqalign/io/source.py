@@ -1,0 +1,233 @@
+"""Read any supported input into a checked :class:`Sequence`: :func:`read_sequence`.
+
+The format comes from ``options.format``, else the file extension, else the first bytes (always
+for ``-``, standard input, which is read into memory). The reader's frames are then checked
+(non-empty, finite) and normalised.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import sys
+from collections.abc import Callable
+from typing import BinaryIO
+
+import numpy as np
+
+from seqalign.errors import InputError
+from seqalign.io.arrays import read_npy, read_npz
+from seqalign.io.audio import read_audio
+from seqalign.io.sequence import INPUT_FORMATS, ReadOptions, Sequence, display_name
+from seqalign.io.tables import read_table
+
+__all__ = ["EXTENSIONS", "normalize", "read_sequence", "sniff_format"]
+
+#: File extension (lower case) -> input format; other extensions are sniffed from the content.
+EXTENSIONS: dict[str, str] = {
+    **dict.fromkeys(
+        (".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".aifc"),
+        "audio",
+    ),
+    **dict.fromkeys((".au", ".snd", ".caf", ".w64", ".rf64"), "audio"),
+    ".npy": "npy",
+    ".npz": "npz",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+}
+
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x93NUMPY", "npy"),
+    (b"PK", "npz"),
+    (b"RIFF", "audio"),
+    (b"RIFX", "audio"),
+    (b"RF64", "audio"),
+    (b"fLaC", "audio"),
+    (b"OggS", "audio"),
+    (b"FORM", "audio"),
+    (b"ID3", "audio"),
+    (b".snd", "audio"),
+    (b"caff", "audio"),
+)
+
+_Reader = Callable[[str | BinaryIO, str, ReadOptions], Sequence]
+
+
+def _table_reader(fmt: str | None) -> _Reader:
+    return lambda file, source, options: read_table(file, source, options, fmt)
+
+
+_READERS: dict[str | None, _Reader] = {
+    "audio": read_audio,
+    "npy": read_npy,
+    "npz": read_npz,
+    "csv": _table_reader("csv"),
+    "tsv": _table_reader("tsv"),
+    None: _table_reader(None),  # a text table whose delimiter is sniffed
+}
+assert set(_READERS) - {None} == set(INPUT_FORMATS)
+
+
+def sniff_format(head: bytes) -> str | None:
+    """Guess an input format from the first bytes of the content.
+
+    Returns ``"npy"``, ``"npz"`` or ``"audio"`` for their magic numbers, None for text (a table
+    whose delimiter is sniffed later), and raises :class:`InputError` for other binary content.
+
+    Examples
+    --------
+    >>> sniff_format(b"RIFF....WAVEfmt ")
+    'audio'
+    >>> sniff_format(b"time,x\\n0,1\\n") is None
+    True
+    """
+    for magic, fmt in _MAGIC:
+        if head.startswith(magic):
+            return fmt
+    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:  # MPEG audio frame sync
+        return "audio"
+    if b"\x00" in head:
+        raise InputError(
+            f"unrecognised binary content; give --input-format ({', '.join(INPUT_FORMATS)})",
+            argument="format",
+        )
+    return None
+
+
+def _check_path(path: str, name: str) -> None:
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        raise InputError(f"{name}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{name}: permission denied") from None
+    except OSError as error:
+        raise InputError(f"{name}: cannot open ({error.strerror or error})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{name}: is a directory, not a file")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{name}: permission denied")
+
+
+def _sniff_file(path: str, name: str) -> str | None:
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(4096)
+    except OSError as error:
+        raise InputError(f"{name}: cannot read ({error.strerror or error})") from error
+    try:
+        return sniff_format(head)
+    except InputError as error:
+        raise InputError(f"{name}: {error.message}", argument=error.argument) from None
+
+
+def normalize(data: np.ndarray, method: str) -> np.ndarray:
+    """Normalise ``(n_frames, n_features)`` frames.
+
+    ``"none"`` returns ``data``; ``"zscore"`` standardises each feature (ddof=0; a constant
+    feature becomes 0); ``"l2"`` scales each frame to unit Euclidean norm (all-zero frames stay
+    zero).
+
+    Examples
+    --------
+    >>> normalize(np.array([[3.0, 4.0], [0.0, 0.0]]), "l2")
+    array([[0.6, 0.8],
+           [0. , 0. ]])
+    """
+    if method == "none":
+        return data
+    if method == "zscore":
+        centred = data - data.mean(axis=0)
+        std = data.std(axis=0)
+        constant = np.ptp(data, axis=0) == 0
+        return np.ascontiguousarray(np.where(constant, 0.0, centred / np.where(constant, 1.0, std)))
+    if method == "l2":
+        norms = np.sqrt(np.einsum("ij,ij->i", data, data))[:, None]
+        return np.ascontiguousarray(data / np.where(norms > 0, norms, 1.0))
+    raise InputError(f"unknown normalisation {method!r} (--normalize)", argument="normalize")
+
+
+def _validate(sequence: Sequence) -> None:
+    name = sequence.label
+    n_frames, n_features = sequence.data.shape
+    if n_frames == 0:
+        raise InputError(f"{name}: no frames (the input is empty)")
+    if n_features == 0:
+        raise InputError(f"{name}: no features (shape {sequence.data.shape})")
+    finite = np.isfinite(sequence.data)
+    if not finite.all():
+        frame, feature = (int(k) for k in np.argwhere(~finite)[0])
+        value = sequence.data[frame, feature]
+        what = "NaN" if np.isnan(value) else str(float(value))
+        label = f"feature {feature}"
+        if sequence.feature_names is not None:
+            label += f" ({sequence.feature_names[feature]})"
+        count = int(finite.size - np.count_nonzero(finite))
+        raise InputError(
+            f"{name}: frame {frame}, {label} is {what}; clean the input or drop the frames "
+            f"with non-finite values ({count} in all)"
+        )
+
+
+def read_sequence(path: str | os.PathLike[str], options: ReadOptions | None = None) -> Sequence:
+    """Read a file (or ``-``, standard input) as a sequence of frames.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The input; ``-`` reads all of standard input.
+    options : ReadOptions, optional
+        How to read it (defaults: ``ReadOptions()``).
+
+    Returns
+    -------
+    Sequence
+        ``data`` of shape (n_frames, n_features), float64, C-contiguous, finite, non-empty,
+        normalised as ``options.normalize`` asks.
+
+    Raises
+    ------
+    InputError
+        A missing or unreadable file, an unrecognised or corrupt format, an option that does
+        not fit the file (``--key``, ``--column``...), empty input or non-finite values. The
+        message is one line that starts with the file name (``standard input`` for ``-``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "log.csv").write_text("t,x,y\\n0.0,1,2\\n0.5,3,4\\n1.0,5,6\\n")
+    >>> seq = read_sequence(folder / "log.csv")
+    >>> seq.data.shape, seq.rate, seq.feature_names
+    ((3, 2), 2.0, ('x', 'y'))
+    """
+    options = ReadOptions() if options is None else options
+    source = os.fsdecode(path)
+    name = display_name(source)
+    file: str | BinaryIO
+    if source == "-":
+        raw = sys.stdin.buffer.read()
+        if not raw:
+            raise InputError(f"{name}: no data (the input is empty)")
+        file = io.BytesIO(raw)
+        if options.format is not None:
+            fmt: str | None = options.format
+        else:
+            try:
+                fmt = sniff_format(raw[:4096])
+            except InputError as error:
+                raise InputError(f"{name}: {error.message}", argument=error.argument) from None
+    else:
+        _check_path(source, name)
+        file = source
+        fmt = options.format
+        if fmt is None:
+            fmt = EXTENSIONS.get(os.path.splitext(source)[1].lower())
+        if fmt is None:
+            fmt = _sniff_file(source, name)
+    sequence = _READERS[fmt](file, source, options)
+    _validate(sequence)
+    sequence.data = normalize(sequence.data, options.normalize)
+    return sequence

@@ -1,0 +1,346 @@
+"""Write alignment results: warping paths and time maps, as CSV/TSV, JSON or NPZ.
+
+Every output goes through :func:`atomic_output`: ``-`` is standard output; a file is written to a
+temporary file in the same folder and renamed over the target only once it is complete, so a
+failure never leaves a half-written file behind.
+
+Times are written in seconds rounded to the microsecond (``0.02322``, ``12.5``); CSV text for long
+paths is built with vectorised numpy, not a Python loop per row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import json
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+import numpy as np
+
+from seqalign.errors import InputError
+
+__all__ = ["WRITE_FORMATS", "atomic_output", "output_format", "write_path", "write_time_map"]
+
+#: Output format name -> description (the valid values of ``--format``).
+WRITE_FORMATS: dict[str, str] = {
+    "csv": "comma-separated values with a header row",
+    "tsv": "tab-separated values with a header row",
+    "json": "one JSON object: metadata, then the arrays as lists",
+    "npz": "NumPy archive of arrays; metadata as a JSON string under 'metadata'",
+}
+
+_EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".npz": "npz"}
+_TIME_DECIMALS = 6
+
+
+def output_format(target: str, fmt: str | None = None) -> str:
+    """The format to write: ``fmt`` if given (checked), else from the extension, else ``"csv"``."""
+    if fmt is None:
+        extension = "" if target == "-" else os.path.splitext(target)[1].lower()
+        return _EXTENSIONS.get(extension, "csv")
+    if fmt not in WRITE_FORMATS:
+        raise InputError(
+            f"unknown output format {fmt!r} (--format); valid: {', '.join(WRITE_FORMATS)}",
+            argument="format",
+        )
+    return fmt
+
+
+@contextlib.contextmanager
+def atomic_output(target: str, *, binary: bool = False) -> Iterator[IO[Any]]:
+    """Open ``target`` for writing so that it appears complete or not at all.
+
+    Parameters
+    ----------
+    target : str
+        A path, or ``-`` for standard output (``sys.stdout``, or ``sys.stdout.buffer`` when
+        ``binary``); standard output is flushed, not closed.
+    binary : bool
+        Yield a binary stream instead of a UTF-8 text stream.
+
+    Yields
+    ------
+    file object
+        Writes go to a temporary file in the target's folder, renamed over ``target`` (keeping
+        its permissions) when the block ends without an exception; on an exception the temporary
+        file is removed and an existing ``target`` is left untouched.
+
+    Raises
+    ------
+    InputError
+        The folder does not exist or cannot be written, or the target is a folder (argument
+        ``"output"``).
+    """
+    if target == "-":
+        stream = sys.stdout.buffer if binary else sys.stdout
+        yield stream
+        stream.flush()
+        return
+    folder = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(folder):
+        shown = os.path.dirname(target) or folder
+        raise InputError(f"{target}: folder {shown!r} does not exist (-o)", argument="output")
+    if os.path.isdir(target):
+        raise InputError(f"{target}: is a directory (-o); give a file name", argument="output")
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder
+        )
+    except OSError as error:
+        raise InputError(
+            f"{target}: cannot write in folder {folder!r} ({error.strerror or error}) (-o)",
+            argument="output",
+        ) from error
+    try:
+        if binary:
+            stream = os.fdopen(handle, "wb")
+        else:
+            stream = os.fdopen(handle, "w", encoding="utf-8", newline="")
+        with stream:
+            yield stream
+        try:
+            mode = os.stat(target).st_mode & 0o777
+        except OSError:  # a new file: what open() would give, 0o666 less the umask
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+# -- fast delimited text: every row at once, as a byte matrix with a mask of the kept bytes ------
+
+_Block = tuple[np.ndarray, np.ndarray]  # (chars (n, width) uint8, keep (n, width) bool)
+
+
+def _digits(magnitude: np.ndarray, width: int) -> np.ndarray:
+    """Decimal digits of non-negative integers, zero-padded to ``width``, as ASCII bytes."""
+    dtype = np.uint32 if magnitude.size == 0 or magnitude.max() < 2**32 else np.uint64
+    rest = magnitude.astype(dtype)
+    chars = np.empty((magnitude.size, width), dtype=np.uint8)
+    for k in range(width - 1, -1, -1):
+        quotient = rest // 10
+        chars[:, k] = rest - quotient * 10
+        rest = quotient
+    chars += ord("0")
+    return chars
+
+
+def _integer_block(magnitude: np.ndarray) -> _Block:
+    """Digits without leading zeros (0 is written "0")."""
+    width = len(str(int(magnitude.max()))) if magnitude.size else 1
+    keep = magnitude[:, None] >= 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    keep[:, -1] = True
+    return _digits(magnitude, width), keep
+
+
+def _constant(n: int, char: str, keep: np.ndarray | bool = True) -> _Block:
+    keep_block = np.empty((n, 1), dtype=bool)
+    keep_block[:, 0] = keep
+    return np.full((n, 1), ord(char), dtype=np.uint8), keep_block
+
+
+def _int_blocks(values: np.ndarray) -> list[_Block]:
+    values = np.asarray(values, dtype=np.int64)
+    return [_constant(values.size, "-", values < 0), _integer_block(np.abs(values))]
+
+
+def _time_blocks(values: np.ndarray) -> list[_Block]:
+    """Seconds rounded to the microsecond, without trailing zeros: 12.5, 0.02322, 3.0."""
+    scale = 10**_TIME_DECIMALS
+    micro = np.rint(np.asarray(values, dtype=np.float64) * scale).astype(np.int64)
+    magnitude = np.abs(micro)
+    fraction = _digits(magnitude % scale, _TIME_DECIMALS)
+    significant = fraction[:, ::-1] != ord("0")
+    n_digits = np.where(significant.any(axis=1), _TIME_DECIMALS - significant.argmax(axis=1), 1)
+    return [
+        _constant(micro.size, "-", micro < 0),
+        _integer_block(magnitude // scale),
+        _constant(micro.size, "."),
+        (fraction, np.arange(_TIME_DECIMALS) < n_digits[:, None]),
+    ]
+
+
+def _delimited(columns: dict[str, tuple[str, np.ndarray]], delimiter: str) -> str:
+    """Header and rows of ``name -> (kind, values)`` columns, kind ``"int"`` or ``"time"``."""
+    header = delimiter.join(columns) + "\n"
+    n = len(next(iter(columns.values()))[1])
+    if n == 0:
+        return header
+    blocks: list[_Block] = []
+    for k, (kind, values) in enumerate(columns.values()):
+        if k:
+            blocks.append(_constant(n, delimiter))
+        blocks.extend(_int_blocks(values) if kind == "int" else _time_blocks(values))
+    blocks.append(_constant(n, "\n"))
+    chars = np.hstack([chars for chars, _ in blocks])
+    keep = np.hstack([keep for _, keep in blocks])
+    return header + chars[keep].tobytes().decode("ascii")
+
+
+# -- formats: each writes ``name -> (kind, values)`` columns and optional metadata --------------
+
+_Columns = dict[str, tuple[str, np.ndarray]]
+
+
+def _plain(value: Any) -> Any:
+    """Metadata made JSON-safe: numpy scalars and arrays to Python, non-finite floats to None."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _arrays(columns: _Columns) -> dict[str, np.ndarray]:
+    """The columns as arrays, ``a_index`` and ``b_index`` joined into an (L, 2) ``path``."""
+    arrays = {name: values for name, (_, values) in columns.items()}
+    if "a_index" in arrays:
+        arrays = {"path": np.column_stack([arrays.pop("a_index"), arrays.pop("b_index")]), **arrays}
+    return arrays
+
+
+def _write_text(target: str, text: str) -> None:
+    with atomic_output(target) as stream:
+        stream.write(text)
+
+
+def _write_delimited(
+    delimiter: str, target: str, columns: _Columns, metadata: dict[str, Any] | None
+) -> None:
+    _write_text(target, _delimited(columns, delimiter))
+
+
+def _write_json(target: str, columns: _Columns, metadata: dict[str, Any] | None) -> None:
+    record = _plain(dict(metadata or {}))
+    for name, values in _arrays(columns).items():
+        record[name] = (
+            values.tolist() if name == "path" else _plain(np.round(values, _TIME_DECIMALS) + 0.0)
+        )
+    _write_text(target, json.dumps(record, allow_nan=False) + "\n")
+
+
+def _write_npz(target: str, columns: _Columns, metadata: dict[str, Any] | None) -> None:
+    arrays = _arrays(columns)
+    if metadata is not None:
+        arrays["metadata"] = np.array(json.dumps(_plain(metadata), allow_nan=False))
+    buffer = io.BytesIO()  # the zip writer seeks; standard output cannot
+    np.savez(buffer, **arrays)
+    with atomic_output(target, binary=True) as stream:
+        stream.write(buffer.getvalue())
+
+
+_WRITERS: dict[str, Callable[[str, _Columns, dict[str, Any] | None], None]] = {
+    "csv": functools.partial(_write_delimited, ","),
+    "tsv": functools.partial(_write_delimited, "\t"),
+    "json": _write_json,
+    "npz": _write_npz,
+}
+assert set(_WRITERS) == set(WRITE_FORMATS)
+
+
+def _path_times(times: np.ndarray | None, indices: np.ndarray, which: str) -> np.ndarray | None:
+    if times is None:
+        return None
+    times = np.asarray(times, dtype=np.float64)
+    if times.ndim != 1 or (indices.size and times.size <= indices.max()):
+        raise InputError(
+            f"{which}_times must hold one time per frame of {which.upper()} "
+            f"(at least {int(indices.max()) + 1}), got shape {times.shape}",
+            argument=f"{which}_times",
+        )
+    return times[indices]
+
+
+def write_path(
+    target: str,
+    path: np.ndarray,
+    *,
+    fmt: str | None = None,
+    a_times: np.ndarray | None = None,
+    b_times: np.ndarray | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> None:
+    """Write a warping path.
+
+    Parameters
+    ----------
+    target : str
+        Output path, or ``-`` for standard output.
+    path : ndarray, shape (L, 2), int
+        Frame indices into A and B, start to end.
+    fmt : str, optional
+        A key of :data:`WRITE_FORMATS`; default from the extension of ``target``, else csv.
+    a_times, b_times : ndarray, shape (n_a,) and (n_b,), optional
+        Time of every frame of A (of B), e.g. ``Sequence.times()``; the path's times are
+        ``a_times[path[:, 0]]`` and ``b_times[path[:, 1]]``. Left out when not given.
+    metadata : dict, optional
+        Fields such as distance, normalized_distance, metric, step_pattern, lengths; written in
+        JSON (before ``path``) and NPZ (a JSON string under ``metadata``), not in CSV/TSV.
+
+    Notes
+    -----
+    CSV/TSV: header ``a_index,b_index[,a_time][,b_time]``, one row per step. JSON: one object,
+    ``{...metadata, "path": [[i, j], ...], "a_time": [...], "b_time": [...]}``. NPZ: arrays
+    ``path`` (L, 2) int64, ``a_time`` and ``b_time`` (L,) float64, ``metadata`` (0-d str).
+    """
+    fmt = output_format(target, fmt)
+    path = np.asarray(path)
+    if path.ndim != 2 or path.shape[1] != 2 or not np.issubdtype(path.dtype, np.integer):
+        raise InputError(
+            f"path must be an (L, 2) integer array, got shape {path.shape} and dtype {path.dtype}",
+            argument="path",
+        )
+    path = path.astype(np.int64, copy=False)
+    columns: _Columns = {"a_index": ("int", path[:, 0]), "b_index": ("int", path[:, 1])}
+    for which, times, k in (("a", a_times, 0), ("b", b_times, 1)):
+        selected = _path_times(times, path[:, k], which)
+        if selected is not None:
+            columns[f"{which}_time"] = ("time", selected)
+    _WRITERS[fmt](target, columns, metadata or {})
+
+
+def write_time_map(
+    target: str, a_times: np.ndarray, b_times: np.ndarray, *, fmt: str | None = None
+) -> None:
+    """Write a time map: pairs of corresponding times in A and B, in seconds.
+
+    Parameters
+    ----------
+    target : str
+        Output path, or ``-`` for standard output.
+    a_times, b_times : ndarray, shape (n,)
+        Corresponding times.
+    fmt : str, optional
+        A key of :data:`WRITE_FORMATS`; default from the extension of ``target``, else csv.
+
+    Notes
+    -----
+    CSV/TSV: header ``a_time,b_time``. JSON: ``{"a_time": [...], "b_time": [...]}``. NPZ:
+    arrays ``a_time`` and ``b_time``.
+    """
+    fmt = output_format(target, fmt)
+    a = np.asarray(a_times, dtype=np.float64)
+    b = np.asarray(b_times, dtype=np.float64)
+    if a.ndim != 1 or a.shape != b.shape:
+        raise InputError(
+            f"a_times and b_times must be 1-D of equal length, got {a.shape} and {b.shape}",
+            argument="a_times",
+        )
+    _WRITERS[fmt](target, {"a_time": ("time", a), "b_time": ("time", b)}, None)

@@ -1,0 +1,72 @@
+"""Feature sets: time-first shapes, the frame rate, and the errors for bad names and parameters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from seqalign.errors import InputError
+from seqalign.features import FEATURE_SETS, compute_features, feature_names, feature_rate
+
+SR = 22050
+HOP = 512
+
+
+def tone(freq: float, seconds: float = 1.0, sr: int = SR) -> np.ndarray:
+    t = np.arange(int(seconds * sr)) / sr
+    return 0.5 * np.sin(2 * np.pi * freq * t)
+
+
+@pytest.mark.parametrize(
+    ("name", "dims"), [("chroma", 12), ("chroma_cqt", 12), ("mfcc", 20), ("logmel", 64)]
+)
+def test_feature_sets_are_time_first_float64(name: str, dims: int) -> None:
+    signal = tone(440.0)
+    features = compute_features(signal, SR, name, HOP)
+    assert features.shape == (1 + signal.size // HOP, dims)
+    assert features.dtype == np.float64
+    assert features.flags.c_contiguous
+    assert np.isfinite(features).all()
+    assert len(feature_names(name)) == dims
+
+
+def test_registry_lists_every_required_set() -> None:
+    assert {"chroma", "chroma_cqt", "mfcc", "logmel"} <= set(FEATURE_SETS)
+    assert all(isinstance(text, str) and text for text in FEATURE_SETS.values())
+
+
+@pytest.mark.parametrize(("freq", "pitch_class"), [(440.0, "A"), (261.63, "C"), (329.63, "E")])
+def test_chroma_peaks_at_the_pitch_class_of_a_tone(freq: float, pitch_class: str) -> None:
+    chroma = compute_features(tone(freq), SR, "chroma", HOP)
+    assert feature_names("chroma")[int(chroma.mean(axis=0).argmax())] == pitch_class
+
+
+def test_silence_and_very_short_signals_give_finite_frames() -> None:
+    assert np.isfinite(compute_features(np.zeros(SR // 2), SR, "chroma", HOP)).all()
+    assert compute_features(tone(440.0, seconds=0.005), SR, "mfcc", HOP).shape == (1, 20)
+
+
+@pytest.mark.parametrize(("sr", "hop", "rate"), [(22050, 512, 43.06640625), (16000, 160, 100.0)])
+def test_feature_rate(sr: int, hop: int, rate: float) -> None:
+    assert feature_rate(sr, hop) == rate
+
+
+def test_unknown_feature_set_lists_the_valid_ones() -> None:
+    with pytest.raises(
+        InputError, match=r"unknown feature set 'chromagram' \(--features\)"
+    ) as info:
+        compute_features(tone(440.0), SR, "chromagram", HOP)
+    assert info.value.argument == "features"
+    assert all(name in str(info.value) for name in FEATURE_SETS)
+
+
+def test_stereo_signal_is_rejected() -> None:
+    with pytest.raises(InputError, match="mono 1-D signal"):
+        compute_features(np.zeros((2, SR)), SR, "chroma", HOP)
+
+
+def test_parameters_librosa_rejects_become_input_errors() -> None:
+    # The constant-Q filters reach 4 kHz, above the Nyquist frequency of 2 kHz audio.
+    with pytest.raises(InputError, match="--features chroma_cqt at --sample-rate 2000") as info:
+        compute_features(tone(440.0, sr=2000), 2000, "chroma_cqt", HOP)
+    assert "\n" not in str(info.value)
