@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from seqalign import memory
+from seqalign import config, memory
 from seqalign.errors import InputError, MemoryBudgetError, NoPathError
 from seqalign.metrics import metric_code, prepare, resolve_metric
 from seqalign.steps import StepPattern, get_step_pattern
@@ -166,7 +166,7 @@ def _check_memory(band: Band, n: int, m: int, d: int, return_path: bool, max_mem
     budget = memory.memory_budget(max_memory)
     if budget is None:
         return
-    need = 8 * (4 * n + m) + 8 * d * (n + m) + 32 * (n + m)
+    need = 8 * (4 * n + m) + 8 * d * (n + m) + 32 * (n + m) + 8 * n * config.cost_group(d, n)
     if return_path:
         need += band.area
     if need > budget:
@@ -277,7 +277,8 @@ def dtw(
     dirs = np.empty(band.area if return_path else 0, dtype=np.uint8)
     last_row = np.empty(m)
     kernel.sweep(xt, yr, cmat, code, n, m, band.dlo, band.dhi, origins, offsets, weights,
-                 ncells, open_begin, dirs, band.doff, last_row)  # fmt: skip
+                 ncells, open_begin, dirs, band.doff, last_row,
+                 config.cost_group(xt.shape[0], n))  # fmt: skip
 
     denominators = _normalizer(pattern, n, np.arange(1, m + 1))
     if open_end:

@@ -31,3 +31,14 @@ MEMORY_FRACTION = 0.5
 
 #: Bytes per cell of the direction matrix kept for backtracking.
 DIRECTION_BYTES_PER_CELL = 1
+
+
+def cost_group(n_features: int, n_rows: int) -> int:
+    """Anti-diagonals whose local costs the DTW kernel computes together, block by block
+    of rows, so that the rows of ``x`` and ``y`` stay in cache (1: one at a time).
+
+    Worth it when each cost reads many features; the buffer is ``group * n_rows`` floats.
+    """
+    if n_features < 4:
+        return 1
+    return max(1, min(32, 2**22 // max(1, n_rows)))

@@ -67,7 +67,7 @@ def test_matches_naive(pattern, window, ends):
         assert mask[p[:, 0], p[:, 1]].all()
 
 
-@pytest.mark.parametrize(("metric", "d"), list(itertools.product(METRICS, [1, 3])))
+@pytest.mark.parametrize(("metric", "d"), list(itertools.product(METRICS, [1, 3, 6])))
 def test_metrics_match_naive(metric, d):
     x, y = _inputs(10, 7, d=d, seed=d)
     x[2] = 0.0  # a zero frame (cosine's special case)
@@ -200,3 +200,15 @@ def test_alignment_to_dict_is_json_safe():
     meta = a.to_dict()
     assert meta["normalized_distance"] is None
     json.dumps(meta, allow_nan=False)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "d"), list(itertools.product(["symmetric2", "symmetricP1"], [1, 8]))
+)
+def test_long_inputs_match_the_precomputed_matrix(pattern, d):
+    # long enough for several cost groups and blocks of rows in the kernel
+    x, y = _inputs(700, 650, d=d, seed=d)
+    a = seqalign.dtw(x, y, step_pattern=pattern, radius=90)
+    b = seqalign.dtw(cost=cost_matrix(x, y), step_pattern=pattern, radius=90)
+    assert a.distance == pytest.approx(b.distance, rel=1e-12)
+    np.testing.assert_array_equal(a.path, b.path)

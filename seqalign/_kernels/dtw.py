@@ -121,6 +121,20 @@ def diagonal_cost(xt, yr, cmat, metric, k, lo, hi, out):
 
 
 @njit(**config.NJIT)
+def _group_cost(xt, yr, cmat, metric, k0, k1, dlo, dhi, cbuf):
+    """Costs of diagonals ``k0 <= k < k1`` into ``cbuf[k - k0]``, in blocks of rows."""
+    first = dlo[k0]
+    last = dhi[k1 - 1]
+    for a in range(first, last, _CHUNK):
+        b = min(a + _CHUNK, last)
+        for k in range(k0, k1):
+            lo = max(a, dlo[k])
+            hi = min(b, dhi[k])
+            if lo < hi:
+                diagonal_cost(xt, yr, cmat, metric, k, lo, hi, cbuf[k - k0])
+
+
+@njit(**config.NJIT)
 def eval_cell(xt, yr, cmat, metric, i, k, ci, ring, dlo, dhi, origins, offsets, weights, ncells,
               open_begin):  # fmt: skip
     """``(D[i, k - i], winning step)`` of one cell by the full recurrence (any pattern)."""
@@ -159,7 +173,7 @@ def eval_cell(xt, yr, cmat, metric, i, k, ci, ring, dlo, dhi, origins, offsets, 
 
 @njit(**config.NJIT)
 def sweep(xt, yr, cmat, metric, n, m, dlo, dhi, origins, offsets, weights, ncells,
-          open_begin, dirs, doff, last_row):  # fmt: skip
+          open_begin, dirs, doff, last_row, group):  # fmt: skip
     """Accumulate ``D`` over all anti-diagonals.
 
     Writes ``D[n - 1, j]`` into ``last_row[j]`` (``inf`` outside the window) and, when
@@ -177,7 +191,9 @@ def sweep(xt, yr, cmat, metric, n, m, dlo, dhi, origins, offsets, weights, ncell
         simple = simple and ncells[p] == 1
     ring_size = reach + 1
     ring = np.full((ring_size, n), np.inf)
-    c = np.zeros(n)
+    # local costs of ``group`` diagonals at a time, computed block by block of rows so
+    # that the rows of x and y they read stay in cache across the group (pays for d >> 1)
+    cbuf = np.zeros((group, n))
     arg = np.full(n, UNREACHED, dtype=np.uint8)
     store = dirs.shape[0] > 0
     # the fused loop always takes three steps: repeat the first one (min is idempotent,
@@ -191,7 +207,13 @@ def sweep(xt, yr, cmat, metric, n, m, dlo, dhi, origins, offsets, weights, ncell
         hi = dhi[k]
         if lo >= hi:
             continue
-        diagonal_cost(xt, yr, cmat, metric, k, lo, hi, c)
+        if group == 1:
+            c = cbuf[0]
+            diagonal_cost(xt, yr, cmat, metric, k, lo, hi, c)
+        else:
+            if k % group == 0:
+                _group_cost(xt, yr, cmat, metric, k, min(k + group, n + m - 1), dlo, dhi, cbuf)
+            c = cbuf[k % group]
         cur = ring[k % ring_size]
         # winning steps go straight to the direction storage (or to scratch), index i - lo
         a_diag = dirs[doff[k] : doff[k + 1]] if store else arg[: hi - lo]
