@@ -138,7 +138,7 @@ def case_distance(n: int, repeat: int) -> list[Result]:
             ),
             repeat,
             np.sqrt,
-        ),  # fmt: skip
+        ),
     ]
     try:
         from dtaidistance import dtw as ddtw
@@ -159,7 +159,6 @@ def case_distance(n: int, repeat: int) -> list[Result]:
 def case_path(n: int, repeat: int, d: int = 12) -> list[Result]:
     """Optimal path, d = 12, N = M = n. seqalign: euclidean symmetric1. tslearn and
     dtaidistance use squared Euclidean (same work per cell); librosa: euclidean symmetric1."""
-    import seqalign
 
     x, y = _walks(n, d, 3), _walks(n, d, 4)
     case = f"path {n}x{n} d={d}"
@@ -195,7 +194,7 @@ def case_band(n: int, radius: int, peer_n: int, repeat: int) -> list[Result]:
             lambda: seqalign.dtw(x, y, window="sakoechiba", radius=radius),
             repeat,
             lambda a: a.distance,
-        ),  # fmt: skip
+        ),
     ]
     xp, yp = x[:peer_n], y[:peer_n]
     scale = (n / peer_n) ** 2
@@ -234,7 +233,7 @@ def case_startup(repeat: int, seconds: float = 30.0) -> list[Result]:
     import soundfile as sf
 
     out = []
-    best = min(_wall(_seqalign_cmd() + ["--help"]) for _ in range(max(3, repeat)))
+    best = min(_wall([*_seqalign_cmd(), "--help"]) for _ in range(max(3, repeat)))
     out.append(Result("start-up", "seqalign --help", best, None, None))
     with tempfile.TemporaryDirectory() as tmp:
         sr = 22050
@@ -297,7 +296,7 @@ def main(argv: list[str] | None = None) -> None:
         "path": lambda: case_path(800 if quick else 4000, args.repeat),
         "band": lambda: case_band(
             4000 if quick else 20_000, 40 if quick else 200, 1000 if quick else 8000, args.repeat
-        ),  # fmt: skip
+        ),
         "startup": lambda: case_startup(args.repeat, 5.0 if quick else 30.0),
     }
     results: list[Result] = []
