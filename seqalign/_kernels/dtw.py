@@ -196,6 +196,8 @@ def sweep(xt, yr, cmat, metric, n, m, dlo, dhi, origins, offsets, weights, ncell
     cbuf = np.zeros((group, n))
     arg = np.full(n, UNREACHED, dtype=np.uint8)
     store = dirs.shape[0] > 0
+    # one feature: the fused loop computes the local cost itself (one pass, not two)
+    inline = simple and xt.shape[0] == 1 and metric <= CITYBLOCK  # (sq)euclidean, cityblock
     # the fused loop always takes three steps: repeat the first one (min is idempotent,
     # and a repeat placed last never wins a tie)
     sel = np.zeros(3, dtype=np.int64)
@@ -207,7 +209,28 @@ def sweep(xt, yr, cmat, metric, n, m, dlo, dhi, origins, offsets, weights, ncell
         hi = dhi[k]
         if lo >= hi:
             continue
-        if group == 1:
+        clo = hi  # the fused loop's cells [clo, chi); none unless the pattern is simple
+        chi = hi
+        if simple:
+            clo = lo
+            for q in range(3):
+                p = sel[q]
+                ks = k - origins[p, 0] - origins[p, 1]
+                if ks < 0 or dlo[ks] >= dhi[ks]:
+                    chi = clo
+                    break
+                clo = max(clo, dlo[ks] + origins[p, 0])
+                chi = min(chi, dhi[ks] + origins[p, 0])
+            if chi <= clo:
+                clo = hi
+                chi = hi
+        if inline:  # the fused loop computes its own costs: only the other cells here
+            c = cbuf[0]
+            if clo > lo:
+                diagonal_cost(xt, yr, cmat, metric, k, lo, clo, c)
+            if hi > chi:
+                diagonal_cost(xt, yr, cmat, metric, k, chi, hi, c)
+        elif group == 1:
             c = cbuf[0]
             diagonal_cost(xt, yr, cmat, metric, k, lo, hi, c)
         else:
@@ -217,37 +240,13 @@ def sweep(xt, yr, cmat, metric, n, m, dlo, dhi, origins, offsets, weights, ncell
         cur = ring[k % ring_size]
         # winning steps go straight to the direction storage (or to scratch), index i - lo
         a_diag = dirs[doff[k] : doff[k + 1]] if store else arg[: hi - lo]
-        clo = lo
-        chi = hi
-        if simple:
-            for q in range(3):
-                p = sel[q]
-                ks = k - origins[p, 0] - origins[p, 1]
-                if ks < 0 or dlo[ks] >= dhi[ks]:
-                    chi = clo
-                    break
-                clo = max(clo, dlo[ks] + origins[p, 0])
-                chi = min(chi, dhi[ks] + origins[p, 0])
-            if chi > clo:
-                _fused(
-                    ring,
-                    c,
-                    a_diag[clo - lo : chi - lo],
-                    cur,
-                    k,
-                    clo,
-                    chi,
-                    origins,
-                    weights,
-                    sel,
-                    store,
-                )
+        if chi > clo:
+            codes = a_diag[clo - lo : chi - lo]
+            if inline:
+                _fused1(ring, xt[0], yr[0], m - 1 - k, metric, codes, cur, k, clo, chi, origins,
+                        weights, sel, store)  # fmt: skip
             else:
-                clo = hi
-                chi = hi
-        else:
-            clo = hi
-            chi = hi
+                _fused(ring, c, codes, cur, k, clo, chi, origins, weights, sel, store)
         for part in range(2):  # the cells the fused loop did not do: [lo, clo) and [chi, hi)
             first = lo if part == 0 else chi
             stop = clo if part == 0 else hi
@@ -283,6 +282,58 @@ def _fused(ring, c, a, cur, k, lo, hi, origins, weights, sel, store):
     c0, c1, c2 = np.uint8(p0), np.uint8(p1), np.uint8(p2)
     for t in range(hi - lo):
         ct = cc[t]
+        best = s0[t] + w0 * ct
+        code = c0
+        v = s1[t] + w1 * ct
+        if v < best:
+            best = v
+            code = c1
+        v = s2[t] + w2 * ct
+        if v < best:
+            best = v
+            code = c2
+        out[t] = best
+        a[t] = code
+
+
+@njit(**config.NJIT)
+def _fused1(ring, xf, yf, off, metric, a, cur, k, lo, hi, origins, weights, sel, store):
+    """:func:`_fused` for one feature, with the local cost computed in the same loop."""
+    ring_size = ring.shape[0]
+    p0, p1, p2 = sel[0], sel[1], sel[2]
+    w0, w1, w2 = weights[p0, 0], weights[p1, 0], weights[p2, 0]
+    d0, d1, d2 = origins[p0, 0], origins[p1, 0], origins[p2, 0]
+    s0 = ring[(k - d0 - origins[p0, 1]) % ring_size, lo - d0 : hi - d0]
+    s1 = ring[(k - d1 - origins[p1, 1]) % ring_size, lo - d1 : hi - d1]
+    s2 = ring[(k - d2 - origins[p2, 1]) % ring_size, lo - d2 : hi - d2]
+    xs = xf[lo:hi]
+    ys = yf[lo + off : hi + off]
+    out = cur[lo:hi]
+    if not store:  # one explicit loop per metric: these vectorise
+        if metric == SQEUCLIDEAN:
+            for t in range(hi - lo):
+                e = xs[t] - ys[t]
+                ct = e * e
+                out[t] = min(min(s0[t] + w0 * ct, s1[t] + w1 * ct), s2[t] + w2 * ct)
+        elif metric == EUCLIDEAN:
+            for t in range(hi - lo):
+                e = xs[t] - ys[t]
+                ct = math.sqrt(e * e)
+                out[t] = min(min(s0[t] + w0 * ct, s1[t] + w1 * ct), s2[t] + w2 * ct)
+        else:
+            for t in range(hi - lo):
+                ct = abs(xs[t] - ys[t])
+                out[t] = min(min(s0[t] + w0 * ct, s1[t] + w1 * ct), s2[t] + w2 * ct)
+        return
+    c0, c1, c2 = np.uint8(p0), np.uint8(p1), np.uint8(p2)
+    for t in range(hi - lo):
+        e = xs[t] - ys[t]
+        if metric == CITYBLOCK:
+            ct = abs(e)
+        elif metric == EUCLIDEAN:
+            ct = math.sqrt(e * e)
+        else:
+            ct = e * e
         best = s0[t] + w0 * ct
         code = c0
         v = s1[t] + w1 * ct
