@@ -70,3 +70,21 @@ def test_parameters_librosa_rejects_become_input_errors() -> None:
     with pytest.raises(InputError, match="--features chroma_cqt at --sample-rate 2000") as info:
         compute_features(tone(440.0, sr=2000), 2000, "chroma_cqt", HOP)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("sr", "hop", "seconds"), [(22050, 512, 1.3), (16000, 160, 0.7), (22050, 512, 0.05)]
+)
+def test_logmel_equals_librosa(sr, hop, seconds):
+    librosa = pytest.importorskip("librosa")
+    rng = np.random.default_rng(0)
+    t = np.arange(int(sr * seconds)) / sr
+    y = np.sin(2 * np.pi * 330 * t) * np.exp(-t) + 0.01 * rng.standard_normal(t.size)
+    n_fft = max(2048, 4 * hop)
+    ref = librosa.power_to_db(
+        librosa.feature.melspectrogram(y=y, sr=sr, n_mels=64, hop_length=hop, n_fft=n_fft),
+        ref=np.max,
+    ).T
+    ours = compute_features(y, sr, "logmel", hop)
+    assert ours.shape == ref.shape
+    np.testing.assert_allclose(ours, ref, atol=1e-6)

@@ -60,10 +60,13 @@ def read_signal(file: str | BinaryIO, source: str) -> tuple[np.ndarray, int]:
 def _resample(signal: np.ndarray, sr: int, target_sr: int) -> np.ndarray:
     if sr == target_sr:
         return signal
+    if importlib.util.find_spec("soxr") is not None:  # librosa's default resampler, direct
+        import soxr
+
+        return np.ascontiguousarray(soxr.resample(signal, sr, target_sr, quality="HQ"))
     import librosa
 
-    res_type = "soxr_hq" if importlib.util.find_spec("soxr") is not None else "polyphase"
-    return librosa.resample(signal, orig_sr=sr, target_sr=target_sr, res_type=res_type)
+    return librosa.resample(signal, orig_sr=sr, target_sr=target_sr, res_type="polyphase")
 
 
 def read_audio(file: str | BinaryIO, source: str, options: ReadOptions) -> Sequence:

@@ -175,7 +175,7 @@ class ReadOptions:
     key: str | None = None
     columns: tuple[str, ...] | None = None
     time_column: str | None = None
-    features: str = "chroma"
+    features: str = "logmel"
     sample_rate: int = 22050
     hop_length: int = 512
     normalize: str = "none"
