@@ -145,7 +145,9 @@ def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
 
 def _mel_filterbank(sr: int, n_fft: int, n_mels: int) -> np.ndarray:
     """Triangular, area-normalised ("slaney") mel filters from 0 Hz to ``sr / 2``, as
-    ``librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels)``; shape ``(n_mels, 1 + n_fft // 2)``."""
+    ``librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels)``.
+
+    Shape ``(n_mels, 1 + n_fft // 2)``."""
     bins = np.fft.rfftfreq(n_fft, 1.0 / sr)
     edges = _mel_to_hz(np.linspace(_hz_to_mel(np.array([0.0]))[0],
                                    _hz_to_mel(np.array([sr / 2.0]))[0], n_mels + 2))  # fmt: skip
