@@ -196,7 +196,7 @@ def dtw(
     *,
     cost: ArrayLike | None = None,
     metric: str = "euclidean",
-    step_pattern: str | StepPattern = "symmetric2",
+    step_pattern: str | StepPattern = "symmetric1",
     window: str | None = None,
     radius: int | None = None,
     open_begin: bool = False,
@@ -207,14 +207,16 @@ def dtw(
     """Exact dynamic time warping of ``x`` against ``y``.
 
     The accumulated cost follows the step pattern's recurrence (see
-    :mod:`seqalign.steps`); for the default ``symmetric2``::
+    :mod:`seqalign.steps`); for the default ``symmetric1``::
 
-        D[i, j] = min(D[i-1, j-1] + 2 C[i, j], D[i-1, j] + C[i, j], D[i, j-1] + C[i, j])
+        D[i, j] = C[i, j] + min(D[i-1, j-1], D[i-1, j], D[i, j-1]),   D[0, 0] = C[0, 0]
 
-    with ``D[0, 0] = C[0, 0]``, and ``normalized_distance = D[n-1, m-1] / (n + m)``.
-    ``symmetric1`` (all weights 1, no normalisation) with ``metric="sqeuclidean"`` is
-    the definition of librosa's, tslearn's and dtaidistance's DTW (the last two report
-    its square root).
+    which is librosa's, tslearn's and dtaidistance's DTW (with ``metric="sqeuclidean"``
+    the last two report the square root of ``distance``). It has no normalisation
+    (``normalized_distance`` is NaN); it also aligns recordings best in our measurements
+    (benchmarks/FEATURES.md). dtw-python's default is ``symmetric2`` (diagonal weight 2,
+    ``normalized_distance = distance / (n + m)``); every dtw-python pattern gives the same
+    numbers here.
 
     Parameters
     ----------
@@ -227,7 +229,7 @@ def dtw(
     metric : str
         Local cost, a name from :data:`seqalign.metrics.METRICS` (default euclidean).
     step_pattern : str or StepPattern
-        A name from :data:`seqalign.steps.STEP_PATTERNS` (default symmetric2).
+        A name from :data:`seqalign.steps.STEP_PATTERNS` (default symmetric1).
     window : str, optional
         ``none``, ``sakoechiba``, ``slantedband`` or ``itakura`` (see
         :mod:`seqalign.windows`); a ``radius`` alone means ``slantedband``.
