@@ -1,0 +1,464 @@
+"""Option groups shared by the commands, and the helpers that turn them into library calls.
+
+Every command takes its flags from here, so ``warp`` and the commands to come (``segment``,
+``soft``, ``batch``) spell, document and validate them the same way:
+
+* reading inputs: :data:`Features` ... :data:`InputFormat`, gathered by :func:`reader_options`;
+* aligning: :data:`Metric`, :data:`StepPattern`, :data:`Window`, :data:`BandOption`...,
+  with :func:`parse_band` (``200`` frames or ``2.5s``) and :func:`parse_size` (``500MB``);
+* writing: :data:`Output`, :data:`Format`, :data:`TimeMap`, :data:`Quiet`, checked by
+  :func:`check_output` and :func:`check_targets` before anything is read or written.
+
+Errors of the library are reworded in the terms the user typed by :mod:`seqalign.cli.naming`.
+
+Only the standard library and typer are imported here: ``seqalign --help`` must not load
+numpy. The registries (metrics, step patterns, windows, feature sets) stay the single source
+of the valid names: options are plain strings, validated by the library, and the help texts
+below name the valid values literally (a test keeps them in step with the registries).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from seqalign.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seqalign.io import ReadOptions
+
+
+INPUT_PANEL = "Reading inputs"
+ALIGN_PANEL = "Alignment"
+OUTPUT_PANEL = "Output"
+
+# -- reading inputs ------------------------------------------------------------------------
+
+Features = Annotated[
+    str,
+    typer.Option(
+        "--features",
+        metavar="NAME",
+        help="Audio features: logmel, mfcc, chroma or chroma_cqt.",
+        rich_help_panel=INPUT_PANEL,
+    ),
+]
+SampleRate = Annotated[
+    int,
+    typer.Option(
+        "--sample-rate",
+        metavar="HZ",
+        help="Resample audio to this rate (Hz).",
+        rich_help_panel=INPUT_PANEL,
+    ),
+]
+Hop = Annotated[
+    int,
+    typer.Option(
+        "--hop-length",
+        "--hop",
+        metavar="SAMPLES",
+        help="Audio hop in samples; frames per second = sample rate / hop.",
+        rich_help_panel=INPUT_PANEL,
+    ),
+]
+Rate = Annotated[
+    float | None,
+    typer.Option(
+        "--rate",
+        metavar="FPS",
+        help="Frames per second of arrays and tables (both inputs unless --rate-b is given).",
+        rich_help_panel=INPUT_PANEL,
+        show_default=False,
+    ),
+]
+RateB = Annotated[
+    float | None,
+    typer.Option(
+        "--rate-b",
+        metavar="FPS",
+        help="Frames per second of input B, when it differs from --rate.",
+        rich_help_panel=INPUT_PANEL,
+        show_default=False,
+    ),
+]
+Key = Annotated[
+    str | None,
+    typer.Option(
+        "--key",
+        metavar="NAME",
+        help="Array to read from an .npz archive [default: its only array].",
+        rich_help_panel=INPUT_PANEL,
+        show_default=False,
+    ),
+]
+Columns = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--column",
+        metavar="NAME",
+        help="Table column to use as a feature; repeat for several [default: every numeric "
+        "column but the time column].",
+        rich_help_panel=INPUT_PANEL,
+        show_default=False,
+    ),
+]
+TimeColumn = Annotated[
+    str | None,
+    typer.Option(
+        "--time-column",
+        metavar="NAME",
+        help="Table column of times in seconds [default: one named time, t, timestamp or seconds].",
+        rich_help_panel=INPUT_PANEL,
+        show_default=False,
+    ),
+]
+Normalize = Annotated[
+    str | None,
+    typer.Option(
+        "--normalize",
+        metavar="NAME",
+        help="Normalise features: none, zscore (per feature) or l2 (per frame) [default: "
+        "zscore when an input is audio, else none].",
+        rich_help_panel=INPUT_PANEL,
+        show_default=False,
+    ),
+]
+InputFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--input-format",
+        metavar="FORMAT",
+        help="Read inputs as audio, npy, npz, csv or tsv [default: from the extension, else "
+        "from the content].",
+        rich_help_panel=INPUT_PANEL,
+        show_default=False,
+    ),
+]
+
+# -- aligning ------------------------------------------------------------------------------
+
+Metric = Annotated[
+    str | None,
+    typer.Option(
+        "--metric",
+        metavar="NAME",
+        help="Local cost between frames: euclidean, sqeuclidean, cityblock or cosine "
+        "[default: cosine when an input is audio, else euclidean].",
+        rich_help_panel=ALIGN_PANEL,
+        show_default=False,
+    ),
+]
+StepPattern = Annotated[
+    str | None,
+    typer.Option(
+        "--step-pattern",
+        metavar="NAME",
+        help="Step pattern: symmetric1 (default), symmetric2, asymmetric, rigid, mori2006, "
+        "symmetricP0/P05/P1/P2, asymmetricP0/P05/P1/P2, typeIa-d, typeIas-ds, typeIIa-d, "
+        "typeIIIc, typeIVc, or Rabiner-Juang rj<1-7>[a-d][s] "
+        "(e.g. rj3c).",
+        rich_help_panel=ALIGN_PANEL,
+        show_default=False,
+    ),
+]
+Window = Annotated[
+    str | None,
+    typer.Option(
+        "--window",
+        metavar="NAME",
+        help="Global constraint: none, sakoechiba, slantedband or itakura [default: none, or "
+        "slantedband with --band].",
+        rich_help_panel=ALIGN_PANEL,
+        show_default=False,
+    ),
+]
+BandOption = Annotated[
+    str | None,
+    typer.Option(
+        "--band",
+        metavar="FRAMES|SECONDS",
+        help="Half-width of the window in frames of B (200) or in seconds (2.5s, 500ms; needs "
+        "the frame rate of B).",
+        rich_help_panel=ALIGN_PANEL,
+        show_default=False,
+    ),
+]
+OpenBegin = Annotated[
+    bool,
+    typer.Option(
+        "--open-begin", help="Let the path start at any frame of B.", rich_help_panel=ALIGN_PANEL
+    ),
+]
+OpenEnd = Annotated[
+    bool,
+    typer.Option(
+        "--open-end", help="Let the path end at any frame of B.", rich_help_panel=ALIGN_PANEL
+    ),
+]
+Subsequence = Annotated[
+    bool,
+    typer.Option(
+        "--subsequence",
+        help="Find A inside B: --open-begin and --open-end.",
+        rich_help_panel=ALIGN_PANEL,
+    ),
+]
+MaxMemory = Annotated[
+    str | None,
+    typer.Option(
+        "--max-memory",
+        metavar="SIZE",
+        help="Memory budget, e.g. 500MB or 2GB [default: half the available memory].",
+        rich_help_panel=ALIGN_PANEL,
+        show_default=False,
+    ),
+]
+
+# -- writing -------------------------------------------------------------------------------
+
+Output = Annotated[
+    str,
+    typer.Option(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="Where to write the result; - is standard output.",
+        rich_help_panel=OUTPUT_PANEL,
+    ),
+]
+Format = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        metavar="FORMAT",
+        help="Format of -o: csv, tsv, json or npz [default: from the extension, else csv].",
+        rich_help_panel=OUTPUT_PANEL,
+        show_default=False,
+    ),
+]
+TimeMap = Annotated[
+    str | None,
+    typer.Option(
+        "--time-map",
+        metavar="FILE",
+        help="Also write, for each frame of A, the matching time in B (format from the "
+        "extension, else csv; - is standard output).",
+        rich_help_panel=OUTPUT_PANEL,
+        show_default=False,
+    ),
+]
+Quiet = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", "-q", help="No summary on standard error.", rich_help_panel=OUTPUT_PANEL
+    ),
+]
+
+
+def reader_options(
+    *,
+    features: str = "chroma",
+    sample_rate: int = 22050,
+    hop: int = 512,
+    rate: float | None = None,
+    key: str | None = None,
+    columns: list[str] | None = None,
+    time_column: str | None = None,
+    normalize: str = "none",
+    input_format: str | None = None,
+) -> ReadOptions:
+    """The :class:`seqalign.io.ReadOptions` of the reader flags (validated on construction).
+
+    Raises
+    ------
+    InputError
+        A value out of range or a name that is not in its registry; the message names the flag.
+    """
+    from seqalign.io import ReadOptions
+
+    return ReadOptions(
+        rate=rate,
+        key=key,
+        columns=tuple(columns) if columns else None,
+        time_column=time_column,
+        features=features,
+        sample_rate=sample_rate,
+        hop_length=hop,
+        normalize=normalize,
+        format=input_format,
+    )
+
+
+def check_rate(value: float | None, flag: str) -> None:
+    """Raise :class:`InputError` unless ``value`` is None or a positive, finite frame rate."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise InputError(f"{flag} must be a positive number (frames per second), got {value:g}")
+
+
+def check_inputs(*paths: str) -> None:
+    """Refuse more than one ``-``: standard input can be read only once."""
+    if sum(path == "-" for path in paths) > 1:
+        raise InputError("only one input can be - (standard input); give the others as files")
+
+
+# -- the band: frames or seconds ---------------------------------------------------------------
+
+_BAND = re.compile(r"(?P<number>[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*(?P<unit>s|ms|sec|f)?", re.I)
+
+
+@dataclass(frozen=True)
+class Band:
+    """A ``--band`` value: a whole number of frames, or a duration in seconds."""
+
+    text: str
+    frames: int | None = None
+    seconds: float | None = None
+
+    def radius(self, rate: float | None, name: str) -> int:
+        """The band in frames of the input ``name`` whose frame rate is ``rate``.
+
+        Seconds become ``ceil(seconds * rate)`` frames, so the band is at least as wide as
+        asked.
+
+        Examples
+        --------
+        >>> parse_band("2.5s").radius(10.0, "b.csv"), parse_band("7").radius(None, "b.npy")
+        (25, 7)
+        """
+        if self.frames is not None:
+            return self.frames
+        assert self.seconds is not None
+        if rate is None:
+            raise InputError(
+                f"--band {self.text}: {name} has no frame rate, so seconds cannot become "
+                "frames; give --rate (or --rate-b), or the band in frames",
+                argument="radius",
+            )
+        return math.ceil(self.seconds * rate - 1e-9)
+
+    def describe(self, radius: int | None) -> str:
+        """How messages show the band: ``2.5s (108 frames)``, or ``200``."""
+        if self.seconds is not None and radius is not None:
+            return f"{self.text} ({radius} frame{'' if radius == 1 else 's'})"
+        return self.text
+
+
+def parse_band(text: str) -> Band:
+    """Parse ``--band``: ``200`` (frames of B), ``2.5s`` or ``500ms`` (seconds).
+
+    Examples
+    --------
+    >>> parse_band("200").frames, parse_band("2.5 s").seconds, parse_band("500ms").seconds
+    (200, 2.5, 0.5)
+    """
+    shown = text.strip()
+    match = _BAND.fullmatch(shown)
+    if match is None:
+        raise InputError(
+            f"--band {text!r}: not a band; give frames of B (e.g. 200) or seconds (e.g. 2.5s)",
+            argument="radius",
+        )
+    number, unit = float(match["number"]), (match["unit"] or "f").lower()
+    if unit == "f":
+        if not number.is_integer():
+            raise InputError(
+                f"--band {shown}: frames must be a whole number; add s for seconds (e.g. {shown}s)",
+                argument="radius",
+            )
+        return Band(shown, frames=int(number))
+    return Band(shown, seconds=number / 1000 if unit == "ms" else number)
+
+
+# -- sizes ------------------------------------------------------------------------------------
+
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 10**3,
+    "kb": 10**3,
+    "m": 10**6,
+    "mb": 10**6,
+    "g": 10**9,
+    "gb": 10**9,
+    "t": 10**12,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
+_SIZE = re.compile(r"(?P<number>[0-9]*\.?[0-9]+)\s*(?P<unit>[a-z]*)", re.I)
+
+
+def parse_size(text: str, flag: str = "--max-memory") -> int:
+    """Bytes in a size such as ``500MB``, ``2GB``, ``1.5GiB`` or ``4096`` (KB = 1000 bytes).
+
+    Examples
+    --------
+    >>> parse_size("2GB"), parse_size("500 MB"), parse_size("1KiB"), parse_size("64")
+    (2000000000, 500000000, 1024, 64)
+    """
+    match = _SIZE.fullmatch(text.strip())
+    unit = match["unit"].lower() if match else None
+    if match is None or unit not in _UNITS:
+        raise InputError(
+            f"{flag} {text!r}: not a size; give e.g. 500MB, 2GB or 1.5GiB",
+            argument="max_memory",
+        )
+    size = int(float(match["number"]) * _UNITS[unit])
+    if size <= 0:
+        raise InputError(f"{flag} {text}: the size must be positive", argument="max_memory")
+    return size
+
+
+# -- outputs ----------------------------------------------------------------------------------
+
+
+def check_output(target: str, flag: str, fmt: str | None = None) -> str:
+    """Check that ``target`` can be written and return its format (before any work is done).
+
+    ``-`` (standard output) always can; a file needs an existing, writable folder and must not
+    be a folder itself. The format is ``fmt`` if given, else from the extension, else csv.
+    """
+    from seqalign.io import output_format
+
+    fmt = output_format(target, fmt)
+    if target == "-":
+        return fmt
+    folder = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(folder):
+        shown = os.path.dirname(target) or folder
+        raise InputError(f"{flag} {target}: folder {shown} does not exist", argument="output")
+    if os.path.isdir(target):
+        raise InputError(f"{flag} {target}: is a folder; give a file name", argument="output")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"{flag} {target}: cannot write in folder {folder}", argument="output")
+    return fmt
+
+
+def check_targets(targets: Mapping[str, str | None], inputs: Iterable[str]) -> None:
+    """Refuse two outputs to one place (standard output included), and an output over an input.
+
+    ``targets`` maps each output flag to its value (None: not asked for).
+    """
+    seen: dict[str, str] = {}
+    for flag, target in targets.items():
+        if target is None:
+            continue
+        place = "-" if target == "-" else os.path.realpath(target)
+        if place in seen:
+            where = "standard output" if target == "-" else target
+            raise InputError(f"{seen[place]} and {flag} both write to {where}; give two files")
+        seen[place] = flag
+        if target == "-" or not os.path.exists(target):
+            continue
+        for path in inputs:
+            if path != "-" and os.path.exists(path) and os.path.samefile(path, target):
+                raise InputError(f"{flag} {target} would overwrite the input {path}")

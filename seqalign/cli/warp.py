@@ -1,0 +1,224 @@
+"""``seqalign warp A B``: align two sequences with DTW; write the path (and a time map).
+
+A thin shell over the library: flags -> :func:`seqalign.io.read_sequence` ->
+:func:`seqalign.align.dtw` -> :func:`seqalign.io.write_path`. Everything is checked before
+anything is written, and outputs are written atomically, so a bad input leaves no file.
+numpy, numba and librosa are imported inside :func:`warp`, not with this module.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from seqalign.cli import options as opt
+from seqalign.cli.naming import naming
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seqalign.align import Alignment
+    from seqalign.io import Sequence
+
+#: Defaults that depend on the inputs. For audio, benchmarks/FEATURES.md measured log-mel
+#: features z-scored per feature and compared by cosine as the most accurate; other inputs
+#: are taken as they are. symmetric1 (every step weighs 1) beats symmetric2 for every
+#: setting there, and, unlike symmetric2, allows --open-begin.
+AUDIO_DEFAULTS = {"normalize": "zscore", "metric": "cosine"}
+OTHER_DEFAULTS = {"normalize": "none", "metric": "euclidean"}
+DEFAULT_STEP_PATTERN = "symmetric1"
+DEFAULT_FEATURES = "logmel"
+
+
+def warp(
+    a: Annotated[
+        str,
+        typer.Argument(
+            help="Sequence A (the query): audio (wav, flac, mp3...), .npy/.npz array, .csv/.tsv "
+            "table, or - for standard input.",
+            metavar="A",
+            show_default=False,
+        ),
+    ],
+    b: Annotated[
+        str,
+        typer.Argument(
+            help="Sequence B (the reference), in any of the same forms.",
+            metavar="B",
+            show_default=False,
+        ),
+    ],
+    metric: opt.Metric = None,
+    step_pattern: opt.StepPattern = None,
+    window: opt.Window = None,
+    band: opt.BandOption = None,
+    open_begin: opt.OpenBegin = False,
+    open_end: opt.OpenEnd = False,
+    subsequence: opt.Subsequence = False,
+    max_memory: opt.MaxMemory = None,
+    features: opt.Features = DEFAULT_FEATURES,
+    sample_rate: opt.SampleRate = 22050,
+    hop: opt.Hop = 512,
+    rate: opt.Rate = None,
+    rate_b: opt.RateB = None,
+    key: opt.Key = None,
+    column: opt.Columns = None,
+    time_column: opt.TimeColumn = None,
+    normalize: opt.Normalize = None,
+    input_format: opt.InputFormat = None,
+    output: opt.Output = "-",
+    fmt: opt.Format = None,
+    time_map: opt.TimeMap = None,
+    quiet: opt.Quiet = False,
+) -> None:
+    """Align A to B with exact dynamic time warping and write the warping path.
+
+    The path goes to standard output as CSV (a_index,b_index,a_time,b_time; times in seconds
+    when the frame rate is known, else frame indices), or to -o FILE as CSV, TSV, JSON or NPZ;
+    a summary goes to standard error.
+
+    Example: seqalign warp take1.flac take2.flac -o path.csv --time-map map.csv
+    """
+    started = time.perf_counter()
+    opt.check_inputs(a, b)
+    opt.check_targets({"-o": output, "--time-map": time_map}, (a, b))
+    spec = None if band is None else opt.parse_band(band)
+    budget = None if max_memory is None else opt.parse_size(max_memory, "--max-memory")
+    opt.check_rate(rate, "--rate")
+    opt.check_rate(rate_b, "--rate-b")
+    inputs = {"x": ("A", a), "y": ("B", b)}
+    typed = {"max_memory": max_memory or ""}  # "radius" is added once the band is in frames
+    with naming(inputs, typed):
+        reading = {
+            "features": features,
+            "sample_rate": sample_rate,
+            "hop": hop,
+            "key": key,
+            "columns": column,
+            "time_column": time_column,
+            "input_format": input_format,
+            "normalize": normalize or "none",
+        }
+        options_a = opt.reader_options(rate=rate, **reading)
+        options_b = opt.reader_options(rate=rate if rate_b is None else rate_b, **reading)
+        path_format = opt.check_output(output, "-o", fmt)
+        if time_map is not None:
+            opt.check_output(time_map, "--time-map")
+
+        from seqalign.align import dtw
+        from seqalign.align import time_map as map_times
+        from seqalign.io import normalize as normalized
+        from seqalign.io import read_sequence, write_path, write_time_map
+
+        seq_a = read_sequence(a, options_a)
+        seq_b = read_sequence(b, options_b)
+        audio = "audio" in (seq_a.kind, seq_b.kind)
+        defaults = AUDIO_DEFAULTS if audio else OTHER_DEFAULTS
+        if normalize is None and defaults["normalize"] != "none":
+            seq_a.data = normalized(seq_a.data, defaults["normalize"])
+            seq_b.data = normalized(seq_b.data, defaults["normalize"])
+        normalize = normalize or defaults["normalize"]
+        radius = None if spec is None else spec.radius(seq_b.rate, seq_b.label)
+        if spec is not None:
+            typed["radius"] = spec.describe(radius)
+        read_s = time.perf_counter() - started
+
+        alignment = dtw(
+            seq_a.data,
+            seq_b.data,
+            metric=metric or defaults["metric"],
+            step_pattern=step_pattern or DEFAULT_STEP_PATTERN,
+            window=window,
+            radius=radius,
+            open_begin=open_begin or subsequence,
+            open_end=open_end or subsequence,
+            max_memory=budget,
+        )
+        align_s = time.perf_counter() - started - read_s
+
+        assert alignment.path is not None
+        metadata = {
+            **alignment.to_dict(),
+            "a": seq_a.source,
+            "b": seq_b.source,
+            "a_rate": seq_a.rate,
+            "b_rate": seq_b.rate,
+            "features": features if audio else None,
+            "normalize": normalize,
+        }
+        write_path(
+            output,
+            alignment.path,
+            fmt=path_format,
+            a_times=seq_a.times(),
+            b_times=seq_b.times(),
+            metadata=metadata,
+        )
+        if time_map is not None:
+            a_times, b_times = map_times(
+                alignment.path,
+                alignment.n,
+                rate_a=seq_a.rate,
+                rate_b=seq_b.rate,
+                start_a=seq_a.start_time if seq_a.rate else 0.0,
+                start_b=seq_b.start_time if seq_b.rate else 0.0,
+            )
+            write_time_map(time_map, a_times, b_times)
+    if not quiet:
+        shown_features = features if audio else None
+        _summary(seq_a, seq_b, alignment, normalize, shown_features, read_s, align_s)
+
+
+def _describe(seq: Sequence) -> str:
+    text = f"{seq.label}: {seq.n_frames} frames x {seq.n_features} features"
+    if seq.rate:
+        text += f", {seq.n_frames / seq.rate:.2f} s at {seq.rate:.4g} frames/s"
+    else:
+        text += ", no frame rate (times are frame indices)"
+    return text
+
+
+def _summary(
+    seq_a: Sequence,
+    seq_b: Sequence,
+    alignment: Alignment,
+    normalize: str,
+    features: str | None,
+    read_s: float,
+    align_s: float,
+) -> None:
+    """A short table on standard error: inputs, distances, settings, path and times."""
+    from rich.console import Console
+    from rich.text import Text
+
+    norm = alignment.normalized_distance
+    window = alignment.window
+    if alignment.radius is not None:
+        window += f" (radius {alignment.radius} frames of B)"
+    settings = f"{alignment.step_pattern}, {alignment.metric}, window {window}"
+    settings += f", normalize {normalize}" + (f", features {features}" if features else "")
+    ends = (("begin", alignment.open_begin), ("end", alignment.open_end))
+    opened = [name for name, is_open in ends if is_open]
+    if opened:
+        settings += f", open {' and '.join(opened)}: B matched at frames {alignment.start}"
+        settings += f"-{alignment.end}"
+    assert alignment.path is not None
+    rows = [
+        ("A", _describe(seq_a)),
+        ("B", _describe(seq_b)),
+        (
+            "distance",
+            f"{alignment.distance:.6g}, normalized "
+            + (
+                f"{norm:.6g}" if math.isfinite(norm) else f"n/a ({alignment.step_pattern} has none)"
+            ),
+        ),
+        ("settings", settings),
+        ("path", f"{alignment.path.shape[0]} steps"),
+        ("time", f"read {read_s:.2f} s, align {align_s:.2f} s"),
+    ]
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    width = max(len(name) for name, _ in rows) + 2
+    for name, value in rows:
+        console.print(Text.assemble((name.ljust(width), "bold"), value))
