@@ -8,7 +8,8 @@ Run from the repository root (peers from the ``bench`` extra)::
 
 Each case reports the best of ``--repeat`` wall times after one warm-up call (numba and
 the peers' JIT compile outside the timing), the peak memory of one call measured in a
-forked child (growth of ``ru_maxrss``), and the ratio ``peer time / seqalign time``.
+fresh child process (growth of ``VmHWM``; path case), and the ratio
+``peer time / seqalign time``.
 Every peer computes the same quantity; the definitions are stated per case.
 """
 
@@ -55,20 +56,29 @@ def _timed(fn, repeat: int) -> tuple[float, object]:
     return best, value
 
 
+def _high_water() -> int:
+    """Peak resident memory of this process in bytes (``VmHWM``; unlike ``ru_maxrss`` it
+    starts afresh at ``exec``, so a spawned child does not inherit its parent's peak)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # pragma: no cover
+
+
 def _peak_child(make, queue) -> None:
     fn, warm = make()
     warm()  # compile on a small input first, so compilation is not counted
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = _high_water()
     fn()
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    queue.put((after - before) * 1024)
+    queue.put(_high_water() - before)
 
 
 def _peak(make) -> float | None:
-    """Peak memory growth (``ru_maxrss``) of one call, in a fresh interpreter.
+    """Peak memory growth (``VmHWM``) of one call, in a fresh interpreter.
 
     ``make`` is a picklable callable returning ``(fn, warm_up)``."""
-    if sys.platform != "linux" or make is None:
+    if not Path("/proc/self/status").exists() or make is None:
         return None
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()

@@ -74,50 +74,46 @@ def cell_cost(xt, yr, cmat, metric, i, j):
 def diagonal_cost(xt, yr, cmat, metric, k, lo, hi, out):
     """Fill ``out[i] = C[i, k - i]`` for ``lo <= i < hi`` (vectorised over ``i``).
 
-    Loops run over 0-based slices so that numba emits no negative-index checks and
-    LLVM vectorises them.
+    Features are summed in order, as :func:`cell_cost` does, so both give the same bits.
+    Indices are unsigned so that numba emits no negative-index checks (which would stop
+    LLVM from vectorising) and no slice objects (whose set-up dominates short runs).
     """
-    n_cells = hi - lo
-    o = out[lo:hi]
     if metric == PRECOMPUTED:
-        for t in range(n_cells):
-            o[t] = cmat[lo + t, k - lo - t]
+        for i in range(lo, hi):
+            out[i] = cmat[i, k - i]
         return
-    off = yr.shape[1] - 1 - k
-    for c0 in range(0, n_cells, _CHUNK):  # keep the accumulator in L1 across features
-        c1 = min(n_cells, c0 + _CHUNK)
-        oc = o[c0:c1]
-        for f in range(xt.shape[0]):
-            xf = xt[f, lo + c0 : lo + c1]
-            yf = yr[f, lo + off + c0 : lo + off + c1]
-            if metric == COSINE:
-                if f == 0:
-                    for t in range(c1 - c0):
-                        oc[t] = xf[t] * yf[t]
-                else:
-                    for t in range(c1 - c0):
-                        oc[t] += xf[t] * yf[t]
-            elif metric == CITYBLOCK:
-                if f == 0:
-                    for t in range(c1 - c0):
-                        oc[t] = abs(xf[t] - yf[t])
-                else:
-                    for t in range(c1 - c0):
-                        oc[t] += abs(xf[t] - yf[t])
-            elif f == 0:
-                for t in range(c1 - c0):
-                    d = xf[t] - yf[t]
-                    oc[t] = d * d
+    count = np.uint64(hi - lo)
+    i0 = np.uint64(lo)
+    y0 = np.uint64(yr.shape[1] - 1 - k + lo)
+    for f in range(xt.shape[0]):
+        if metric == COSINE:
+            if f == 0:
+                for t in range(count):
+                    out[i0 + t] = xt[f, i0 + t] * yr[f, y0 + t]
             else:
-                for t in range(c1 - c0):
-                    d = xf[t] - yf[t]
-                    oc[t] += d * d
+                for t in range(count):
+                    out[i0 + t] += xt[f, i0 + t] * yr[f, y0 + t]
+        elif metric == CITYBLOCK:
+            if f == 0:
+                for t in range(count):
+                    out[i0 + t] = abs(xt[f, i0 + t] - yr[f, y0 + t])
+            else:
+                for t in range(count):
+                    out[i0 + t] += abs(xt[f, i0 + t] - yr[f, y0 + t])
+        elif f == 0:
+            for t in range(count):
+                e = xt[f, i0 + t] - yr[f, y0 + t]
+                out[i0 + t] = e * e
+        else:
+            for t in range(count):
+                e = xt[f, i0 + t] - yr[f, y0 + t]
+                out[i0 + t] += e * e
     if metric == EUCLIDEAN:
-        for t in range(n_cells):
-            o[t] = math.sqrt(o[t])
+        for t in range(count):
+            out[i0 + t] = math.sqrt(out[i0 + t])
     elif metric == COSINE:
-        for t in range(n_cells):
-            o[t] = max(0.0, 1.0 - o[t])
+        for t in range(count):
+            out[i0 + t] = max(0.0, 1.0 - out[i0 + t])
 
 
 @njit(**config.NJIT)
