@@ -590,8 +590,8 @@ def test_atomic_output_keeps_the_mode_of_an_existing_file() -> None:
 @pytest.mark.parametrize(
     ("target", "expected"),
     [
-        ("nowhere/out.csv", "nowhere/out.csv: folder 'nowhere' does not exist (-o)"),
-        (".", ".: is a directory (-o); give a file name"),
+        ("nowhere/out.csv", "-o nowhere/out.csv: folder nowhere does not exist"),
+        (".", "-o .: is a folder; give a file name"),
     ],
 )
 def test_atomic_output_bad_targets(target: str, expected: str) -> None:

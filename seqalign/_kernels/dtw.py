@@ -193,7 +193,7 @@ def sweep(xt, yr, cmat, metric, n, m, dlo, dhi, origins, offsets, weights, ncell
     arg = np.full(n, UNREACHED, dtype=np.uint8)
     store = dirs.shape[0] > 0
     # one feature: the fused loop computes the local cost itself (one pass, not two)
-    inline = simple and xt.shape[0] == 1 and metric <= CITYBLOCK  # (sq)euclidean, cityblock
+    inline = simple and not store and xt.shape[0] == 1 and metric <= CITYBLOCK  # not cosine
     # the fused loop always takes three steps: repeat the first one (min is idempotent,
     # and a repeat placed last never wins a tie)
     sel = np.zeros(3, dtype=np.int64)
@@ -239,8 +239,8 @@ def sweep(xt, yr, cmat, metric, n, m, dlo, dhi, origins, offsets, weights, ncell
         if chi > clo:
             codes = a_diag[clo - lo : chi - lo]
             if inline:
-                _fused1(ring, xt[0], yr[0], m - 1 - k, metric, codes, cur, k, clo, chi, origins,
-                        weights, sel, store)  # fmt: skip
+                _fused1(ring, xt[0], yr[0], m - 1 - k, metric, cur, k, clo, chi, origins, weights,
+                        sel)  # fmt: skip
             else:
                 _fused(ring, c, codes, cur, k, clo, chi, origins, weights, sel, store)
         for part in range(2):  # the cells the fused loop did not do: [lo, clo) and [chi, hi)
@@ -293,8 +293,9 @@ def _fused(ring, c, a, cur, k, lo, hi, origins, weights, sel, store):
 
 
 @njit(**config.NJIT)
-def _fused1(ring, xf, yf, off, metric, a, cur, k, lo, hi, origins, weights, sel, store):
-    """:func:`_fused` for one feature, with the local cost computed in the same loop."""
+def _fused1(ring, xf, yf, off, metric, cur, k, lo, hi, origins, weights, sel):
+    """:func:`_fused` for one feature and the distance only, with the local cost computed
+    in the same loop."""
     ring_size = ring.shape[0]
     p0, p1, p2 = sel[0], sel[1], sel[2]
     w0, w1, w2 = weights[p0, 0], weights[p1, 0], weights[p2, 0]
@@ -305,43 +306,21 @@ def _fused1(ring, xf, yf, off, metric, a, cur, k, lo, hi, origins, weights, sel,
     xs = xf[lo:hi]
     ys = yf[lo + off : hi + off]
     out = cur[lo:hi]
-    if not store:  # one explicit loop per metric: these vectorise
-        if metric == SQEUCLIDEAN:
-            for t in range(hi - lo):
-                e = xs[t] - ys[t]
-                ct = e * e
-                out[t] = min(min(s0[t] + w0 * ct, s1[t] + w1 * ct), s2[t] + w2 * ct)
-        elif metric == EUCLIDEAN:
-            for t in range(hi - lo):
-                e = xs[t] - ys[t]
-                ct = math.sqrt(e * e)
-                out[t] = min(min(s0[t] + w0 * ct, s1[t] + w1 * ct), s2[t] + w2 * ct)
-        else:
-            for t in range(hi - lo):
-                ct = abs(xs[t] - ys[t])
-                out[t] = min(min(s0[t] + w0 * ct, s1[t] + w1 * ct), s2[t] + w2 * ct)
-        return
-    c0, c1, c2 = np.uint8(p0), np.uint8(p1), np.uint8(p2)
-    for t in range(hi - lo):
-        e = xs[t] - ys[t]
-        if metric == CITYBLOCK:
-            ct = abs(e)
-        elif metric == EUCLIDEAN:
-            ct = math.sqrt(e * e)
-        else:
+    # one explicit loop per metric: these vectorise
+    if metric == SQEUCLIDEAN:
+        for t in range(hi - lo):
+            e = xs[t] - ys[t]
             ct = e * e
-        best = s0[t] + w0 * ct
-        code = c0
-        v = s1[t] + w1 * ct
-        if v < best:
-            best = v
-            code = c1
-        v = s2[t] + w2 * ct
-        if v < best:
-            best = v
-            code = c2
-        out[t] = best
-        a[t] = code
+            out[t] = min(min(s0[t] + w0 * ct, s1[t] + w1 * ct), s2[t] + w2 * ct)
+    elif metric == EUCLIDEAN:
+        for t in range(hi - lo):
+            e = xs[t] - ys[t]
+            ct = math.sqrt(e * e)
+            out[t] = min(min(s0[t] + w0 * ct, s1[t] + w1 * ct), s2[t] + w2 * ct)
+    else:
+        for t in range(hi - lo):
+            ct = abs(xs[t] - ys[t])
+            out[t] = min(min(s0[t] + w0 * ct, s1[t] + w1 * ct), s2[t] + w2 * ct)
 
 
 @njit(**config.NJIT)

@@ -427,19 +427,10 @@ def check_output(target: str, flag: str, fmt: str | None = None) -> str:
     ``-`` (standard output) always can; a file needs an existing, writable folder and must not
     be a folder itself. The format is ``fmt`` if given, else from the extension, else csv.
     """
-    from seqalign.io import output_format
+    from seqalign.io.writers import check_target, output_format
 
     fmt = output_format(target, fmt)
-    if target == "-":
-        return fmt
-    folder = os.path.dirname(os.path.abspath(target))
-    if not os.path.isdir(folder):
-        shown = os.path.dirname(target) or folder
-        raise InputError(f"{flag} {target}: folder {shown} does not exist", argument="output")
-    if os.path.isdir(target):
-        raise InputError(f"{flag} {target}: is a folder; give a file name", argument="output")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"{flag} {target}: cannot write in folder {folder}", argument="output")
+    check_target(target, flag)
     return fmt
 
 

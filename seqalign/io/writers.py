@@ -52,8 +52,23 @@ def output_format(target: str, fmt: str | None = None) -> str:
     return fmt
 
 
+def check_target(target: str, flag: str = "-o") -> None:
+    """Fail early unless ``target`` can be written: ``-`` always can; a file needs an existing,
+    writable folder and must not be a folder itself. ``flag`` names the option in messages."""
+    if target == "-":
+        return
+    folder = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(folder):
+        shown = os.path.dirname(target) or folder
+        raise InputError(f"{flag} {target}: folder {shown} does not exist", argument="output")
+    if os.path.isdir(target):
+        raise InputError(f"{flag} {target}: is a folder; give a file name", argument="output")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"{flag} {target}: cannot write in folder {folder}", argument="output")
+
+
 @contextlib.contextmanager
-def atomic_output(target: str, *, binary: bool = False) -> Iterator[IO[Any]]:
+def atomic_output(target: str, *, binary: bool = False, flag: str = "-o") -> Iterator[IO[Any]]:
     """Open ``target`` for writing so that it appears complete or not at all.
 
     Parameters
@@ -63,6 +78,8 @@ def atomic_output(target: str, *, binary: bool = False) -> Iterator[IO[Any]]:
         ``binary``); standard output is flushed, not closed.
     binary : bool
         Yield a binary stream instead of a UTF-8 text stream.
+    flag : str
+        The option that named ``target``, for messages.
 
     Yields
     ------
@@ -82,19 +99,15 @@ def atomic_output(target: str, *, binary: bool = False) -> Iterator[IO[Any]]:
         yield stream
         stream.flush()
         return
+    check_target(target, flag)
     folder = os.path.dirname(os.path.abspath(target))
-    if not os.path.isdir(folder):
-        shown = os.path.dirname(target) or folder
-        raise InputError(f"{target}: folder {shown!r} does not exist (-o)", argument="output")
-    if os.path.isdir(target):
-        raise InputError(f"{target}: is a directory (-o); give a file name", argument="output")
     try:
         handle, temporary = tempfile.mkstemp(
             prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder
         )
     except OSError as error:
         raise InputError(
-            f"{target}: cannot write in folder {folder!r} ({error.strerror or error}) (-o)",
+            f"{flag} {target}: cannot write in folder {folder} ({error.strerror or error})",
             argument="output",
         ) from error
     try:
@@ -216,42 +229,43 @@ def _arrays(columns: _Columns) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _write_text(target: str, text: str) -> None:
-    with atomic_output(target) as stream:
-        stream.write(text)
+def _delimited_bytes(delimiter: str, columns: _Columns, metadata: dict[str, Any] | None) -> bytes:
+    return _delimited(columns, delimiter).encode()
 
 
-def _write_delimited(
-    delimiter: str, target: str, columns: _Columns, metadata: dict[str, Any] | None
-) -> None:
-    _write_text(target, _delimited(columns, delimiter))
-
-
-def _write_json(target: str, columns: _Columns, metadata: dict[str, Any] | None) -> None:
+def _json_bytes(columns: _Columns, metadata: dict[str, Any] | None) -> bytes:
     record = _plain(dict(metadata or {}))
     for name, values in _arrays(columns).items():
         record[name] = (
             values.tolist() if name == "path" else _plain(np.round(values, _TIME_DECIMALS) + 0.0)
         )
-    _write_text(target, json.dumps(record, allow_nan=False) + "\n")
+    return (json.dumps(record, allow_nan=False) + "\n").encode()
 
 
-def _write_npz(target: str, columns: _Columns, metadata: dict[str, Any] | None) -> None:
+def _npz_bytes(columns: _Columns, metadata: dict[str, Any] | None) -> bytes:
     arrays = _arrays(columns)
     if metadata is not None:
         arrays["metadata"] = np.array(json.dumps(_plain(metadata), allow_nan=False))
     buffer = io.BytesIO()  # the zip writer seeks; standard output cannot
     np.savez(buffer, **arrays)
-    with atomic_output(target, binary=True) as stream:
-        stream.write(buffer.getvalue())
+    return buffer.getvalue()
 
 
-_WRITERS: dict[str, Callable[[str, _Columns, dict[str, Any] | None], None]] = {
-    "csv": functools.partial(_write_delimited, ","),
-    "tsv": functools.partial(_write_delimited, "\t"),
-    "json": _write_json,
-    "npz": _write_npz,
+#: Format -> function formatting the columns (and metadata) as the file's bytes.
+_WRITERS: dict[str, Callable[[_Columns, dict[str, Any] | None], bytes]] = {
+    "csv": functools.partial(_delimited_bytes, ","),
+    "tsv": functools.partial(_delimited_bytes, "\t"),
+    "json": _json_bytes,
+    "npz": _npz_bytes,
 }
+
+
+def _emit(target: str, fmt: str, columns: _Columns, metadata, flag: str) -> None:
+    data = _WRITERS[fmt](columns, metadata)
+    with atomic_output(target, binary=True, flag=flag) as stream:
+        stream.write(data)
+
+
 assert set(_WRITERS) == set(WRITE_FORMATS)
 
 
@@ -276,6 +290,7 @@ def write_path(
     a_times: np.ndarray | None = None,
     b_times: np.ndarray | None = None,
     metadata: dict[str, Any] | None = None,
+    flag: str = "-o",
 ) -> None:
     """Write a warping path.
 
@@ -293,6 +308,8 @@ def write_path(
     metadata : dict, optional
         Fields such as distance, normalized_distance, metric, step_pattern, lengths; written in
         JSON (before ``path``) and NPZ (a JSON string under ``metadata``), not in CSV/TSV.
+    flag : str
+        The option that named ``target``, for error messages.
 
     Notes
     -----
@@ -313,11 +330,16 @@ def write_path(
         selected = _path_times(times, path[:, k], which)
         if selected is not None:
             columns[f"{which}_time"] = ("time", selected)
-    _WRITERS[fmt](target, columns, metadata or {})
+    _emit(target, fmt, columns, metadata or {}, flag)
 
 
 def write_time_map(
-    target: str, a_times: np.ndarray, b_times: np.ndarray, *, fmt: str | None = None
+    target: str,
+    a_times: np.ndarray,
+    b_times: np.ndarray,
+    *,
+    fmt: str | None = None,
+    flag: str = "--time-map",
 ) -> None:
     """Write a time map: pairs of corresponding times in A and B, in seconds.
 
@@ -329,6 +351,8 @@ def write_time_map(
         Corresponding times.
     fmt : str, optional
         A key of :data:`WRITE_FORMATS`; default from the extension of ``target``, else csv.
+    flag : str
+        The option that named ``target``, for error messages.
 
     Notes
     -----
@@ -343,4 +367,4 @@ def write_time_map(
             f"a_times and b_times must be 1-D of equal length, got {a.shape} and {b.shape}",
             argument="a_times",
         )
-    _WRITERS[fmt](target, {"a_time": ("time", a), "b_time": ("time", b)}, None)
+    _emit(target, fmt, {"a_time": ("time", a), "b_time": ("time", b)}, None, flag)
