@@ -146,10 +146,12 @@ def _band(window: str, radius: int | None, n: int, m: int, open_begin: bool, ope
     lo, hi = row_ranges(window, n, m, radius)
     where = f"the {window} window" + (f" of radius {radius}" if radius is not None else "")
     fault = "radius" if radius is not None else "window"
+    hint = " or use the slantedband window" if window == "sakoechiba" and n != m else ""
     if (hi <= lo).any():
         row = int(np.argmax(hi <= lo))
         raise NoPathError(
-            f"{where} leaves row {row} empty for lengths {n} x {m}; widen it", argument=fault
+            f"{where} leaves row {row} empty for lengths {n} x {m}; widen it{hint}",
+            argument=fault,
         )
     if not open_begin and lo[0] > 0:
         raise NoPathError(f"{where} excludes the start cell (0, 0); widen it", argument=fault)
