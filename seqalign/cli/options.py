@@ -254,6 +254,17 @@ TimeMap = Annotated[
         show_default=False,
     ),
 ]
+Plot = Annotated[
+    str | None,
+    typer.Option(
+        "--plot",
+        metavar="FILE",
+        help="Also draw the path (over the local costs when they fit) to a .png, .pdf or "
+        ".svg file; needs matplotlib (pip install 'seqalign[plot]').",
+        rich_help_panel=OUTPUT_PANEL,
+        show_default=False,
+    ),
+]
 Quiet = Annotated[
     bool,
     typer.Option(

@@ -9,6 +9,7 @@ numpy, numba and librosa are imported inside :func:`warp`, not with this module.
 from __future__ import annotations
 
 import math
+import os
 import time
 from typing import TYPE_CHECKING, Annotated
 
@@ -70,6 +71,7 @@ def warp(
     output: opt.Output = "-",
     fmt: opt.Format = None,
     time_map: opt.TimeMap = None,
+    plot: opt.Plot = None,
     quiet: opt.Quiet = False,
 ) -> None:
     """Align A to B with exact dynamic time warping and write the warping path.
@@ -82,7 +84,7 @@ def warp(
     """
     started = time.perf_counter()
     opt.check_inputs(a, b)
-    opt.check_targets({"-o": output, "--time-map": time_map}, (a, b))
+    opt.check_targets({"-o": output, "--time-map": time_map, "--plot": plot}, (a, b))
     spec = None if band is None else opt.parse_band(band)
     budget = None if max_memory is None else opt.parse_size(max_memory, "--max-memory")
     opt.check_rate(rate, "--rate")
@@ -105,6 +107,10 @@ def warp(
         path_format = opt.check_output(output, "-o", fmt)
         if time_map is not None:
             opt.check_output(time_map, "--time-map")
+        if plot is not None:
+            from seqalign.plots import check_plot_target
+
+            check_plot_target(plot)
 
         from seqalign.align import dtw
         from seqalign.align import time_map as map_times
@@ -165,9 +171,32 @@ def warp(
                 start_b=seq_b.start_time if seq_b.rate else 0.0,
             )
             write_time_map(time_map, a_times, b_times)
+        if plot is not None:
+            _plot(plot, alignment, seq_a, seq_b)
     if not quiet:
         shown_features = features if audio else None
         _summary(seq_a, seq_b, alignment, normalize, shown_features, read_s, align_s)
+
+
+def _plot(target: str, alignment: Alignment, seq_a: Sequence, seq_b: Sequence) -> None:
+    """Draw the path, over the local costs when the matrix is small enough to show."""
+    from seqalign.metrics import cost_matrix
+    from seqalign.plots import MAX_BACKGROUND_CELLS, plot_alignment, save_figure
+
+    cost = None
+    if alignment.n * alignment.m <= MAX_BACKGROUND_CELLS:
+        cost = cost_matrix(seq_a.data, seq_b.data, alignment.metric)
+    timed = seq_a.rate is not None and seq_b.rate is not None
+    figure = plot_alignment(
+        alignment.path,
+        a_times=seq_a.times() if timed else None,
+        b_times=seq_b.times() if timed else None,
+        cost=cost,
+        a_label=os.path.basename(seq_a.label),
+        b_label=os.path.basename(seq_b.label),
+        title=f"{alignment.step_pattern}, {alignment.metric}: distance {alignment.distance:.4g}",
+    )
+    save_figure(figure, target)
 
 
 def _describe(seq: Sequence) -> str:
