@@ -259,15 +259,23 @@ def sweep(xt, yr, cmat, metric, n, m, dlo, dhi, origins, offsets, weights, ncell
 
 
 @njit(**config.NJIT)
-def _fused(ring, c, a, cur, k, lo, hi, origins, weights, sel, store):
-    """``cur[i] = min_q(D_q[i - di0_q] + w_q c[i])`` over three single-cell steps."""
+def _sources(ring, k, lo, hi, origins, weights, sel):
+    """For cells ``lo <= i < hi`` of diagonal ``k``: the origins' accumulated costs of the
+    three selected steps, aligned with ``i`` (``s_q[i - lo] = D_q[i - di0_q]``), and their
+    weights."""
     ring_size = ring.shape[0]
     p0, p1, p2 = sel[0], sel[1], sel[2]
-    w0, w1, w2 = weights[p0, 0], weights[p1, 0], weights[p2, 0]
     d0, d1, d2 = origins[p0, 0], origins[p1, 0], origins[p2, 0]
     s0 = ring[(k - d0 - origins[p0, 1]) % ring_size, lo - d0 : hi - d0]
     s1 = ring[(k - d1 - origins[p1, 1]) % ring_size, lo - d1 : hi - d1]
     s2 = ring[(k - d2 - origins[p2, 1]) % ring_size, lo - d2 : hi - d2]
+    return s0, s1, s2, weights[p0, 0], weights[p1, 0], weights[p2, 0]
+
+
+@njit(**config.NJIT)
+def _fused(ring, c, a, cur, k, lo, hi, origins, weights, sel, store):
+    """``cur[i] = min_q(D_q[i - di0_q] + w_q c[i])`` over three single-cell steps."""
+    s0, s1, s2, w0, w1, w2 = _sources(ring, k, lo, hi, origins, weights, sel)
     cc = c[lo:hi]
     out = cur[lo:hi]
     if not store:
@@ -275,7 +283,7 @@ def _fused(ring, c, a, cur, k, lo, hi, origins, weights, sel, store):
             ct = cc[t]
             out[t] = min(min(s0[t] + w0 * ct, s1[t] + w1 * ct), s2[t] + w2 * ct)
         return
-    c0, c1, c2 = np.uint8(p0), np.uint8(p1), np.uint8(p2)
+    c0, c1, c2 = np.uint8(sel[0]), np.uint8(sel[1]), np.uint8(sel[2])
     for t in range(hi - lo):
         ct = cc[t]
         best = s0[t] + w0 * ct
@@ -296,13 +304,7 @@ def _fused(ring, c, a, cur, k, lo, hi, origins, weights, sel, store):
 def _fused1(ring, xf, yf, off, metric, cur, k, lo, hi, origins, weights, sel):
     """:func:`_fused` for one feature and the distance only, with the local cost computed
     in the same loop."""
-    ring_size = ring.shape[0]
-    p0, p1, p2 = sel[0], sel[1], sel[2]
-    w0, w1, w2 = weights[p0, 0], weights[p1, 0], weights[p2, 0]
-    d0, d1, d2 = origins[p0, 0], origins[p1, 0], origins[p2, 0]
-    s0 = ring[(k - d0 - origins[p0, 1]) % ring_size, lo - d0 : hi - d0]
-    s1 = ring[(k - d1 - origins[p1, 1]) % ring_size, lo - d1 : hi - d1]
-    s2 = ring[(k - d2 - origins[p2, 1]) % ring_size, lo - d2 : hi - d2]
+    s0, s1, s2, w0, w1, w2 = _sources(ring, k, lo, hi, origins, weights, sel)
     xs = xf[lo:hi]
     ys = yf[lo + off : hi + off]
     out = cur[lo:hi]
