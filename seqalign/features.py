@@ -82,15 +82,26 @@ def _chroma_cqt(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
 
 @_feature_set(
     "mfcc",
-    f"{N_MFCC} mel-frequency cepstral coefficients (timbre; librosa mfcc)",
+    f"{N_MFCC} mel-frequency cepstral coefficients (timbre; as librosa mfcc)",
     tuple(f"mfcc_{k}" for k in range(N_MFCC)),
 )
 def _mfcc(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
-    import librosa
+    # numpy only, like log-mel; equal to librosa.feature.mfcc(n_mfcc=20) (tested): the
+    # orthonormal DCT-II of the 128-band mel power in dB (ref 1, 80 dB floor)
+    n_fft = _n_fft(hop_length)
+    mel = _mel_filterbank(sr, n_fft, 128) @ _power_spectrogram(y, n_fft, hop_length)
+    db = 10.0 * np.log10(np.maximum(mel, 1e-10))
+    db = np.maximum(db, db.max(initial=-np.inf) - 80.0)
+    return _dct_matrix(N_MFCC, 128) @ db
 
-    return librosa.feature.mfcc(
-        y=y, sr=sr, n_mfcc=N_MFCC, hop_length=hop_length, n_fft=_n_fft(hop_length)
-    )
+
+def _dct_matrix(n_out: int, n_in: int) -> np.ndarray:
+    """The first ``n_out`` rows of the orthonormal DCT-II of length ``n_in``."""
+    k = np.arange(n_out)[:, None]
+    n = np.arange(n_in)[None, :]
+    basis = np.cos(np.pi * k * (2 * n + 1) / (2 * n_in)) * np.sqrt(2.0 / n_in)
+    basis[0] /= np.sqrt(2.0)
+    return basis
 
 
 @_feature_set(

@@ -88,3 +88,16 @@ def test_logmel_equals_librosa(sr, hop, seconds):
     ours = compute_features(y, sr, "logmel", hop)
     assert ours.shape == ref.shape
     np.testing.assert_allclose(ours, ref, atol=1e-6)
+
+
+@pytest.mark.parametrize(("sr", "hop", "seconds"), [(22050, 512, 1.3), (16000, 160, 0.7)])
+def test_mfcc_equals_librosa(sr, hop, seconds):
+    librosa = pytest.importorskip("librosa")
+    rng = np.random.default_rng(1)
+    t = np.arange(int(sr * seconds)) / sr
+    y = np.sin(2 * np.pi * 220 * t) * (1 + t) + 0.01 * rng.standard_normal(t.size)
+    n_fft = max(2048, 4 * hop)
+    ref = librosa.feature.mfcc(y=y, sr=sr, n_mfcc=20, hop_length=hop, n_fft=n_fft).T
+    ours = compute_features(y, sr, "mfcc", hop)
+    assert ours.shape == ref.shape
+    np.testing.assert_allclose(ours, ref, atol=1e-6, rtol=1e-9)
