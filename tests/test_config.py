@@ -1,0 +1,38 @@
+"""seqalign.config: numba's cache folder falls back to a user cache on a read-only install."""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+import pytest
+
+import seqalign.config as config
+
+
+@pytest.fixture(autouse=True)
+def _restore_environment(monkeypatch):
+    """Record NUMBA_CACHE_DIR so that whatever the reloads set is undone afterwards."""
+    monkeypatch.setenv("NUMBA_CACHE_DIR", "placeholder")
+    monkeypatch.delenv("NUMBA_CACHE_DIR")
+    yield
+
+
+def test_read_only_package_uses_the_user_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    importlib.reload(config)
+    assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path / "seqalign" / "numba")
+
+
+def test_writable_package_keeps_numbas_default(monkeypatch):
+    monkeypatch.setattr(os, "access", lambda path, mode: True)
+    importlib.reload(config)
+    assert "NUMBA_CACHE_DIR" not in os.environ
+
+
+def test_an_explicit_cache_dir_wins(monkeypatch, tmp_path):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "mine"))
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    importlib.reload(config)
+    assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path / "mine")
