@@ -218,27 +218,6 @@ SIGNALS = {
 }
 
 
-def stretch_piecewise(signal: np.ndarray, rates: tuple[float, ...]):
-    """Split ``signal`` into ``len(rates)`` equal segments and time-stretch each at its rate.
-
-    Returns
-    -------
-    stretched : ndarray
-    knots : ndarray, shape (len(rates) + 1, 2)
-        Segment boundaries in seconds in the original and in the stretched signal; the true map
-        is linear between them.
-    """
-    import librosa
-
-    bounds = np.linspace(0, signal.size, len(rates) + 1).astype(int)
-    pieces = [
-        librosa.effects.time_stretch(signal[a:b], rate=rate)
-        for a, b, rate in zip(bounds[:-1], bounds[1:], rates)
-    ]
-    lengths = np.concatenate(([0], np.cumsum([piece.size for piece in pieces])))
-    return np.concatenate(pieces), np.column_stack((bounds, lengths)) / SR
-
-
 # --- evaluation ---------------------------------------------------------------------------------
 
 
@@ -293,7 +272,8 @@ def synthetic_pairs(seeds: int) -> dict[str, list[tuple[np.ndarray, np.ndarray, 
             for k, (name, make) in enumerate(SIGNALS.items())
         }
         for name, (signal, rates) in CASES.items():
-            pairs[name].append((originals[signal], *stretch_piecewise(originals[signal], rates)))
+            stretched = _load_synth().stretch_piecewise(originals[signal], rates)
+            pairs[name].append((originals[signal], *stretched))
         pairs["timbre"].append(timbre_pair(np.random.default_rng([SEED, seed, len(SIGNALS)])))
     return pairs
 

@@ -302,6 +302,28 @@ def make_takes(seed: int = SEED, sr: int = SR):
     return take1, take2, np.column_stack((times_1, times_2))
 
 
+def stretch_piecewise(signal: np.ndarray, rates: tuple[float, ...], sr: int = SR):
+    """Split ``signal`` into ``len(rates)`` equal segments and time-stretch each at its rate
+    (``librosa.effects.time_stretch``; rate > 1 is faster).
+
+    Returns
+    -------
+    stretched : ndarray
+    knots : ndarray, shape (len(rates) + 1, 2)
+        Segment boundaries in seconds in the original and in the stretched signal; the true map
+        is linear between them.
+    """
+    import librosa
+
+    bounds = np.linspace(0, signal.size, len(rates) + 1).astype(int)
+    pieces = [
+        librosa.effects.time_stretch(signal[a:b], rate=rate)
+        for a, b, rate in zip(bounds[:-1], bounds[1:], rates)
+    ]
+    lengths = np.concatenate(([0], np.cumsum([piece.size for piece in pieces])))
+    return np.concatenate(pieces), np.column_stack((bounds, lengths)) / sr
+
+
 def write_truth(path: Path, truth: np.ndarray) -> None:
     """Write the truth table as ``take1_time,take2_time`` with millisecond-exact decimals."""
     with path.open("w", newline="") as stream:
