@@ -126,3 +126,103 @@ def path_cost(C: np.ndarray, path: np.ndarray, pattern) -> float:
     for (i0, j0), (i1, j1) in itertools.pairwise(path):
         total += weight[(int(i1 - i0), int(j1 - j0))] * C[i1, j1]
     return float(total)
+
+
+# --- changepoint segmentation ---------------------------------------------------------
+
+
+def segment_cost(x: np.ndarray, s: int, e: int, cost: str, *, gamma=1.0, eps=1e-6) -> float:
+    """C(s, e) straight from the definitions in seqalign.costs (x is (n, d))."""
+    seg = x[s:e]
+    length = e - s
+    if cost == "l2":
+        return float(((seg - seg.mean(axis=0)) ** 2).sum())
+    if cost == "cosine":
+        norms = np.linalg.norm(seg, axis=1, keepdims=True)
+        unit = seg / np.where(norms == 0, 1, norms)
+        return float(((unit - unit.mean(axis=0)) ** 2).sum())
+    if cost == "l1":
+        return float(np.abs(seg - np.median(seg, axis=0)).sum())
+    if cost == "normal":
+        centred = seg - seg.mean(axis=0)
+        cov = centred.T @ centred / length + eps * np.eye(x.shape[1])
+        return float(length * np.linalg.slogdet(cov)[1])
+    if cost == "linear":
+        y, covariates = seg[:, 0], seg[:, 1:]
+        coef = np.linalg.lstsq(covariates, y, rcond=None)[0]
+        return float(((y - covariates @ coef) ** 2).sum())
+    if cost == "rbf":
+        total = sum(
+            math.exp(-gamma * float(((seg[t] - seg[u]) ** 2).sum()))
+            for t in range(length)
+            for u in range(length)
+        )
+        return float(length - total / length)
+    raise ValueError(cost)
+
+
+def _allowed(bkps, n, min_size, jump) -> bool:
+    edges = [0, *bkps, n]
+    return all(b % jump == 0 for b in bkps) and all(
+        edges[i + 1] - edges[i] >= min_size for i in range(len(edges) - 1)
+    )
+
+
+def all_segmentations(n: int, min_size: int = 1, jump: int = 1):
+    """Every breakpoint list (last = n) allowed by min_size and jump."""
+    inner = range(1, n)
+    for k in range(n):
+        for combo in itertools.combinations(inner, k):
+            if _allowed(combo, n, min_size, jump):
+                yield [*combo, n]
+
+
+def total_cost(x, bkps, cost, len_weight=0.0, **kw) -> float:
+    edges = [0, *bkps]
+    return sum(
+        segment_cost(x, edges[i], edges[i + 1], cost, **kw)
+        + len_weight * math.log(edges[i + 1] - edges[i])
+        for i in range(len(bkps))
+    )
+
+
+def exhaustive_penalised(x, cost, pen, min_size=1, jump=1, len_weight=0.0, **kw):
+    """(least objective, its breakpoints) of sum C + pen * changes, by enumeration."""
+    best = (math.inf, None)
+    for bkps in all_segmentations(len(x), min_size, jump):
+        value = total_cost(x, bkps, cost, len_weight, **kw) + pen * (len(bkps) - 1)
+        if value < best[0] - 1e-9:
+            best = (value, bkps)
+    return best
+
+
+def exhaustive_fixed(x, cost, n_bkps, min_size=1, jump=1, **kw):
+    """(least sum of costs with n_bkps changes, its breakpoints), by enumeration."""
+    best = (math.inf, None)
+    for bkps in all_segmentations(len(x), min_size, jump):
+        if len(bkps) - 1 != n_bkps:
+            continue
+        value = total_cost(x, bkps, cost, **kw)
+        if value < best[0] - 1e-9:
+            best = (value, bkps)
+    return best
+
+
+def binseg_greedy(x, cost, n_bkps, min_size=1, jump=1, **kw):
+    """Greedy binary segmentation: each step the split that lowers the total most."""
+    bkps = [len(x)]
+    for _ in range(n_bkps):
+        best = (-math.inf, None)
+        edges = [0, *bkps]
+        for a, b in itertools.pairwise(edges):
+            whole = segment_cost(x, a, b, cost, **kw)
+            for t in range(a + 1, b):
+                if t % jump or t - a < min_size or b - t < min_size:
+                    continue
+                gain = whole - segment_cost(x, a, t, cost, **kw) - segment_cost(x, t, b, cost, **kw)
+                if gain > best[0]:
+                    best = (gain, t)
+        if best[1] is None:
+            break
+        bkps = sorted([*bkps, best[1]])
+    return bkps

@@ -1,0 +1,214 @@
+"""The segment costs of changepoint detection: one registry, and their inputs for the kernels.
+
+A cost ``C(s, e)`` measures how badly one model fits the frames ``s <= t < e`` of
+``x`` (shape ``(n_frames, n_features)``); a segmentation minimises the sum of its
+segments' costs (plus a penalty per change). The definitions (``L = e - s``):
+
+``l2``
+    ``sum_t ||x_t - mean||^2``: the squared Euclidean distance to the segment mean,
+    summed over features, not normalised (ruptures ``CostL2``). A change in the mean.
+``l1``
+    ``sum_t ||x_t - median||_1`` with the coordinate-wise median (ruptures ``CostL1``).
+    A change in the median, robust to outliers.
+``normal``
+    ``L * log det(Sigma + eps * I)`` with ``Sigma`` the maximum-likelihood (ddof 0)
+    covariance of the segment: twice the negative Gaussian log-likelihood up to a
+    constant. A change in mean and (co)variance. ruptures ``CostNormal`` is the same with
+    ``eps = 1e-6``, except that it takes ddof 1 for several features.
+``linear``
+    The residual sum of squares of the least-squares fit ``x[:, 0] ~ x[:, 1:] @ b`` within
+    the segment (no intercept unless a column of ones is given; ruptures ``CostLinear``).
+    A change in a linear relation.
+``rbf``
+    The kernel cost ``sum_t k(x_t, x_t) - (1/L) sum_{t,u} k(x_t, x_u)`` with
+    ``k(x, y) = exp(-gamma ||x - y||^2)`` (Arlot, Celisse & Harchaoui 2019; ruptures
+    ``CostRbf`` clips ``gamma ||x - y||^2`` to [0.01, 100], ``KernelCPD`` does not, nor do
+    we). ``gamma`` defaults to the median heuristic, ``1 / median ||x_t - x_u||^2`` over
+    pairs (of at most 2,000 evenly spaced frames). Any change in distribution; memory
+    ``O(n)``.
+``cosine``
+    The kernel cost with the cosine kernel ``k(x, y) = x.y / (||x|| ||y||)``: ``l2`` on
+    rows scaled to unit length (ruptures ``CostCosine``). A change in direction, not size.
+
+The linear kernel ``k(x, y) = x.y`` gives exactly ``l2``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from seqalign._kernels.segcost import L1, L2, LINEAR, NORMAL, RBF
+from seqalign.errors import InputError
+
+#: Pairs of frames at most used by the median heuristic of the rbf bandwidth.
+MEDIAN_HEURISTIC_FRAMES = 2000
+
+
+@dataclass(frozen=True)
+class CostSpec:
+    """One segment cost: its kernel code, the shortest segment it is defined on, and how
+    many parameters one segment fits (used by the information-criterion penalties)."""
+
+    name: str
+    code: int
+    min_size: int
+    summary: str
+
+    def parameters(self, n_features: int) -> int:
+        """Free parameters of one segment's model (``p`` in BIC's ``p log n``)."""
+        d = n_features
+        if self.name == "normal":
+            return d + d * (d + 1) // 2
+        if self.name == "linear":
+            return max(d - 1, 1)
+        return d
+
+
+COSTS: dict[str, CostSpec] = {
+    spec.name: spec
+    for spec in (
+        CostSpec("l2", L2, 1, "change in mean (squared error)"),
+        CostSpec("l1", L1, 1, "change in median (absolute error)"),
+        CostSpec("normal", NORMAL, 2, "change in mean and covariance (Gaussian likelihood)"),
+        CostSpec("linear", LINEAR, 1, "change in a linear regression of column 0 on the others"),
+        CostSpec("rbf", RBF, 1, "change in distribution (Gaussian kernel)"),
+        CostSpec("cosine", L2, 1, "change in direction (cosine kernel)"),
+    )
+}
+
+
+def get_cost(name: str) -> CostSpec:
+    """The :class:`CostSpec` called ``name``; an unknown name lists the valid ones."""
+    spec = COSTS.get(str(name).lower())
+    if spec is None:
+        raise InputError(
+            f"unknown cost {name!r}; choose one of {', '.join(COSTS)}", argument="cost"
+        )
+    return spec
+
+
+@dataclass(frozen=True)
+class PreparedCost:
+    """What the kernels need: the code, the data (prefix sums or frames), the cost's
+    parameter (eps or gamma) and a scratch matrix."""
+
+    spec: CostSpec
+    code: int
+    data: np.ndarray
+    param: float
+    work: np.ndarray
+
+
+def _pairs_lower(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Columns ``a[:, i] * b[:, j]`` for ``j <= i``, in the kernels' order."""
+    d = a.shape[1]
+    cols = [a[:, i] * b[:, j] for i in range(d) for j in range(i + 1)]
+    return np.stack(cols, axis=1) if cols else np.empty((a.shape[0], 0))
+
+
+def _prefix(columns: np.ndarray) -> np.ndarray:
+    out = np.zeros((columns.shape[0] + 1, columns.shape[1]))
+    np.cumsum(columns, axis=0, out=out[1:])
+    return out
+
+
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit Euclidean length (zero rows stay zero)."""
+    norms = np.sqrt(np.einsum("ij,ij->i", x, x))
+    norms[norms == 0.0] = 1.0
+    return x / norms[:, None]
+
+
+def median_heuristic(x: np.ndarray) -> float:
+    """``1 / median ||x_t - x_u||^2`` over pairs ``t < u`` (of at most
+    :data:`MEDIAN_HEURISTIC_FRAMES` evenly spaced frames); ``1`` when the median is 0."""
+    n = x.shape[0]
+    if n > MEDIAN_HEURISTIC_FRAMES:
+        x = x[np.linspace(0, n - 1, MEDIAN_HEURISTIC_FRAMES).round().astype(np.int64)]
+    sq = np.einsum("ij,ij->i", x, x)
+    d2 = sq[:, None] + sq[None, :] - 2.0 * (x @ x.T)
+    iu = np.triu_indices(x.shape[0], k=1)
+    values = np.maximum(d2[iu], 0.0)
+    if values.size == 0:
+        return 1.0
+    med = float(np.median(values))
+    return 1.0 / med if med > 0.0 else 1.0
+
+
+def prepare_cost(
+    spec: CostSpec, x: np.ndarray, *, gamma: float | None = None, eps: float | None = None
+) -> PreparedCost:
+    """Build the kernel inputs of ``spec`` for ``x`` (float64, ``(n_frames, n_features)``).
+
+    Prefix sums are taken of the data centred on its global mean (for l2, cosine and
+    normal), which keeps ``S2 - S1^2 / L`` accurate over long inputs.
+    """
+    n, d = x.shape
+    work = np.zeros((max(d, 1), max(d, 1) + 1))
+    if spec.name in ("l2", "cosine"):
+        z = unit_rows(x) if spec.name == "cosine" else x
+        z = z - z.mean(axis=0)
+        cols = np.empty((n, d + 1))
+        cols[:, 0] = np.einsum("ij,ij->i", z, z)
+        cols[:, 1:] = z
+        return PreparedCost(spec, L2, _prefix(cols), 0.0, work)
+    if spec.name == "normal":
+        z = x - x.mean(axis=0)
+        if eps is None:
+            scale = float(np.mean(np.var(z, axis=0)))
+            eps = 1e-6 * (scale if scale > 0.0 else 1.0)
+        cols = np.concatenate([z, _pairs_lower(z, z)], axis=1)
+        return PreparedCost(spec, NORMAL, _prefix(cols), float(eps), work)
+    if spec.name == "linear":
+        if d < 2:
+            raise InputError(
+                "the linear cost regresses column 0 on the other columns: it needs at least 2 "
+                "features",
+                argument="cost",
+            )
+        y = x[:, :1]
+        covariates = x[:, 1:]
+        cols = np.concatenate([y * y, covariates * y, _pairs_lower(covariates, covariates)], axis=1)
+        p = d - 1
+        return PreparedCost(spec, LINEAR, _prefix(cols), 0.0, np.zeros((p, p + 1)))
+    if spec.name == "l1":
+        return PreparedCost(spec, L1, np.ascontiguousarray(x), 0.0, work)
+    if gamma is None:
+        gamma = median_heuristic(x)
+    elif not gamma > 0.0:
+        raise InputError(f"gamma must be positive, not {gamma}", argument="gamma")
+    return PreparedCost(spec, RBF, np.ascontiguousarray(x), float(gamma), work)
+
+
+def noise_scale(spec: CostSpec, x: np.ndarray, gamma: float | None = None) -> float:
+    """The unit in which a cost counts one unit of twice the negative log-likelihood.
+
+    Information-criterion penalties (``p log n`` and so on) assume costs in that unit.
+    For ``l2`` (and ``cosine``, ``linear``) it is the noise variance, estimated robustly
+    from first differences: ``mean_f (1.4826 * MAD(diff x_f))^2 / 2``, which changes of
+    mean barely touch; for ``l1`` the Laplace scale over 2; for ``rbf`` the same
+    estimate in the kernel's feature space, ``median_t (1 - k(x_t, x_t+1))``; ``normal``
+    is already a likelihood (1).
+    """
+    if spec.name == "normal" or x.shape[0] < 3:
+        return 1.0
+    if spec.name == "cosine":
+        x = unit_rows(x)
+    if spec.name == "linear":
+        coef, *_ = np.linalg.lstsq(x[:, 1:], x[:, 0], rcond=None)
+        x = (x[:, 0] - x[:, 1:] @ coef)[:, None]
+    diffs = np.diff(x, axis=0)
+    if spec.name == "rbf":
+        g = median_heuristic(x) if gamma is None else gamma
+        value = float(np.median(1.0 - np.exp(-g * np.einsum("ij,ij->i", diffs, diffs))))
+        return value if value > 0.0 else 1.0
+    mad = np.median(np.abs(diffs - np.median(diffs, axis=0)), axis=0)
+    sigma2 = (1.4826 * mad) ** 2 / 2.0
+    fallback = np.var(diffs, axis=0) / 2.0
+    sigma2 = np.where(sigma2 > 0.0, sigma2, fallback)
+    value = float(np.mean(sigma2))
+    if spec.name == "l1":
+        value = float(np.sqrt(value / 2.0)) / 2.0
+    return value if value > 0.0 else 1.0

@@ -1,0 +1,528 @@
+"""Changepoint segmentation: :func:`segment` and its :class:`Segmentation` result.
+
+A segmentation of ``n`` frames is given by its breakpoints in ruptures' convention: sorted,
+the last one equal to ``n``; a breakpoint ``b`` starts a new segment at frame ``b``.
+
+Searches (``method``), each over any cost of :mod:`seqalign.costs`:
+
+``pelt``
+    The exact minimiser of ``sum of segment costs + penalty * changes`` (Killick,
+    Fearnhead & Eckley 2012), ``O(n)`` memory; pruning keeps it near-linear in time
+    when changes are spread out.
+``dynp``
+    The exact minimiser of the sum of segment costs for a fixed number of changes
+    (segment neighbourhood; Auger & Lawrence 1989), ``O(K n^2)`` time. With a penalty
+    and ``max_bkps``, the number of changes ``K <= max_bkps`` minimising the penalised sum.
+``binseg``
+    Greedy binary segmentation (Scott & Knott 1974): split where the cost falls most.
+``bottomup``
+    Greedy bottom-up merging (Keogh et al. 2001) of a fine halving partition.
+``window``
+    Peaks of a sliding-window discrepancy (``width`` frames on each side... in total).
+
+For the greedy searches (binseg, bottomup), a penalty picks, along the greedy sequence of
+segmentations, the number of changes minimising ``cost + penalty * changes`` (the rule of
+R changepoint's BinSeg and TCPDBench); ruptures instead stops at the first split whose gain
+is below the penalty. Both agree when gains decrease along the sequence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from seqalign import memory
+from seqalign._kernels import segsearch
+from seqalign.costs import CostSpec, PreparedCost, get_cost, noise_scale, prepare_cost
+from seqalign.errors import InputError, MemoryBudgetError
+from seqalign.penalties import DEFAULT_PENALTY, Penalty, resolve_penalty
+
+METHODS = {
+    "pelt": "exact, penalised (Killick et al. 2012)",
+    "dynp": "exact, fixed number of changes (segment neighbourhood)",
+    "binseg": "greedy binary segmentation",
+    "bottomup": "greedy bottom-up merging",
+    "window": "sliding-window discrepancy peaks",
+}
+
+#: Frames above which a fixed number of changes uses binseg rather than dynp by default.
+DYNP_MAX_FRAMES = 20_000
+
+#: Window width (frames) of the window method when none is given.
+DEFAULT_WIDTH = 100
+
+
+@dataclass
+class Segmentation:
+    """The result of :func:`segment`.
+
+    Attributes
+    ----------
+    breakpoints : ndarray of int, shape (n_segments,)
+        Sorted; the last equals ``n`` (ruptures' convention).
+    n : int
+        Frames segmented.
+    cost : float
+        Sum of the segment costs (with the ``mbic`` log-length terms when that penalty is
+        used): what the search minimised, apart from the penalty.
+    penalty : float or None
+        Penalty per change, or None when the number of changes was fixed.
+    """
+
+    breakpoints: np.ndarray
+    n: int
+    cost: float
+    penalty: float | None
+    method: str
+    cost_name: str
+    penalty_name: str | None = None
+    min_size: int = 1
+    jump: int = 1
+    engine: str = "native"
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_bkps(self) -> int:
+        """Number of changes (breakpoints other than ``n``)."""
+        return int(self.breakpoints.size - 1)
+
+    @property
+    def changepoints(self) -> np.ndarray:
+        """The breakpoints without the final ``n``: first frames of segments 2, 3, ..."""
+        return self.breakpoints[:-1]
+
+    @property
+    def segments(self) -> np.ndarray:
+        """``(n_segments, 2)`` array of ``[start, end)`` frame ranges."""
+        starts = np.concatenate([[0], self.breakpoints[:-1]])
+        return np.stack([starts, self.breakpoints], axis=1).astype(np.int64)
+
+    @property
+    def objective(self) -> float:
+        """``cost + penalty * n_bkps`` (``cost`` when the number of changes was fixed)."""
+        return self.cost + (self.penalty or 0.0) * self.n_bkps
+
+    def to_dict(self, rate: float | None = None) -> dict[str, Any]:
+        """JSON-ready summary; with ``rate`` (frames per second) the boundary times too."""
+        out: dict[str, Any] = {
+            "breakpoints": [int(b) for b in self.breakpoints],
+            "n": self.n,
+            "n_bkps": self.n_bkps,
+            "cost": self.cost,
+            "penalty": self.penalty,
+            "penalty_name": self.penalty_name,
+            "method": self.method,
+            "cost_name": self.cost_name,
+            "min_size": self.min_size,
+            "jump": self.jump,
+            "engine": self.engine,
+            **self.params,
+        }
+        if rate is not None:
+            out["rate"] = rate
+            out["times"] = [float(b) / rate for b in self.changepoints]
+        return out
+
+
+def as_signal(x: ArrayLike, name: str = "x") -> np.ndarray:
+    """``x`` as a finite float64 array ``(n_frames, n_features)`` (1-D: one feature)."""
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise InputError(f"{name} is not numeric: {error}", argument=name) from None
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise InputError(
+            f"{name} must be (n_frames, n_features), not of shape {arr.shape}", argument=name
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise InputError(f"{name} is empty (shape {arr.shape})", argument=name)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        frame = int(np.argwhere(bad)[0][0])
+        raise InputError(
+            f"{name} has missing or infinite values (first at frame {frame}); drop or "
+            "interpolate them first",
+            argument=name,
+        )
+    return np.ascontiguousarray(arr)
+
+
+def _positive_int(value: Any, name: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise InputError(f"{name} must be an integer >= {minimum}, not {value!r}", argument=name)
+    return int(value)
+
+
+def _max_changes(n: int, min_size: int, jump: int) -> int:
+    """Most changes a segmentation of ``n`` frames allows (segments >= min_size)."""
+    step = ((min_size + jump - 1) // jump) * jump  # shortest segment ending on the grid
+    if n < min_size:
+        return -1
+    return max((n - min_size) // step, 0)
+
+
+@dataclass(frozen=True)
+class _Problem:
+    spec: CostSpec
+    prepared: PreparedCost
+    n: int
+    min_size: int
+    jump: int
+    scale: float
+
+    def call(self, function, *args):
+        p = self.prepared
+        return function(p.code, p.data, p.param, p.work, *args)
+
+
+def _problem(
+    x: np.ndarray, cost: str, min_size: int | None, jump: int, gamma, eps, noise
+) -> _Problem:
+    spec = get_cost(cost)
+    if gamma is not None and spec.name != "rbf":
+        raise InputError(f"gamma applies to the rbf cost, not {spec.name}", argument="gamma")
+    jump = _positive_int(jump, "jump")
+    min_size = spec.min_size if min_size is None else _positive_int(min_size, "min_size")
+    min_size = max(min_size, spec.min_size)
+    prepared = prepare_cost(spec, x, gamma=gamma, eps=eps)
+    if noise is None:
+        gamma_used = prepared.param if spec.name == "rbf" else None
+        scale = noise_scale(spec, x, gamma_used)
+    else:
+        scale = float(noise)
+        if not (math.isfinite(scale) and scale > 0.0):
+            raise InputError(f"noise must be a positive number, not {noise!r}", argument="noise")
+    return _Problem(spec, prepared, x.shape[0], min_size, jump, scale)
+
+
+def _result(problem: _Problem, bkps, cost, penalty: Penalty | None, method, **params):
+    p = problem.prepared
+    if problem.spec.name == "rbf":
+        params = {"gamma": p.param, **params}
+    if penalty is not None:
+        params = {"noise": problem.scale, **params}
+    return Segmentation(
+        breakpoints=np.asarray(bkps, dtype=np.int64),
+        n=problem.n,
+        cost=float(cost),
+        penalty=None if penalty is None else penalty.value,
+        penalty_name=None if penalty is None else penalty.name,
+        method=method,
+        cost_name=problem.spec.name,
+        min_size=problem.min_size,
+        jump=problem.jump,
+        params=params,
+    )
+
+
+def _prune_margin(problem: _Problem, pen: Penalty) -> float:
+    """Killick's K: 0 unless segment costs carry ``w log L``, whose sum over a split can
+    exceed the whole's by up to ``w log(n / 4)``."""
+    if pen.len_weight == 0.0:
+        return 0.0
+    return -pen.len_weight * math.log(max(problem.n / 4.0, 1.0))
+
+
+def _check_dynp_memory(n: int, max_bkps: int, max_memory: int | None) -> None:
+    need = (max_bkps + 1) * (n + 1) * 12 + 16 * (n + 1)
+    budget = memory.memory_budget(max_memory)
+    if budget is not None and need > budget:
+        raise MemoryBudgetError(
+            f"dynp with {max_bkps} changes over {n} frames needs "
+            f"{memory.format_bytes(need)}, over the budget of {memory.format_bytes(budget)}; "
+            "use method binseg or pelt, fewer changes, or a larger --max-memory",
+            argument="n_bkps",
+        )
+
+
+def _select(gains: np.ndarray, pen: float) -> int:
+    """Number of greedy steps minimising ``sum_{i<k} (pen - gains[i])`` (fewest on ties)."""
+    if gains.size == 0:
+        return 0
+    objective = np.concatenate([[0.0], np.cumsum(pen - gains)])
+    return int(np.argmin(objective))
+
+
+def _window(problem: _Problem, width: int, n_bkps: int | None, pen: Penalty | None):
+    half = width // 2
+    if half < 1 or 2 * half > problem.n:
+        raise InputError(
+            f"the window width must be between 2 and the number of frames ({problem.n}), "
+            f"not {width}",
+            argument="width",
+        )
+    centers = np.arange(0, problem.n, problem.jump, dtype=np.int64)
+    centers = centers[(centers >= half) & (centers < problem.n - half)]
+    centers = centers[(centers >= problem.min_size) & (centers <= problem.n - problem.min_size)]
+    w = 0.0 if pen is None else pen.len_weight
+    scores = problem.call(segsearch.window_scores, centers, half, w)
+    order = max(max(2 * half, 2 * problem.min_size) // (2 * problem.jump), 1)
+    peaks = _peaks(scores, order)
+    ranked = centers[peaks[np.argsort(-scores[peaks], kind="stable")]]
+    chosen: list[int] = []
+    total = problem.call(segsearch.sum_of_costs, np.array([problem.n], dtype=np.int64), w)
+    for bkp in ranked:
+        if n_bkps is not None and len(chosen) >= n_bkps:
+            break
+        trial = np.array(sorted([*chosen, int(bkp), problem.n]), dtype=np.int64)
+        if np.diff(np.concatenate([[0], trial])).min() < problem.min_size:
+            continue
+        value = problem.call(segsearch.sum_of_costs, trial, w)
+        if pen is not None and total - value <= pen.value:
+            break
+        chosen.append(int(bkp))
+        total = value
+    return np.array([*sorted(chosen), problem.n], dtype=np.int64), total
+
+
+def _peaks(scores: np.ndarray, order: int) -> np.ndarray:
+    """Indices strictly greater than their ``order`` neighbours on each side (wrapping)."""
+    if scores.size == 0:
+        return np.empty(0, dtype=np.int64)
+    keep = np.ones(scores.size, dtype=bool)
+    for shift in range(1, min(order, scores.size - 1) + 1):
+        keep &= scores > np.roll(scores, shift)
+        keep &= scores > np.roll(scores, -shift)
+    return np.flatnonzero(keep)
+
+
+def segment(
+    x: ArrayLike,
+    *,
+    method: str | None = None,
+    cost: str = "l2",
+    penalty: str | float | None = None,
+    n_bkps: int | None = None,
+    max_bkps: int | None = None,
+    min_size: int | None = None,
+    jump: int = 1,
+    width: int | None = None,
+    gamma: float | None = None,
+    noise: float | None = None,
+    eps: float | None = None,
+    engine: str = "native",
+    max_memory: int | None = None,
+    pruning: str = "exact",
+) -> Segmentation:
+    """Find where ``x`` changes behaviour.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_frames, n_features) or (n_frames,)
+        The signal, time first. Missing values are an error.
+    method : {"pelt", "dynp", "binseg", "bottomup", "window"}, optional
+        The search. Default: ``pelt`` with a penalty; with ``n_bkps``, ``dynp`` up to
+        :data:`DYNP_MAX_FRAMES` frames and ``binseg`` beyond.
+    cost : {"l2", "l1", "normal", "linear", "rbf", "cosine"}
+        The segment cost (see :mod:`seqalign.costs` for each definition).
+    penalty : float or {"mbic", "bic", "aic", "hqc"}, optional
+        Penalty per change (see :mod:`seqalign.penalties`); default ``mbic`` unless
+        ``n_bkps`` is given.
+    n_bkps : int, optional
+        A fixed number of changes instead of a penalty.
+    max_bkps : int, optional
+        Most changes the greedy searches and penalised ``dynp`` consider.
+    min_size : int, optional
+        Shortest segment in frames (default: the least the cost allows).
+    jump : int
+        Breakpoints only at multiples of ``jump`` (1: anywhere, the exact optimum).
+    width : int, optional
+        Window width of ``window`` (frames, both sides together; default 100).
+    gamma : float, optional
+        Bandwidth of the rbf kernel (default: the median heuristic).
+    noise : float, optional
+        Scale of the named penalties (default: estimated, see
+        :func:`seqalign.costs.noise_scale`).
+    eps : float, optional
+        Ridge of the normal cost (default ``1e-6`` times the mean variance).
+    engine : {"native", "ruptures"}
+        ``ruptures`` runs the same search through ruptures (slower; for comparison and for
+        its costs ``ar``, ``rank``, ``mahalanobis``, ``clinear``).
+    max_memory : int, optional
+        Bytes ``dynp`` may use (default: half the available memory).
+    pruning : {"exact", "classic"}
+        PELT's pruning. ``exact`` keeps the optimum whatever the cost; ``classic`` prunes
+        as R changepoint and ruptures do (Killick's ``K = 0``), which can miss the optimum
+        when segment costs carry the ``mbic`` log-length term (on 3 of TCPD's 30
+        univariate series it does); use it to reproduce their results.
+
+    Returns
+    -------
+    Segmentation
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.r_[np.zeros(50), np.ones(50) * 5, np.zeros(50)]
+    >>> segment(x, penalty=10).breakpoints.tolist()
+    [50, 100, 150]
+    >>> segment(x, n_bkps=1, method="dynp").breakpoints.tolist()
+    [50, 150]
+    """
+    if pruning not in ("exact", "classic"):
+        raise InputError(
+            f"unknown pruning {pruning!r}; choose exact or classic", argument="pruning"
+        )
+    if engine not in ("native", "ruptures"):
+        raise InputError(f"unknown engine {engine!r}; choose native or ruptures", argument="engine")
+    signal = as_signal(x)
+    n = signal.shape[0]
+    if n_bkps is not None:
+        n_bkps = _positive_int(n_bkps, "n_bkps", 0)
+    if max_bkps is not None:
+        max_bkps = _positive_int(max_bkps, "max_bkps", 0)
+    if method is None:
+        method = "pelt" if n_bkps is None else "dynp" if n <= DYNP_MAX_FRAMES else "binseg"
+    method = str(method).lower()
+    if method not in METHODS:
+        raise InputError(
+            f"unknown method {method!r}; choose one of {', '.join(METHODS)}", argument="method"
+        )
+    if n_bkps is not None and penalty is not None:
+        raise InputError("give a penalty or a number of changes, not both", argument="penalty")
+    if method == "pelt" and n_bkps is not None:
+        raise InputError(
+            "pelt takes a penalty, not a number of changes; use method dynp or binseg",
+            argument="n_bkps",
+        )
+    if engine == "ruptures":
+        from seqalign.engines import segment_ruptures
+
+        return segment_ruptures(
+            signal,
+            method=method,
+            cost=cost,
+            penalty=penalty,
+            n_bkps=n_bkps,
+            min_size=min_size,
+            jump=jump,
+            width=width,
+            gamma=gamma,
+            noise=noise,
+        )
+    problem = _problem(signal, cost, min_size, jump, gamma, eps, noise)
+    pen = None
+    if n_bkps is None:
+        pen = resolve_penalty(
+            DEFAULT_PENALTY if penalty is None else penalty,
+            n=n,
+            parameters=problem.spec.parameters(signal.shape[1]),
+            scale=problem.scale,
+        )
+    limit = _max_changes(n, problem.min_size, problem.jump)
+    if limit < 0:
+        raise InputError(
+            f"{n} frames are fewer than the minimum segment length {problem.min_size}",
+            argument="min_size",
+        )
+    if n_bkps is not None and n_bkps > limit:
+        raise InputError(
+            f"{n_bkps} changes do not fit in {n} frames with min_size {problem.min_size} and "
+            f"jump {problem.jump} (at most {limit})",
+            argument="n_bkps",
+        )
+    w = 0.0 if pen is None else pen.len_weight
+    if method == "pelt":
+        bkps, total = problem.call(
+            segsearch.pelt, n, pen.value, problem.min_size, problem.jump, w,
+            _prune_margin(problem, pen) if pruning == "exact" else 0.0,
+        )  # fmt: skip
+        return _result(problem, bkps, total, pen, method)
+    if method == "dynp":
+        top = n_bkps if n_bkps is not None else max_bkps
+        if top is None:
+            raise InputError(
+                "dynp needs a number of changes (n_bkps) or, with a penalty, max_bkps",
+                argument="n_bkps",
+            )
+        top = min(top, limit)
+        _check_dynp_memory(n, top, max_memory)
+        costs, table = problem.call(
+            segsearch.optimal_partition, n, top, problem.min_size, problem.jump, w
+        )
+        k = top if n_bkps is not None else int(np.argmin(costs + pen.value * np.arange(top + 1)))
+        return _result(problem, table[k, : k + 1], costs[k], pen, method)
+    if method == "window":
+        bkps, total = _window(problem, width or DEFAULT_WIDTH, n_bkps, pen)
+        return _result(problem, bkps, total, pen, method, width=width or DEFAULT_WIDTH)
+    top = n_bkps if n_bkps is not None else (limit if max_bkps is None else min(max_bkps, limit))
+    if method == "binseg":
+        order, gains = problem.call(segsearch.binseg, n, top, problem.min_size, problem.jump, w)
+        k = order.size if n_bkps is not None else _select(gains, pen.value)
+        bkps = np.array([*sorted(order[:k].tolist()), n], dtype=np.int64)
+    else:  # bottomup
+        leaves, removed, gains = problem.call(
+            segsearch.bottomup, n, problem.min_size, problem.jump, w
+        )
+        internal = leaves.size - 1
+        if n_bkps is not None:
+            merges = internal - n_bkps
+        else:
+            floor = max(internal - top, 0)
+            tail = np.cumsum(gains[floor:] - pen.value) if gains.size > floor else np.empty(0)
+            merges = floor + int(np.argmin(np.concatenate([[0.0], tail])))
+        gone = set(removed[:merges].tolist())
+        bkps = np.array([b for b in leaves.tolist() if b not in gone], dtype=np.int64)
+    total = problem.call(segsearch.sum_of_costs, bkps, w)
+    return _result(problem, bkps, total, pen, method)
+
+
+def segment_range(
+    x: ArrayLike,
+    n_bkps: Iterable[int],
+    *,
+    method: str = "dynp",
+    cost: str = "l2",
+    min_size: int | None = None,
+    jump: int = 1,
+    gamma: float | None = None,
+    eps: float | None = None,
+    max_memory: int | None = None,
+) -> list[Segmentation]:
+    """One segmentation per number of changes in ``n_bkps``, from a single search.
+
+    ``dynp`` gives the exact optimum for each (one ``O(K n^2)`` pass for all of them);
+    ``binseg`` and ``bottomup`` the greedy sequence.
+
+    >>> import numpy as np
+    >>> x = np.r_[np.zeros(30), np.ones(30) * 4, np.zeros(30) - 4]
+    >>> [s.breakpoints.tolist() for s in segment_range(x, [0, 1, 2])]
+    [[90], [60, 90], [30, 60, 90]]
+    """
+    signal = as_signal(x)
+    wanted = sorted({_positive_int(k, "n_bkps", 0) for k in n_bkps})
+    if not wanted:
+        raise InputError("give at least one number of changes", argument="n_bkps")
+    method = str(method).lower()
+    if method not in ("dynp", "binseg", "bottomup"):
+        raise InputError(
+            f"segment_range takes method dynp, binseg or bottomup, not {method!r}",
+            argument="method",
+        )
+    problem = _problem(signal, cost, min_size, jump, gamma, eps, 1.0)
+    n = signal.shape[0]
+    limit = _max_changes(n, problem.min_size, problem.jump)
+    if wanted[-1] > limit:
+        raise InputError(
+            f"{wanted[-1]} changes do not fit in {n} frames with min_size "
+            f"{problem.min_size} and jump {problem.jump} (at most {limit})",
+            argument="n_bkps",
+        )
+    if method != "dynp":
+        return [
+            segment(signal, method=method, cost=cost, n_bkps=k, min_size=min_size, jump=jump,
+                    gamma=gamma, eps=eps)
+            for k in wanted
+        ]  # fmt: skip
+    _check_dynp_memory(n, wanted[-1], max_memory)
+    costs, table = problem.call(
+        segsearch.optimal_partition, n, wanted[-1], problem.min_size, problem.jump, 0.0
+    )
+    return [_result(problem, table[k, : k + 1], costs[k], None, "dynp") for k in wanted]
