@@ -1,0 +1,99 @@
+"""CROPS: every distinct optimal segmentation over a range of penalties.
+
+Changepoints for a Range Of PenaltieS (Haynes, Eckley & Fearnhead 2017). The optimal
+penalised cost ``min_K Q_K + beta * K`` is piecewise linear and concave in ``beta``, so a
+few exact PELT runs, each at the penalty where two known solutions tie, find every
+segmentation that is optimal somewhere in ``[penalty_min, penalty_max]`` (at most
+``K_max - K_min + 2`` runs beyond the two ends). A user picks the number of changes by
+looking at the cost against ``K`` (an elbow) instead of guessing one penalty.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from seqalign.errors import InputError
+from seqalign.segment import Segmentation, as_signal, segment
+
+
+def crops(
+    x: ArrayLike,
+    penalty_min: float,
+    penalty_max: float,
+    *,
+    cost: str = "l2",
+    min_size: int | None = None,
+    jump: int = 1,
+    gamma: float | None = None,
+    eps: float | None = None,
+    max_runs: int = 200,
+) -> list[Segmentation]:
+    """The optimal segmentations over penalties ``[penalty_min, penalty_max]``.
+
+    Each is exact (PELT); ``params["penalty_range"]`` holds the penalties ``[lo, hi]`` over
+    which it is optimal. Sorted by number of changes, fewest first.
+
+    >>> import numpy as np
+    >>> x = np.r_[np.zeros(30), np.full(30, 5.0), np.zeros(30)]
+    >>> x = x + np.random.default_rng(0).normal(0, 1, 90)
+    >>> [s.n_bkps for s in crops(x, 5, 500)]
+    [0, 2]
+    """
+    signal = as_signal(x)
+    lo, hi = float(penalty_min), float(penalty_max)
+    if not (math.isfinite(lo) and math.isfinite(hi) and 0.0 <= lo < hi):
+        raise InputError(
+            f"the penalty range needs 0 <= min < max, not {penalty_min}:{penalty_max}",
+            argument="penalty",
+        )
+
+    def run(beta: float) -> Segmentation:
+        return segment(
+            signal, method="pelt", cost=cost, penalty=beta, min_size=min_size, jump=jump,
+            gamma=gamma, eps=eps,
+        )  # fmt: skip
+
+    found = {lo: run(lo), hi: run(hi)}
+    stack = [(lo, hi)]
+    runs = 2
+    while stack and runs < max_runs:
+        b0, b1 = stack.pop()
+        s0, s1 = found[b0], found[b1]
+        if s0.n_bkps <= s1.n_bkps + 1:
+            continue
+        beta = (s1.cost - s0.cost) / (s0.n_bkps - s1.n_bkps)
+        if not (b0 < beta < b1):
+            continue
+        found[beta] = run(beta)
+        runs += 1
+        if found[beta].n_bkps != s1.n_bkps:
+            stack.extend([(b0, beta), (beta, b1)])
+    by_k: dict[int, Segmentation] = {}
+    for seg in found.values():
+        by_k.setdefault(seg.n_bkps, seg)
+    ordered = sorted(by_k.values(), key=lambda s: s.n_bkps)  # fewest changes first
+    out = []
+    for i, seg in enumerate(ordered):
+        # Optimal from the tie with the next larger K up to the tie with the next smaller.
+        upper = hi
+        if i > 0:
+            prev = ordered[i - 1]
+            upper = min(hi, (prev.cost - seg.cost) / (seg.n_bkps - prev.n_bkps))
+        lower = lo
+        if i + 1 < len(ordered):
+            nxt = ordered[i + 1]
+            lower = max(lo, (seg.cost - nxt.cost) / (nxt.n_bkps - seg.n_bkps))
+        out.append(
+            replace(
+                seg,
+                penalty=lower,
+                penalty_name="crops",
+                params={**seg.params, "penalty_range": [lower, upper]},
+                breakpoints=np.asarray(seg.breakpoints),
+            )
+        )
+    return out
