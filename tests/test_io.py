@@ -210,7 +210,7 @@ def test_pickled_arrays_are_not_loaded() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        (np.nan, "a.npy: frame 12, feature 3 is NaN; clean the input or drop the frames"),
+        (np.nan, "a.npy: frame 12, feature 3 is NaN; give --missing interpolate or --missing drop"),
         (np.inf, "a.npy: frame 12, feature 3 is inf; clean the input or drop the frames"),
         (-np.inf, "a.npy: frame 12, feature 3 is -inf; clean the input or drop the frames"),
     ],
@@ -338,17 +338,20 @@ def test_delimiters_and_dialects(name: str, text: str, fmt: str | None) -> None:
         (
             "t,x\n0,1\n0.1,\n",
             ReadOptions(),
-            "log.csv: missing value at line 3, column 'x'; fill it or drop the row",
+            "log.csv: missing value at line 3, column 'x'; give --missing interpolate or "
+            "--missing drop",
         ),
         (
             "t,x\n0,1\n0.1,nan\n",
             ReadOptions(),
-            "log.csv: missing value at line 3, column 'x'; fill it or drop the row",
+            "log.csv: missing value at line 3, column 'x'; give --missing interpolate or "
+            "--missing drop",
         ),
         (
             "t,x\n0,1\n0.1,NA\n",
             ReadOptions(),
-            "log.csv: missing value at line 3, column 'x'; fill it or drop the row",
+            "log.csv: missing value at line 3, column 'x'; give --missing interpolate or "
+            "--missing drop",
         ),
         ("t,x\n0,1\n0.1,inf\n", ReadOptions(), "log.csv: line 3, column 'x' is inf"),
         ("t,x\n0,1\n0.1,1.2.3\n", ReadOptions(), "log.csv: line 3, column 'x': '1.2.3' is not"),
@@ -747,3 +750,29 @@ def test_time_map_round_trip(fmt: str) -> None:
 def test_time_map_lengths_must_match() -> None:
     with pytest.raises(InputError, match="equal length"):
         write_time_map("map.csv", np.zeros(3), np.zeros(4))
+
+
+@pytest.mark.parametrize(
+    ("policy", "want"),
+    [("interpolate", [[1.0, 10.0], [2.0, 20.0], [3.0, 30.0], [4.0, 30.0]]),
+     ("drop", [[1.0, 10.0], [3.0, 30.0]])],
+)  # fmt: skip
+def test_missing_values_in_tables_are_interpolated_or_dropped(tmp_path, policy, want):
+    path = tmp_path / "log.csv"
+    path.write_text("t,x,y\n0,1,10\n1,,20\n2,3,30\n3,4,NA\n")
+    seq = read_sequence(path, ReadOptions(missing=policy))
+    assert seq.data.tolist() == want
+    if policy == "drop":
+        assert seq.rate == 0.5  # rows at t = 0 and 2: the times stay right
+
+
+def test_missing_values_in_arrays_are_interpolated(tmp_path):
+    path = tmp_path / "a.npy"
+    np.save(path, np.array([[np.nan, 1.0], [2.0, np.nan], [4.0, 3.0]]))
+    seq = read_sequence(path, ReadOptions(missing="interpolate"))
+    assert seq.data.tolist() == [[2.0, 1.0], [2.0, 2.0], [4.0, 3.0]]
+
+
+def test_missing_policy_is_validated():
+    with pytest.raises(InputError, match="missing-value policy"):
+        ReadOptions(missing="guess")

@@ -13,6 +13,7 @@ import numpy as np
 
 from seqalign.errors import InputError
 from seqalign.features import FEATURE_SETS
+from seqalign.io.missing import MISSING_POLICIES
 
 __all__ = [
     "INPUT_FORMATS",
@@ -51,6 +52,7 @@ OPTION_FLAGS: dict[str, str] = {
     "hop_length": "--hop-length",
     "normalize": "--normalize",
     "format": "--input-format",
+    "missing": "--missing",
 }
 
 
@@ -164,6 +166,9 @@ class ReadOptions:
         A key of :data:`NORMALIZATIONS`.
     format : str or None
         Force a key of :data:`INPUT_FORMATS`; default from the extension, or sniffed.
+    missing : str
+        A key of :data:`seqalign.io.missing.MISSING_POLICIES`: refuse missing values
+        (``error``), ``interpolate`` them or ``drop`` their frames.
 
     Raises
     ------
@@ -180,6 +185,7 @@ class ReadOptions:
     hop_length: int = 512
     normalize: str = "none"
     format: str | None = None
+    missing: str = "error"
 
     def __post_init__(self) -> None:
         if isinstance(self.columns, str):
@@ -191,6 +197,7 @@ class ReadOptions:
         _positive(self.hop_length, "hop_length", "samples", integer=True)
         _one_of(self.features, "features", "feature set", FEATURE_SETS)
         _one_of(self.normalize, "normalize", "normalisation", NORMALIZATIONS)
+        _one_of(self.missing, "missing", "missing-value policy", MISSING_POLICIES)
         if self.format is not None:
             _one_of(self.format, "format", "input format", INPUT_FORMATS)
         if self.rate is not None and self.time_column is not None:

@@ -19,6 +19,7 @@ import numpy as np
 from seqalign.errors import InputError
 from seqalign.io.arrays import read_npy, read_npz
 from seqalign.io.audio import read_audio
+from seqalign.io.missing import resolve_missing
 from seqalign.io.sequence import INPUT_FORMATS, ReadOptions, Sequence, display_name
 from seqalign.io.tables import read_table
 
@@ -165,10 +166,12 @@ def _validate(sequence: Sequence) -> None:
         if sequence.feature_names is not None:
             label += f" ({sequence.feature_names[feature]})"
         count = int(finite.size - np.count_nonzero(finite))
-        raise InputError(
-            f"{name}: frame {frame}, {label} is {what}; clean the input or drop the frames "
-            f"with non-finite values ({count} in all)"
+        hint = (
+            "give --missing interpolate or --missing drop"
+            if what == "NaN"
+            else "clean the input or drop the frames with non-finite values"
         )
+        raise InputError(f"{name}: frame {frame}, {label} is {what}; {hint} ({count} in all)")
 
 
 def read_sequence(path: str | os.PathLike[str], options: ReadOptions | None = None) -> Sequence:
@@ -228,6 +231,8 @@ def read_sequence(path: str | os.PathLike[str], options: ReadOptions | None = No
         if fmt is None:
             fmt = _sniff_file(source, name)
     sequence = _READERS[fmt](file, source, options)
+    if options.missing != "error":
+        sequence.data, _ = resolve_missing(sequence.data, options.missing, name)
     _validate(sequence)
     sequence.data = normalize(sequence.data, options.normalize)
     return sequence

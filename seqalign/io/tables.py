@@ -17,6 +17,7 @@ from typing import BinaryIO
 import numpy as np
 
 from seqalign.errors import InputError
+from seqalign.io.missing import resolve_missing
 from seqalign.io.sequence import ReadOptions, Sequence, display_name
 
 __all__ = ["REGULAR_TOLERANCE", "TIME_COLUMN_NAMES", "read_table"]
@@ -60,14 +61,19 @@ class _Table:
         k = self.names.index(column)
         return [row[k] for row in self.rows]
 
-    def values(self, column: str, what: str) -> np.ndarray:
-        """The column as float64, with an error naming the line of the first bad cell."""
+    def values(self, column: str, what: str, allow_missing: bool = False) -> np.ndarray:
+        """The column as float64, with an error naming the line of the first bad cell.
+
+        With ``allow_missing``, missing cells (empty, NaN, NA...) are NaN, not an error.
+        """
         strings = self.strings(column)
         try:
             values = np.array(strings, dtype=str).astype(np.float64)
         except ValueError:
+            if allow_missing:
+                strings = ["nan" if t.strip().lower() in _MISSING else t for t in strings]
             values = self._parse_slowly(strings, column, what)
-        bad = np.flatnonzero(~np.isfinite(values))
+        bad = np.flatnonzero(~np.isfinite(values) & ~(allow_missing & np.isnan(values)))
         if bad.size:
             line, value = self.lines[bad[0]], values[bad[0]]
             if np.isnan(value):
@@ -93,8 +99,9 @@ class _Table:
 
     def _missing(self, line: int, column: str, what: str) -> InputError:
         return InputError(
-            f"{self.name}: missing value at line {line}, {what} {column!r}; fill it or drop "
-            "the row (interpolating gaps is not supported yet)"
+            f"{self.name}: missing value at line {line}, {what} {column!r}; give --missing "
+            "interpolate or --missing drop, or fill it",
+            argument="missing",
         )
 
     def looks_numeric(self, column: str) -> bool:
@@ -295,12 +302,18 @@ def read_table(
     table = _parse(text, delimiter, name)
     time_name, time_named = _time_column(table, options)
     columns = _feature_columns(table, options, time_named)
+    lenient = options.missing != "error"
     data = np.empty((len(table.rows), len(columns)), dtype=np.float64)
     for j, column in enumerate(columns):
-        data[:, j] = table.values(column, "column")
+        data[:, j] = table.values(column, "column", allow_missing=lenient)
     rate, start = options.rate, 0.0
     if time_name is not None:
         times = table.values(time_name, "time column")
+        if lenient:  # before resampling, which would spread the gaps
+            data, kept = resolve_missing(data, options.missing, name, times)
+            if kept is not None and kept.size != times.size:
+                table.lines = [line for line, k in zip(table.lines, np.isin(times, kept)) if k]
+                times = kept
         data, rate, start = _uniform(table, times, data, time_name)
     return Sequence(
         data=np.ascontiguousarray(data),
