@@ -19,24 +19,60 @@ _EXPORTS = {
     "InputError": "seqalign.errors",
     "MemoryBudgetError": "seqalign.errors",
     "NoPathError": "seqalign.errors",
+    "AlignmentScores": "seqalign.evaluate",
+    "SegmentationScores": "seqalign.evaluate",
+    "covering": "seqalign.evaluate",
+    "f_measure": "seqalign.evaluate",
+    "hausdorff": "seqalign.evaluate",
+    "precision_recall": "seqalign.evaluate",
+    "score_alignment": "seqalign.evaluate",
+    "score_segmentation": "seqalign.evaluate",
+    "segment": "seqalign.segment",
+    "Segmentation": "seqalign.segment",
+    "segment_range": "seqalign.segmentations",
+    "crops": "seqalign.segmentations",
 }
 
 __all__ = [
     "Alignment",
+    "AlignmentScores",
     "InputError",
     "MemoryBudgetError",
     "NoPathError",
+    "Segmentation",
+    "SegmentationScores",
     "SeqalignError",
     "__version__",
     "cost_matrix",
+    "covering",
+    "crops",
     "dtw",
+    "f_measure",
+    "hausdorff",
+    "precision_recall",
+    "score_alignment",
+    "score_segmentation",
+    "segment",
+    "segment_range",
     "time_map",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from seqalign.align import Alignment, dtw, time_map
     from seqalign.errors import InputError, MemoryBudgetError, NoPathError, SeqalignError
+    from seqalign.evaluate import (
+        AlignmentScores,
+        SegmentationScores,
+        covering,
+        f_measure,
+        hausdorff,
+        precision_recall,
+        score_alignment,
+        score_segmentation,
+    )
     from seqalign.metrics import cost_matrix
+    from seqalign.segment import Segmentation, segment
+    from seqalign.segmentations import crops, segment_range
 
 
 def __getattr__(name: str) -> Any:

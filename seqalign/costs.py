@@ -182,33 +182,51 @@ def prepare_cost(
     return PreparedCost(spec, RBF, np.ascontiguousarray(x), float(gamma), work)
 
 
+def _long_run_variance(x: np.ndarray) -> np.ndarray:
+    """Per-feature noise variance, robust to mean shifts and to serial correlation.
+
+    With ``b = ceil(n^(1/3))`` and ``m_t`` the mean of the ``b`` frames from ``t``, the
+    difference ``m_t - m_{t+b}`` of adjacent block means has variance ``2 s^2 / b``,
+    where ``s^2`` is the long-run variance (the plain variance for independent noise;
+    larger for the correlated frames of overlapping analysis windows). Its MAD (times
+    1.4826) ignores the few differences that straddle a change. ``b = 1`` gives the
+    usual first-difference estimate.
+    """
+    n = x.shape[0]
+    b = max(1, min(int(np.ceil(n ** (1.0 / 3.0))), n // 4))
+    csum = np.concatenate([np.zeros((1, x.shape[1])), np.cumsum(x, axis=0)])
+    means = (csum[b:] - csum[:-b]) / b
+    diffs = means[:-b] - means[b:]
+    mad = np.median(np.abs(diffs - np.median(diffs, axis=0)), axis=0)
+    sigma2 = b * (1.4826 * mad) ** 2 / 2.0
+    fallback = b * np.var(diffs, axis=0) / 2.0
+    return np.where(sigma2 > 0.0, sigma2, fallback)
+
+
 def noise_scale(spec: CostSpec, x: np.ndarray, gamma: float | None = None) -> float:
     """The unit in which a cost counts one unit of twice the negative log-likelihood.
 
     Information-criterion penalties (``p log n`` and so on) assume costs in that unit.
-    For ``l2`` (and ``cosine``, ``linear``) it is the noise variance, estimated robustly
-    from first differences: ``mean_f (1.4826 * MAD(diff x_f))^2 / 2``, which changes of
-    mean barely touch; for ``l1`` the Laplace scale over 2; for ``rbf`` the same
-    estimate in the kernel's feature space, ``median_t (1 - k(x_t, x_t+1))``; ``normal``
-    is already a likelihood (1).
+    For ``l2`` (and ``cosine``, ``linear``) it is the noise variance, averaged over
+    features and estimated robustly from differences of adjacent block means
+    (:func:`_long_run_variance`), which changes of mean barely touch and which accounts
+    for serially correlated frames (audio features); for ``l1`` the matching Laplace
+    scale over 2; for ``rbf`` the same idea in the kernel's feature space,
+    ``median_t (1 - k(x_t, x_t+1))``; ``normal`` is already a likelihood (1).
     """
-    if spec.name == "normal" or x.shape[0] < 3:
+    if spec.name == "normal" or x.shape[0] < 8:
         return 1.0
     if spec.name == "cosine":
         x = unit_rows(x)
     if spec.name == "linear":
         coef, *_ = np.linalg.lstsq(x[:, 1:], x[:, 0], rcond=None)
         x = (x[:, 0] - x[:, 1:] @ coef)[:, None]
-    diffs = np.diff(x, axis=0)
     if spec.name == "rbf":
+        diffs = np.diff(x, axis=0)
         g = median_heuristic(x) if gamma is None else gamma
         value = float(np.median(1.0 - np.exp(-g * np.einsum("ij,ij->i", diffs, diffs))))
         return value if value > 0.0 else 1.0
-    mad = np.median(np.abs(diffs - np.median(diffs, axis=0)), axis=0)
-    sigma2 = (1.4826 * mad) ** 2 / 2.0
-    fallback = np.var(diffs, axis=0) / 2.0
-    sigma2 = np.where(sigma2 > 0.0, sigma2, fallback)
-    value = float(np.mean(sigma2))
+    value = float(np.mean(_long_run_variance(x)))
     if spec.name == "l1":
         value = float(np.sqrt(value / 2.0)) / 2.0
     return value if value > 0.0 else 1.0

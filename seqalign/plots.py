@@ -106,6 +106,55 @@ def plot_alignment(
     return fig
 
 
+#: Most features drawn by :func:`plot_segmentation` (a heat map beyond).
+MAX_LINES = 8
+
+
+def plot_segmentation(
+    data: np.ndarray,
+    breakpoints: np.ndarray,
+    *,
+    times: np.ndarray | None = None,
+    names: tuple[str, ...] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Draw a stream (lines, or a heat map of many features) with its segment boundaries.
+
+    Segments are shaded in alternating tones and each boundary is a vertical line.
+    """
+    from matplotlib.figure import Figure
+
+    n, d = data.shape
+    axis = np.arange(n, dtype=np.float64) if times is None else np.asarray(times, float)
+    step = (axis[-1] - axis[0]) / max(n - 1, 1) if n > 1 else 1.0
+    edges = np.concatenate([[0], np.asarray(breakpoints)])
+    edge_x = np.where(edges < n, axis[np.minimum(edges, n - 1)], axis[-1] + step)
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    if d <= MAX_LINES:
+        for j in range(d):
+            label = names[j] if names is not None and j < len(names) else f"feature {j}"
+            ax.plot(axis, data[:, j], lw=0.9, label=label)
+        if d > 1:
+            ax.legend(loc="upper right", fontsize="small", framealpha=0.8)
+    else:
+        ax.imshow(
+            data.T, aspect="auto", origin="lower", cmap="magma", interpolation="nearest",
+            extent=(axis[0], axis[-1] + step, -0.5, d - 0.5),
+        )  # fmt: skip
+        ax.set_ylabel("feature")
+    for k in range(edges.size - 1):
+        if k % 2:
+            ax.axvspan(edge_x[k], edge_x[k + 1], color="0.85", alpha=0.5, lw=0)
+    for x in edge_x[1:-1]:
+        ax.axvline(x, color="crimson", lw=1.2)
+    ax.set_xlabel("time (s)" if times is not None else "frame")
+    ax.set_xlim(axis[0], axis[-1] + (step if d > MAX_LINES else 0))
+    if title:
+        ax.set_title(title)
+    return fig
+
+
 def save_figure(fig: Figure, target: str, *, flag: str = "--plot") -> None:
     """Write a figure atomically (format from the extension): complete or not at all."""
     from seqalign.io.writers import atomic_output

@@ -29,7 +29,6 @@ is below the penalty. Both agree when gains decrease along the sequence.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +36,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from seqalign import memory
-from seqalign._kernels import segsearch
+from seqalign._kernels import seggreedy, segsearch
 from seqalign.costs import CostSpec, PreparedCost, get_cost, noise_scale, prepare_cost
 from seqalign.errors import InputError, MemoryBudgetError
 from seqalign.penalties import DEFAULT_PENALTY, Penalty, resolve_penalty
@@ -262,7 +261,7 @@ def _window(problem: _Problem, width: int, n_bkps: int | None, pen: Penalty | No
     centers = centers[(centers >= half) & (centers < problem.n - half)]
     centers = centers[(centers >= problem.min_size) & (centers <= problem.n - problem.min_size)]
     w = 0.0 if pen is None else pen.len_weight
-    scores = problem.call(segsearch.window_scores, centers, half, w)
+    scores = problem.call(seggreedy.window_scores, centers, half, w)
     order = max(max(2 * half, 2 * problem.min_size) // (2 * problem.jump), 1)
     peaks = _peaks(scores, order)
     ranked = centers[peaks[np.argsort(-scores[peaks], kind="stable")]]
@@ -454,12 +453,12 @@ def segment(
         return _result(problem, bkps, total, pen, method, width=width or DEFAULT_WIDTH)
     top = n_bkps if n_bkps is not None else (limit if max_bkps is None else min(max_bkps, limit))
     if method == "binseg":
-        order, gains = problem.call(segsearch.binseg, n, top, problem.min_size, problem.jump, w)
+        order, gains = problem.call(seggreedy.binseg, n, top, problem.min_size, problem.jump, w)
         k = order.size if n_bkps is not None else _select(gains, pen.value)
         bkps = np.array([*sorted(order[:k].tolist()), n], dtype=np.int64)
     else:  # bottomup
         leaves, removed, gains = problem.call(
-            segsearch.bottomup, n, problem.min_size, problem.jump, w
+            seggreedy.bottomup, n, problem.min_size, problem.jump, w
         )
         internal = leaves.size - 1
         if n_bkps is not None:
@@ -472,57 +471,3 @@ def segment(
         bkps = np.array([b for b in leaves.tolist() if b not in gone], dtype=np.int64)
     total = problem.call(segsearch.sum_of_costs, bkps, w)
     return _result(problem, bkps, total, pen, method)
-
-
-def segment_range(
-    x: ArrayLike,
-    n_bkps: Iterable[int],
-    *,
-    method: str = "dynp",
-    cost: str = "l2",
-    min_size: int | None = None,
-    jump: int = 1,
-    gamma: float | None = None,
-    eps: float | None = None,
-    max_memory: int | None = None,
-) -> list[Segmentation]:
-    """One segmentation per number of changes in ``n_bkps``, from a single search.
-
-    ``dynp`` gives the exact optimum for each (one ``O(K n^2)`` pass for all of them);
-    ``binseg`` and ``bottomup`` the greedy sequence.
-
-    >>> import numpy as np
-    >>> x = np.r_[np.zeros(30), np.ones(30) * 4, np.zeros(30) - 4]
-    >>> [s.breakpoints.tolist() for s in segment_range(x, [0, 1, 2])]
-    [[90], [60, 90], [30, 60, 90]]
-    """
-    signal = as_signal(x)
-    wanted = sorted({_positive_int(k, "n_bkps", 0) for k in n_bkps})
-    if not wanted:
-        raise InputError("give at least one number of changes", argument="n_bkps")
-    method = str(method).lower()
-    if method not in ("dynp", "binseg", "bottomup"):
-        raise InputError(
-            f"segment_range takes method dynp, binseg or bottomup, not {method!r}",
-            argument="method",
-        )
-    problem = _problem(signal, cost, min_size, jump, gamma, eps, 1.0)
-    n = signal.shape[0]
-    limit = _max_changes(n, problem.min_size, problem.jump)
-    if wanted[-1] > limit:
-        raise InputError(
-            f"{wanted[-1]} changes do not fit in {n} frames with min_size "
-            f"{problem.min_size} and jump {problem.jump} (at most {limit})",
-            argument="n_bkps",
-        )
-    if method != "dynp":
-        return [
-            segment(signal, method=method, cost=cost, n_bkps=k, min_size=min_size, jump=jump,
-                    gamma=gamma, eps=eps)
-            for k in wanted
-        ]  # fmt: skip
-    _check_dynp_memory(n, wanted[-1], max_memory)
-    costs, table = problem.call(
-        segsearch.optimal_partition, n, wanted[-1], problem.min_size, problem.jump, 0.0
-    )
-    return [_result(problem, table[k, : k + 1], costs[k], None, "dynp") for k in wanted]

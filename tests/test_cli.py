@@ -490,7 +490,7 @@ INPUTS = {"x": ("A", "a.wav"), "y": ("B", "-")}
         ),
         (InputError("no set 'p' (--features)", argument="features"), "no set 'p' (--features)"),
         (InputError("b.npy: no such file"), "b.npy: no such file"),
-        (InputError("odd", argument="gamma"), "odd"),
+        (InputError("odd", argument="beta"), "odd"),
     ],
 )
 def test_reword(error, expected):

@@ -14,7 +14,8 @@ from seqalign._kernels import segsearch
 from seqalign._kernels.segcost import segment_cost
 from seqalign.costs import COSTS, get_cost, median_heuristic, prepare_cost
 from seqalign.errors import InputError
-from seqalign.segment import segment, segment_range
+from seqalign.segment import segment
+from seqalign.segmentations import segment_range
 from tests import naive
 
 COST_NAMES = list(COSTS)

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from seqalign.crops import crops
 from seqalign.segment import segment
+from seqalign.segmentations import crops
 
 rpt = pytest.importorskip("ruptures")
 

@@ -30,6 +30,8 @@ from typing import Annotated, Any
 import typer
 
 from seqalign import __version__
+from seqalign.cli.evaluate import evaluate
+from seqalign.cli.segment import segment
 from seqalign.cli.warp import warp
 from seqalign.errors import SeqalignError
 
@@ -67,6 +69,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command("warp", no_args_is_help=True)(warp)
+app.command("segment", no_args_is_help=True)(segment)
+app.command("evaluate", no_args_is_help=True)(evaluate)
 
 
 @app.callback()

@@ -34,6 +34,19 @@ FLAGS: dict[str, str] = {
     "normalize": "--normalize",
     "format": "--format",
     "output": "-o",
+    "missing": "--missing",
+    "cost": "--cost",
+    "method": "--method",
+    "penalty": "--penalty",
+    "n_bkps": "--n-bkps",
+    "max_bkps": "--max-bkps",
+    "min_size": "--min-size",
+    "jump": "--jump",
+    "width": "--width",
+    "gamma": "--gamma",
+    "noise": "--noise",
+    "engine": "--engine",
+    "pruning": "--pruning",
 }
 
 _FLAG_IN_TEXT = re.compile(r"(?<![\w-])(--[a-z]|-o\b)")
@@ -87,10 +100,14 @@ def reword(
             message = f"{name}: {message}"
     elif argument in FLAGS and not _FLAG_IN_TEXT.search(message):
         message = _IDENTIFIERS.sub(lambda m: FLAGS[m[1]], message)
-        shown = FLAGS[argument]
+        flag = shown = FLAGS[argument]
         if typed and typed.get(argument):
             shown = f"{shown} {typed[argument]}"
-        message = f"{shown}: {message}"
+        if message.startswith(flag + " "):  # "--n-bkps must be..." reads as it is
+            message = message[len(flag) + 1 :]
+            message = f"{shown}: {message}" if shown != flag else f"{flag} {message}"
+        else:
+            message = f"{shown}: {message}"
     if message == error.message:
         return error
     return type(error)(message, argument=argument)

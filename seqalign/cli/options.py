@@ -142,6 +142,17 @@ InputFormat = Annotated[
     ),
 ]
 
+Missing = Annotated[
+    str,
+    typer.Option(
+        "--missing",
+        metavar="POLICY",
+        help="Missing values (empty cells, NaN): error, interpolate (linearly in time) or drop "
+        "(the frames).",
+        rich_help_panel=INPUT_PANEL,
+    ),
+]
+
 # -- aligning ------------------------------------------------------------------------------
 
 Metric = Annotated[
@@ -284,6 +295,7 @@ def reader_options(
     time_column: str | None = None,
     normalize: str = "none",
     input_format: str | None = None,
+    missing: str = "error",
 ) -> ReadOptions:
     """The :class:`seqalign.io.ReadOptions` of the reader flags (validated on construction).
 
@@ -304,6 +316,7 @@ def reader_options(
         hop_length=hop,
         normalize=normalize,
         format=input_format,
+        missing=missing,
     )
 
 

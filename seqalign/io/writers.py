@@ -236,8 +236,9 @@ def _delimited_bytes(delimiter: str, columns: _Columns, metadata: dict[str, Any]
 def _json_bytes(columns: _Columns, metadata: dict[str, Any] | None) -> bytes:
     record = _plain(dict(metadata or {}))
     for name, values in _arrays(columns).items():
+        integer = name == "path" or np.issubdtype(values.dtype, np.integer)
         record[name] = (
-            values.tolist() if name == "path" else _plain(np.round(values, _TIME_DECIMALS) + 0.0)
+            values.tolist() if integer else _plain(np.round(values, _TIME_DECIMALS) + 0.0)
         )
     return (json.dumps(record, allow_nan=False) + "\n").encode()
 

@@ -1,6 +1,10 @@
-"""CROPS: every distinct optimal segmentation over a range of penalties.
+"""Many segmentations from one call: over a range of penalties (CROPS), or of numbers of changes.
 
-Changepoints for a Range Of PenaltieS (Haynes, Eckley & Fearnhead 2017). The optimal
+:func:`segment_range` gives one segmentation per number of changes (exact for dynp, from
+one ``O(K n^2)`` pass). :func:`crops` gives every distinct optimal segmentation over a
+range of penalties.
+
+CROPS, Changepoints for a Range Of PenaltieS (Haynes, Eckley & Fearnhead 2017). The optimal
 penalised cost ``min_K Q_K + beta * K`` is piecewise linear and concave in ``beta``, so a
 few exact PELT runs, each at the penalty where two known solutions tie, find every
 segmentation that is optimal somewhere in ``[penalty_min, penalty_max]`` (at most
@@ -11,13 +15,24 @@ looking at the cost against ``K`` (an elbow) instead of guessing one penalty.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import replace
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from seqalign._kernels import segsearch
 from seqalign.errors import InputError
-from seqalign.segment import Segmentation, as_signal, segment
+from seqalign.segment import (
+    Segmentation,
+    _check_dynp_memory,
+    _max_changes,
+    _positive_int,
+    _problem,
+    _result,
+    as_signal,
+    segment,
+)
 
 
 def crops(
@@ -97,3 +112,57 @@ def crops(
             )
         )
     return out
+
+
+def segment_range(
+    x: ArrayLike,
+    n_bkps: Iterable[int],
+    *,
+    method: str = "dynp",
+    cost: str = "l2",
+    min_size: int | None = None,
+    jump: int = 1,
+    gamma: float | None = None,
+    eps: float | None = None,
+    max_memory: int | None = None,
+) -> list[Segmentation]:
+    """One segmentation per number of changes in ``n_bkps``, from a single search.
+
+    ``dynp`` gives the exact optimum for each (one ``O(K n^2)`` pass for all of them);
+    ``binseg`` and ``bottomup`` the greedy sequence.
+
+    >>> import numpy as np
+    >>> x = np.r_[np.zeros(30), np.ones(30) * 4, np.zeros(30) - 4]
+    >>> [s.breakpoints.tolist() for s in segment_range(x, [0, 1, 2])]
+    [[90], [60, 90], [30, 60, 90]]
+    """
+    signal = as_signal(x)
+    wanted = sorted({_positive_int(k, "n_bkps", 0) for k in n_bkps})
+    if not wanted:
+        raise InputError("give at least one number of changes", argument="n_bkps")
+    method = str(method).lower()
+    if method not in ("dynp", "binseg", "bottomup"):
+        raise InputError(
+            f"segment_range takes method dynp, binseg or bottomup, not {method!r}",
+            argument="method",
+        )
+    problem = _problem(signal, cost, min_size, jump, gamma, eps, 1.0)
+    n = signal.shape[0]
+    limit = _max_changes(n, problem.min_size, problem.jump)
+    if wanted[-1] > limit:
+        raise InputError(
+            f"{wanted[-1]} changes do not fit in {n} frames with min_size "
+            f"{problem.min_size} and jump {problem.jump} (at most {limit})",
+            argument="n_bkps",
+        )
+    if method != "dynp":
+        return [
+            segment(signal, method=method, cost=cost, n_bkps=k, min_size=min_size, jump=jump,
+                    gamma=gamma, eps=eps)
+            for k in wanted
+        ]  # fmt: skip
+    _check_dynp_memory(n, wanted[-1], max_memory)
+    costs, table = problem.call(
+        segsearch.optimal_partition, n, wanted[-1], problem.min_size, problem.jump, 0.0
+    )
+    return [_result(problem, table[k, : k + 1], costs[k], None, "dynp") for k in wanted]
