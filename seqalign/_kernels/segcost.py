@@ -148,6 +148,18 @@ def _rbf(x: np.ndarray, gamma: float, s: int, e: int) -> float:
 
 
 @njit(**config.NJIT)
+def log_table(n: int, len_weight: float) -> np.ndarray:
+    """``log(k)`` for ``k <= n`` when ``len_weight`` is used (else a dummy)."""
+    if len_weight == 0.0:
+        return np.zeros(1)
+    out = np.empty(n + 1)
+    out[0] = -math.inf
+    for k in range(1, n + 1):
+        out[k] = math.log(k)
+    return out
+
+
+@njit(**config.NJIT)
 def segment_cost(
     kind: int, data: np.ndarray, param: float, work: np.ndarray, s: int, e: int
 ) -> float:
@@ -201,10 +213,12 @@ def fill_column(
     count: int,
     e: int,
     len_weight: float,
+    logs: np.ndarray,
     out: np.ndarray,
 ) -> None:
     """``out[i] = C(starts[i], e) + len_weight * log(e - starts[i])`` for ``i < count``.
 
+    ``logs[k] = log(k)`` (a table: a scalar log costs more than the rest of an l2 cost).
     For RBF, ``gram`` must hold the Gram sums for the end ``e`` (see :func:`advance`).
     """
     if kind == RBF:
@@ -224,4 +238,4 @@ def fill_column(
             out[i] = segment_cost(kind, data, param, work, starts[i], e)
     if len_weight != 0.0:
         for i in range(count):
-            out[i] += len_weight * math.log(e - starts[i])
+            out[i] += len_weight * logs[e - starts[i]]

@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 
 from seqalign import config
-from seqalign._kernels.segcost import advance, fill_column, segment_cost
+from seqalign._kernels.segcost import advance, fill_column, log_table, segment_cost
 
 
 @njit(**config.NJIT)
@@ -35,6 +35,7 @@ def _best_split(
     min_size: int,
     jump: int,
     len_weight: float,
+    logs: np.ndarray,
 ) -> tuple[int, float]:
     """The split ``a < t < b`` that lowers ``C(a, b)`` most: ``(t, gain)``, ``(-1, 0)``."""
     count = 0
@@ -52,7 +53,7 @@ def _best_split(
     if kind == 4:
         gram[a:b] = 0.0
         advance(kind, data, param, gram, a, a, b)
-    fill_column(kind, data, param, work, gram, starts, count, b, len_weight, right)
+    fill_column(kind, data, param, work, gram, starts, count, b, len_weight, logs, right)
     one = np.empty(1, dtype=np.int64)
     one[0] = a
     value = np.empty(1)
@@ -62,7 +63,7 @@ def _best_split(
     for i in range(count):
         advance(kind, data, param, gram, a, prev, starts[i])
         prev = starts[i]
-        fill_column(kind, data, param, work, gram, one, 1, starts[i], len_weight, value)
+        fill_column(kind, data, param, work, gram, one, 1, starts[i], len_weight, logs, value)
         left[i] = value[0]
     best = -math.inf
     best_t = -1
@@ -101,10 +102,11 @@ def binseg(
     gram = np.zeros(n + 1 if kind == 4 else 1)
     order = np.empty(max_bkps, dtype=np.int64)
     gains = np.empty(max_bkps)
+    logs = log_table(n, len_weight)
     seg_start[0] = 0
     seg_end[0] = n
     t, g = _best_split(
-        kind, data, param, work, gram, starts, left, right, 0, n, min_size, jump, len_weight
+        kind, data, param, work, gram, starts, left, right, 0, n, min_size, jump, len_weight, logs
     )
     seg_bkp[0] = t
     seg_gain[0] = g
@@ -142,6 +144,7 @@ def binseg(
                 min_size,
                 jump,
                 len_weight,
+                logs,
             )
             seg_bkp[i] = s_t
             seg_gain[i] = s_g

@@ -25,7 +25,7 @@ import numpy as np
 from numba import njit
 
 from seqalign import config
-from seqalign._kernels.segcost import advance, fill_column, segment_cost
+from seqalign._kernels.segcost import L2, RBF, advance, fill_column, log_table, segment_cost
 
 
 @njit(**config.NJIT)
@@ -70,7 +70,8 @@ def pelt(
     adm = np.empty(n + 1, dtype=np.int64)
     pruned_at = np.empty(n + 1, dtype=np.int64)
     values = np.empty(n + 1)
-    gram = np.zeros(n + 1 if kind == 4 else 1)
+    gram = np.zeros(n + 1 if kind == RBF else 1)
+    logs = log_table(n, len_weight)
     never = n + min_size + 1
     count = 0
     next_start = 0  # the next start to admit: 0, then multiples of jump
@@ -102,15 +103,38 @@ def pelt(
         advance(kind, data, param, gram, lo, prev_end, e)
         prev_end = e
         if count > 0:
-            fill_column(kind, data, param, work, gram, adm, count, e, len_weight, values)
             best = math.inf
             arg = 0
-            for i in range(count):
-                v = f[adm[i]] + values[i]
-                values[i] = v
-                if v < best:
-                    best = v
-                    arg = adm[i]
+            if kind == L2:  # the common case, fused in one pass
+                width = data.shape[1]
+                a_e = data[e, 0]
+                b_e = data[e, 1] if width == 2 else 0.0
+                for i in range(count):
+                    s = adm[i]
+                    if width == 2:
+                        gap = b_e - data[s, 1]
+                        sq = gap * gap
+                    else:
+                        sq = 0.0
+                        for col in range(1, width):
+                            gap = data[e, col] - data[s, col]
+                            sq += gap * gap
+                    c = max(a_e - data[s, 0] - sq / (e - s), 0.0)
+                    if len_weight != 0.0:
+                        c += len_weight * logs[e - s]
+                    v = f[s] + c
+                    values[i] = v
+                    if v < best:
+                        best = v
+                        arg = s
+            else:
+                fill_column(kind, data, param, work, gram, adm, count, e, len_weight, logs, values)
+                for i in range(count):
+                    v = f[adm[i]] + values[i]
+                    values[i] = v
+                    if v < best:
+                        best = v
+                        arg = adm[i]
             f[e] = best + pen
             last[e] = arg
             for i in range(count):
@@ -150,7 +174,8 @@ def optimal_partition(
     arg = np.zeros((segs, n + 1), dtype=np.int32)
     starts = np.empty(n + 1, dtype=np.int64)
     column = np.empty(n + 1)
-    gram = np.zeros(n + 1 if kind == 4 else 1)
+    gram = np.zeros(n + 1 if kind == RBF else 1)
+    logs = log_table(n, len_weight)
     count = 0
     prev_end = 0
     for e in range(1, n + 1):
@@ -168,7 +193,7 @@ def optimal_partition(
             s += jump
         advance(kind, data, param, gram, 0, prev_end, e)
         prev_end = e
-        fill_column(kind, data, param, work, gram, starts, count, e, len_weight, column)
+        fill_column(kind, data, param, work, gram, starts, count, e, len_weight, logs, column)
         f[0, e] = column[0]
         for k in range(1, segs):
             best = math.inf
