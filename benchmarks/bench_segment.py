@@ -152,7 +152,7 @@ def report(pairs: list[tuple[Result, Result]], cap: float) -> str:
         mine = f"{a.seconds:.3f}" if a.seconds is not None else "failed"
         theirs = f"{b.seconds:.3f}" if b.seconds is not None else f"> {cap:.0f} (stopped)"
         if a.seconds and b.seconds:
-            ratio = f"{b.seconds / a.seconds:.0f}x"
+            ratio = f"{b.seconds / a.seconds:.{1 if b.seconds < 10 * a.seconds else 0}f}x"
         elif a.seconds:
             ratio = f"> {cap / a.seconds:.0f}x"
         else:
@@ -199,12 +199,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--case", choices=["pelt", "kernel", "greedy", "all"], default="all")
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
     parser.add_argument("--cap", type=float, default=240.0, help="seconds per peer run")
+    parser.add_argument("--n", type=int, help="only the runs of this many frames")
+    parser.add_argument("--d", type=int, help="only the runs of this many features")
     parser.add_argument("--markdown", help="also write the table to this file")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     pairs = []
     for name, jobs in cases(args.quick).items():
         if args.case in (name, "all"):
+            jobs = [j for j in jobs if args.n in (None, j[0].n) and args.d in (None, j[0].d)]
             pairs.extend(run_case(jobs, args.cap))
     table = report(pairs, args.cap)
     print(table)

@@ -188,17 +188,31 @@ def advance(
     """Move the RBF Gram sums ``gram[s]`` (``lo <= s``) from segment end ``old`` to ``new``.
 
     ``gram[s] = sum_{t, u in [s, e)} k(x_t, x_u)``; going from ``e`` to ``e + 1`` adds
-    ``1 + 2 * sum_{t=s}^{e-1} k(x_t, x_e)``, a suffix sum over ``t``. Other costs keep no
-    state.
+    ``1 + 2 * sum_{t=s}^{e-1} k(x_t, x_e)``, a suffix sum over ``t``. ``gram`` has room for
+    ``2 (n + 1)`` values: the sums, then scratch. Other costs keep no state.
     """
     if kind != RBF:
         return
+    half = gram.size // 2  # gram holds the sums, then as much scratch space
+    d = data.shape[1]
     for e in range(old, new):
+        # k(x_s, x_e) for every start first (no loop-carried dependency), then the scan.
+        if d == 1:  # one feature: a plain loop that LLVM vectorises
+            xe = data[e, 0]
+            for s in range(lo, e):
+                diff = data[s, 0] - xe
+                gram[half + s] = math.exp(-param * (diff * diff))
+        else:
+            for s in range(lo, e):
+                d2 = 0.0
+                for f in range(d):
+                    diff = data[s, f] - data[e, f]
+                    d2 += diff * diff
+                gram[half + s] = math.exp(-param * d2)
         suffix = 0.0
-        gram[e] = 0.0
-        for s in range(e, lo - 1, -1):
-            if s < e:
-                suffix += _rbf_pair(data, param, s, e)
+        gram[e] = 1.0
+        for s in range(e - 1, lo - 1, -1):
+            suffix += gram[half + s]
             gram[s] += 1.0 + 2.0 * suffix
 
 

@@ -99,7 +99,7 @@ def binseg(
     starts = np.empty(n + 1, dtype=np.int64)
     left = np.empty(n + 1)
     right = np.empty(n + 1)
-    gram = np.zeros(n + 1 if kind == 4 else 1)
+    gram = np.zeros(2 * (n + 1) if kind == 4 else 2)
     order = np.empty(max_bkps, dtype=np.int64)
     gains = np.empty(max_bkps)
     logs = log_table(n, len_weight)

@@ -70,7 +70,7 @@ def pelt(
     adm = np.empty(n + 1, dtype=np.int64)
     pruned_at = np.empty(n + 1, dtype=np.int64)
     values = np.empty(n + 1)
-    gram = np.zeros(n + 1 if kind == RBF else 1)
+    gram = np.zeros(2 * (n + 1) if kind == RBF else 2)
     logs = log_table(n, len_weight)
     never = n + min_size + 1
     count = 0
@@ -174,7 +174,7 @@ def optimal_partition(
     arg = np.zeros((segs, n + 1), dtype=np.int32)
     starts = np.empty(n + 1, dtype=np.int64)
     column = np.empty(n + 1)
-    gram = np.zeros(n + 1 if kind == RBF else 1)
+    gram = np.zeros(2 * (n + 1) if kind == RBF else 2)
     logs = log_table(n, len_weight)
     count = 0
     prev_end = 0
