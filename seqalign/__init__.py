@@ -19,6 +19,12 @@ _EXPORTS = {
     "InputError": "seqalign.errors",
     "MemoryBudgetError": "seqalign.errors",
     "NoPathError": "seqalign.errors",
+    "soft_dtw": "seqalign.soft",
+    "soft_dtw_divergence": "seqalign.soft",
+    "SoftAlignment": "seqalign.soft",
+    "pairwise_soft_dtw": "seqalign.soft_pairwise",
+    "barycenter": "seqalign.barycenters",
+    "Barycenter": "seqalign.barycenters",
     "AlignmentScores": "seqalign.evaluate",
     "SegmentationScores": "seqalign.evaluate",
     "covering": "seqalign.evaluate",
@@ -36,29 +42,36 @@ _EXPORTS = {
 __all__ = [
     "Alignment",
     "AlignmentScores",
+    "Barycenter",
     "InputError",
     "MemoryBudgetError",
     "NoPathError",
     "Segmentation",
     "SegmentationScores",
     "SeqalignError",
+    "SoftAlignment",
     "__version__",
+    "barycenter",
     "cost_matrix",
     "covering",
     "crops",
     "dtw",
     "f_measure",
     "hausdorff",
+    "pairwise_soft_dtw",
     "precision_recall",
     "score_alignment",
     "score_segmentation",
     "segment",
     "segment_range",
+    "soft_dtw",
+    "soft_dtw_divergence",
     "time_map",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from seqalign.align import Alignment, dtw, time_map
+    from seqalign.barycenters import Barycenter, barycenter
     from seqalign.errors import InputError, MemoryBudgetError, NoPathError, SeqalignError
     from seqalign.evaluate import (
         AlignmentScores,
@@ -73,6 +86,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from seqalign.metrics import cost_matrix
     from seqalign.segment import Segmentation, segment
     from seqalign.segmentations import crops, segment_range
+    from seqalign.soft import SoftAlignment, soft_dtw, soft_dtw_divergence
+    from seqalign.soft_pairwise import pairwise_soft_dtw
 
 
 def __getattr__(name: str) -> Any:

@@ -26,6 +26,11 @@ _choose_cache_dir()
 #: Keyword arguments of every ``numba.njit`` in seqalign.
 NJIT = {"cache": True, "nogil": True, "fastmath": False, "error_model": "numpy"}
 
+#: ``NJIT`` plus fused multiply-add contraction (``a * b + c`` in one rounding), for
+#: kernels whose tests allow it (soft-DTW: it halves the forward pass; results stay within
+#: float64 rounding of the naive loops). No other fast-math flag is ever used.
+NJIT_FMA = {**NJIT, "fastmath": {"contract"}}
+
 #: Fraction of the available physical memory a single computation may use by default.
 MEMORY_FRACTION = 0.5
 

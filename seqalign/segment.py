@@ -362,8 +362,8 @@ def segment(
     >>> x = np.r_[np.zeros(50), np.ones(50) * 5, np.zeros(50)]
     >>> segment(x, penalty=10).breakpoints.tolist()
     [50, 100, 150]
-    >>> segment(x, n_bkps=1, method="dynp").breakpoints.tolist()
-    [50, 150]
+    >>> segment(x[:120], n_bkps=1, method="dynp").breakpoints.tolist()
+    [50, 120]
     """
     if pruning not in ("exact", "classic"):
         raise InputError(

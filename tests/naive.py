@@ -226,3 +226,158 @@ def binseg_greedy(x, cost, n_bkps, min_size=1, jump=1, **kw):
             break
         bkps = sorted([*bkps, best[1]])
     return bkps
+
+
+# --- soft-DTW ---
+# Definitions of seqalign.soft written as directly as possible: the recursion on full
+# matrices with math.exp/math.log, its backward pass by the chain rule, and, for tiny inputs,
+# the soft minimum over every warping path enumerated one by one.
+
+
+def soft_min(values, gamma: float) -> float:
+    """``-gamma log(sum(exp(-v / gamma)))``, shifted by the minimum; inf when all are inf."""
+    finite = [v for v in values if v != math.inf]
+    if not finite:
+        return math.inf
+    low = min(finite)
+    return low - gamma * math.log(sum(math.exp(-(v - low) / gamma) for v in finite))
+
+
+def soft_dtw_table(C: np.ndarray, gamma: float, mask: np.ndarray | None = None) -> np.ndarray:
+    """``R`` with a border: ``R[0, 0] = 0``, ``R[i + 1, j + 1]`` for cell ``(i, j)``, inf
+    outside the mask."""
+    n, m = C.shape
+    R = np.full((n + 1, m + 1), math.inf)
+    R[0, 0] = 0.0
+    for i in range(n):
+        for j in range(m):
+            if mask is None or mask[i, j]:
+                preds = (R[i, j], R[i, j + 1], R[i + 1, j])
+                R[i + 1, j + 1] = C[i, j] + soft_min(preds, gamma)
+    return R
+
+
+def soft_dtw_value(C: np.ndarray, gamma: float, mask: np.ndarray | None = None) -> float:
+    return float(soft_dtw_table(C, gamma, mask)[-1, -1])
+
+
+def soft_alignment(C: np.ndarray, gamma: float, mask: np.ndarray | None = None) -> np.ndarray:
+    """``E = d value / d C``: ``E[c] = sum_s E[s] exp((R[s] - C[s] - R[c]) / gamma)`` over the
+    successors ``s`` of ``c``, ``E[n - 1, m - 1] = 1``."""
+    n, m = C.shape
+    R = soft_dtw_table(C, gamma, mask)
+    E = np.zeros((n, m))
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            if i == n - 1 and j == m - 1:
+                E[i, j] = 1.0
+                continue
+            if R[i + 1, j + 1] == math.inf:
+                continue
+            total = 0.0
+            for si, sj in ((i + 1, j), (i, j + 1), (i + 1, j + 1)):
+                if si < n and sj < m and R[si + 1, sj + 1] != math.inf:
+                    weight = math.exp((R[si + 1, sj + 1] - C[si, sj] - R[i + 1, j + 1]) / gamma)
+                    total += E[si, sj] * weight
+            E[i, j] = total
+    return E
+
+
+def warping_paths(n: int, m: int):
+    """Every monotone, continuous path from (0, 0) to (n - 1, m - 1) (tiny sizes only)."""
+    if n == 1 and m == 1:
+        yield [(0, 0)]
+        return
+    for di, dj in ((1, 0), (0, 1), (1, 1)):
+        if n - di >= 1 and m - dj >= 1:
+            for path in warping_paths(n - di, m - dj):
+                yield [*path, (n - 1, m - 1)]
+
+
+def soft_dtw_by_paths(C: np.ndarray, gamma: float) -> tuple[float, np.ndarray]:
+    """The definition itself: the soft minimum of every path's cost, and the expected
+    alignment (each path's cells weighted by ``exp(-cost / gamma)``, normalised)."""
+    n, m = C.shape
+    costs, matrices = [], []
+    for path in warping_paths(n, m):
+        A = np.zeros((n, m))
+        for i, j in path:
+            A[i, j] = 1.0
+        costs.append(float((A * C).sum()))
+        matrices.append(A)
+    value = soft_min(costs, gamma)
+    low = min(costs)
+    weights = np.array([math.exp(-(c - low) / gamma) for c in costs])
+    weights /= weights.sum()
+    return value, sum(w * A for w, A in zip(weights, matrices))
+
+
+def cost_gradients(x, y, W: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """``sum_j W[i, j] dC[i, j]/dx_i`` and ``sum_i W[i, j] dC[i, j]/dy_j``, frame by frame.
+
+    Derivatives of the local cost: ``2 (a - b)`` (sqeuclidean), ``(a - b) / |a - b|``
+    (euclidean, 0 at 0), ``sign(a - b)`` (cityblock), ``-(v - <u, v> u) / |a|`` with unit
+    frames ``u``, ``v`` (cosine, 0 for zero frames).
+    """
+    x = np.asarray(x, float).reshape(len(x), -1)
+    y = np.asarray(y, float).reshape(len(y), -1)
+    gx, gy = np.zeros_like(x), np.zeros_like(y)
+    for i, a in enumerate(x):
+        for j, b in enumerate(y):
+            if metric == "sqeuclidean":
+                da, db = 2 * (a - b), -2 * (a - b)
+            elif metric == "euclidean":
+                dist = math.sqrt(sum((a - b) ** 2))
+                da = (a - b) / dist if dist > 0 else 0 * a
+                db = -da
+            elif metric == "cityblock":
+                da, db = np.sign(a - b), -np.sign(a - b)
+            elif metric == "cosine":
+                na, nb = math.sqrt(sum(a * a)), math.sqrt(sum(b * b))
+                if na == 0 or nb == 0:
+                    da, db = 0 * a, 0 * b
+                else:
+                    u, v = a / na, b / nb
+                    dot = float(u @ v)
+                    da, db = -(v - dot * u) / na, -(u - dot * v) / nb
+            else:
+                raise ValueError(metric)
+            gx[i] += W[i, j] * da
+            gy[j] += W[i, j] * db
+    return gx, gy
+
+
+def soft_dtw_divergence_value(x, y, gamma: float, metric: str = "sqeuclidean") -> float:
+    """``sdtw(x, y) - (sdtw(x, x) + sdtw(y, y)) / 2``."""
+    xy = soft_dtw_value(cost_matrix(x, y, metric), gamma)
+    xx = soft_dtw_value(cost_matrix(x, x, metric), gamma)
+    yy = soft_dtw_value(cost_matrix(y, y, metric), gamma)
+    return xy - (xx + yy) / 2
+
+
+def sharp_value(C: np.ndarray, gamma: float, mask: np.ndarray | None = None) -> float:
+    """Sharp soft-DTW: the cost of the expected alignment, ``<E, C>``."""
+    return float((soft_alignment(C, gamma, mask) * C).sum())
+
+
+def dba_naive(series, average: np.ndarray, weights=None) -> np.ndarray:
+    """One DBA update (Petitjean et al. 2011): each frame of the average becomes the weighted
+    mean of the frames that the optimal sqeuclidean symmetric1 paths match to it."""
+    from seqalign.steps import STEP_PATTERNS
+
+    weights = np.ones(len(series)) if weights is None else np.asarray(weights, float)
+    sums = np.zeros_like(average)
+    counts = np.zeros(len(average))
+    for w, s in zip(weights, series):
+        s = np.asarray(s, float).reshape(len(s), -1)
+        C = cost_matrix(average, s, "sqeuclidean")
+        D = dtw_full(C, STEP_PATTERNS["symmetric1"].steps, np.ones(C.shape, bool))
+        i, j = len(average) - 1, len(s) - 1
+        while True:
+            sums[i] += w * s[j]
+            counts[i] += w
+            if i == 0 and j == 0:
+                break
+            moves = [(i - 1, j - 1), (i - 1, j), (i, j - 1)]
+            i, j = min((p for p in moves if p[0] >= 0 and p[1] >= 0), key=lambda p: D[p])
+    return sums / counts[:, None]

@@ -30,8 +30,10 @@ from typing import Annotated, Any
 import typer
 
 from seqalign import __version__
+from seqalign.cli.barycenter import barycenter
 from seqalign.cli.evaluate import evaluate
 from seqalign.cli.segment import segment
+from seqalign.cli.soft import soft
 from seqalign.cli.warp import warp
 from seqalign.errors import SeqalignError
 
@@ -69,6 +71,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command("warp", no_args_is_help=True)(warp)
+app.command("soft", no_args_is_help=True)(soft)
+app.command("barycenter", no_args_is_help=True)(barycenter)
 app.command("segment", no_args_is_help=True)(segment)
 app.command("evaluate", no_args_is_help=True)(evaluate)
 

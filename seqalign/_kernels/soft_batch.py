@@ -1,0 +1,104 @@
+"""Soft-DTW over many pairs in one call: pairwise values, and a barycenter's objective and
+gradient. Each call works on its own share of the pairs (the API runs one call per thread;
+the kernels release the GIL).
+
+Sequences are packed: sequence ``s`` of ``len[s]`` frames and ``d`` features occupies
+``packed[off[s] : off[s] + d * len[s]]``, features-first (``reshape(d, len[s])``); the
+``y`` side is packed reversed in time, as :mod:`seqalign._kernels.dtw` expects. Windows are
+packed the same way: window ``b`` has ``dlo``/``dhi`` at ``band_off[b]`` (length
+``n + m - 1``) and ``doff`` at ``doff_off[b]`` (length ``n + m``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from seqalign import config
+from seqalign._kernels.soft import (
+    backward,
+    backward_sharp,
+    forward,
+    forward_sharp,
+    forward_store,
+)
+from seqalign._kernels.soft_grad import weighted_gradient
+
+_NJIT = config.NJIT_FMA
+
+
+@njit(**_NJIT)
+def pair_values(xs, x_off, x_len, ys, y_off, y_len, d, pi, pj, band_of, dlo_all, dhi_all,
+                band_off, metric, gamma, sharp, group, out):  # fmt: skip
+    """``out[p]`` = soft-DTW (or the sharp value) of ``x[pi[p]]`` and ``y[pj[p]]`` in the
+    window ``band_of[p]``."""
+    empty = np.empty((0, 0))
+    for p in range(pi.shape[0]):
+        i = pi[p]
+        j = pj[p]
+        n = x_len[i]
+        m = y_len[j]
+        xt = xs[x_off[i] : x_off[i] + d * n].reshape((d, n))
+        yr = ys[y_off[j] : y_off[j] + d * m].reshape((d, m))
+        b = band_off[band_of[p]]
+        dlo = dlo_all[b : b + n + m - 1]
+        dhi = dhi_all[b : b + n + m - 1]
+        if sharp:
+            out[p] = forward_sharp(xt, yr, empty, metric, n, m, dlo, dhi, gamma, group)
+        else:
+            out[p] = forward(xt, yr, empty, metric, n, m, dlo, dhi, gamma, group)
+
+
+@njit(**_NJIT)
+def objective_terms(zt, zinv, ys, y_off, y_len, yinv_all, d, series, weights, band_of,
+                    dlo_all, dhi_all, doff_all, band_off, doff_off, metric, gamma, sharp, group,
+                    grad, values):  # fmt: skip
+    """For each ``s`` in ``series``: ``values[s]`` = soft-DTW (or the sharp value) of ``z``
+    and ``y[s]``, and ``grad += weights[s] * d values[s] / dz`` (``grad`` features-first).
+
+    ``zinv`` and ``yinv_all`` are inverse frame norms for the cosine gradient (``yinv_all``
+    packed like ``ys``, one value per frame at ``y_off[s] // d``).
+    """
+    L = zt.shape[1]
+    empty = np.empty((0, 0))
+    largest = 0
+    for t in range(series.shape[0]):
+        s = series[t]
+        b = band_of[s]
+        largest = max(largest, doff_all[doff_off[b] + L + y_len[s] - 1])
+    wd = np.empty(largest)
+    wu = np.empty(largest)
+    wl = np.empty(largest)
+    rdst = np.empty(largest if sharp else 0)
+    sdst = np.empty(largest if sharp else 0)
+    g = np.zeros((grad.shape[0], L))
+    none = np.empty((0, 0))
+    for t in range(series.shape[0]):
+        s = series[t]
+        m = y_len[s]
+        yr = ys[y_off[s] : y_off[s] + d * m].reshape((d, m))
+        yinv = yinv_all[y_off[s] // d : y_off[s] // d + m]
+        b = band_of[s]
+        dlo = dlo_all[band_off[b] : band_off[b] + L + m - 1]
+        dhi = dhi_all[band_off[b] : band_off[b] + L + m - 1]
+        doff = doff_all[doff_off[b] : doff_off[b] + L + m]
+        area = doff[L + m - 1]
+        rd = rdst[:area] if sharp else rdst
+        sd = sdst[:area] if sharp else sdst
+        soft, sharp_value = forward_store(zt, yr, empty, metric, L, m, dlo, dhi, doff, gamma,
+                                          group, wd[:area], wu[:area], wl[:area], rd,
+                                          sd)  # fmt: skip
+        values[s] = sharp_value if sharp else soft
+        if not np.isfinite(soft):
+            continue
+        g[:] = 0.0
+        if sharp:
+            backward_sharp(wd[:area], wu[:area], wl[:area], rd, sd, L, m, dlo, dhi, doff, gamma)
+            weighted_gradient(zt, yr, metric, dlo, dhi, doff, rd, zinv, yinv, g, none)
+        else:
+            backward(wd[:area], wu[:area], wl[:area], L, m, dlo, dhi, doff, zt, yr, metric, zinv,
+                     yinv, g, none)  # fmt: skip
+        w = weights[s]
+        for f in range(grad.shape[0]):
+            for i in range(L):
+                grad[f, i] += w * g[f, i]
