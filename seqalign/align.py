@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike
 
 from seqalign import config, memory
 from seqalign.errors import InputError, MemoryBudgetError, NoPathError
+from seqalign.frames import as_frames, check_finite
 from seqalign.metrics import metric_code, prepare, resolve_metric
 from seqalign.steps import StepPattern, get_step_pattern
 from seqalign.windows import Band, make_band, resolve_window, row_ranges
@@ -84,36 +85,8 @@ class Alignment:
 
 
 def _as_frames(a: ArrayLike, name: str) -> np.ndarray:
-    """A validated, time-first float64 array ``(frames, features)``."""
-    try:
-        arr = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{name} is not a numeric array ({exc})", argument=name) from None
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2:
-        raise InputError(
-            f"{name} must be 1-D or 2-D (frames, features), got shape {arr.shape}", argument=name
-        )
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise InputError(f"{name} is empty (shape {arr.shape})", argument=name)
-    if arr.shape[0] == 1:
-        raise InputError(
-            f"{name} has a single frame (shape {arr.shape}); DTW needs at least 2 "
-            "(arrays are time-first: (frames, features); transpose it?)",
-            argument=name,
-        )
-    _check_finite(arr, name)
-    return arr
-
-
-def _check_finite(arr: np.ndarray, name: str) -> None:
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        idx = np.argwhere(bad)[0]
-        what = "NaN" if np.isnan(arr[tuple(idx)]) else "infinite"
-        where = f"frame {idx[0]}" + (f", feature {idx[1]}" if arr.ndim == 2 else "")
-        raise InputError(f"{name} has a {what} value at {where}", argument=name)
+    """A validated, time-first float64 array ``(frames, features)`` of at least 2 frames."""
+    return as_frames(a, name, min_frames=2, purpose="DTW")
 
 
 def _prepare_inputs(x, y, cost, metric):
@@ -123,7 +96,7 @@ def _prepare_inputs(x, y, cost, metric):
         c = np.asarray(cost, dtype=np.float64)
         if c.ndim != 2 or min(c.shape) < 1 or max(c.shape) < 2:
             raise InputError(f"cost must be an (n, m) matrix, got shape {c.shape}", argument="cost")
-        _check_finite(c, "cost")
+        check_finite(c, "cost")
         if (c < 0).any():
             raise InputError("cost has negative entries; local costs must be >= 0", argument="cost")
         empty = np.empty((0, 0))

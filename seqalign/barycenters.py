@@ -33,8 +33,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from seqalign import config
-from seqalign.align import _as_frames
 from seqalign.errors import InputError
+from seqalign.frames import as_frames
 from seqalign.metrics import metric_code, prepare, resolve_metric
 from seqalign.soft import soft_dtw
 from seqalign.soft_pairwise import (
@@ -245,7 +245,7 @@ def _dba_objective(series, w, z, window, radius, jobs) -> tuple[float, np.ndarra
 def _initial(init, series, w, length, method, objective_matrix) -> np.ndarray:
     d = series[0].shape[1]
     if not isinstance(init, str):
-        z = _as_frames(init, "init")
+        z = as_frames(init, "init", min_frames=2, purpose="a barycenter")
         if z.shape[1] != d:
             raise InputError(
                 f"init has {z.shape[1]} features per frame but the sequences have {d}",

@@ -39,6 +39,7 @@ from seqalign import memory
 from seqalign._kernels import seggreedy, segsearch
 from seqalign.costs import CostSpec, PreparedCost, get_cost, noise_scale, prepare_cost
 from seqalign.errors import InputError, MemoryBudgetError
+from seqalign.frames import as_frames
 from seqalign.penalties import DEFAULT_PENALTY, Penalty, resolve_penalty
 
 METHODS = {
@@ -130,27 +131,7 @@ class Segmentation:
 
 def as_signal(x: ArrayLike, name: str = "x") -> np.ndarray:
     """``x`` as a finite float64 array ``(n_frames, n_features)`` (1-D: one feature)."""
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise InputError(f"{name} is not numeric: {error}", argument=name) from None
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2:
-        raise InputError(
-            f"{name} must be (n_frames, n_features), not of shape {arr.shape}", argument=name
-        )
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise InputError(f"{name} is empty (shape {arr.shape})", argument=name)
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        frame = int(np.argwhere(bad)[0][0])
-        raise InputError(
-            f"{name} has missing or infinite values (first at frame {frame}); drop or "
-            "interpolate them first",
-            argument=name,
-        )
-    return np.ascontiguousarray(arr)
+    return as_frames(x, name)
 
 
 def _positive_int(value: Any, name: str, minimum: int = 1) -> int:

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from seqalign import config
-from seqalign.align import _as_frames
 from seqalign.errors import InputError
+from seqalign.frames import as_frames
 from seqalign.metrics import metric_code, prepare, resolve_metric
 from seqalign.soft_sweep import check_gamma, inverse_norms, no_path, resolve_dtype, window_band
 from seqalign.windows import Band, resolve_window
@@ -51,7 +51,10 @@ def as_series(X: Any, name: str = "X") -> list[np.ndarray]:
         )
     if not items:
         raise InputError(f"{name} holds no sequences", argument=name)
-    series = [_as_frames(item, f"{name}[{k}]") for k, item in enumerate(items)]
+    series = [
+        as_frames(item, f"{name}[{k}]", min_frames=2, purpose="soft-DTW")
+        for k, item in enumerate(items)
+    ]
     d = series[0].shape[1]
     for k, s in enumerate(series):
         if s.shape[1] != d:

@@ -15,8 +15,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from seqalign import config, memory
-from seqalign.align import _as_frames, _band, _check_finite
+from seqalign.align import _band
 from seqalign.errors import InputError, MemoryBudgetError, NoPathError
+from seqalign.frames import as_frames, check_finite
 from seqalign.metrics import metric_code, prepare
 from seqalign.windows import Band
 
@@ -125,7 +126,7 @@ def cost_pair(cost: ArrayLike) -> Pair:
     c = np.asarray(cost, dtype=np.float64)
     if c.ndim != 2 or min(c.shape) < 1:
         raise InputError(f"cost must be an (n, m) matrix, got shape {c.shape}", argument="cost")
-    _check_finite(c, "cost")
+    check_finite(c, "cost")
     empty = np.empty((0, 0))
     return Pair(empty, empty, np.ascontiguousarray(c), metric_code("precomputed"), c.shape[0],
                  c.shape[1], np.empty(0), np.empty(0))  # fmt: skip
@@ -134,7 +135,7 @@ def cost_pair(cost: ArrayLike) -> Pair:
 def frames(a: ArrayLike, name: str) -> tuple[np.ndarray, bool]:
     """Validated time-first frames and whether the input was 1-D."""
     flat = np.ndim(a) == 1
-    return _as_frames(a, name), flat
+    return as_frames(a, name, min_frames=2, purpose="soft-DTW"), flat
 
 
 def same_features(xa: np.ndarray, ya: np.ndarray) -> None:

@@ -1,0 +1,65 @@
+"""Checking array inputs of the API: time-first float64 frames, finite, non-empty.
+
+Every public function that takes sequences (``dtw``, ``soft_dtw``, ``segment``,
+``barycenter``...) goes through :func:`as_frames`, so that one bad input gets one wording
+everywhere, naming the argument at fault (the CLI rewords it with the file name).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from seqalign.errors import InputError
+
+
+def check_finite(arr: np.ndarray, name: str) -> None:
+    """Raise :class:`InputError` naming the first NaN or infinite value of ``arr``."""
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        idx = np.argwhere(bad)[0]
+        what = "NaN" if np.isnan(arr[tuple(idx)]) else "infinite"
+        where = f"frame {idx[0]}" + (f", feature {idx[1]}" if arr.ndim == 2 else "")
+        raise InputError(f"{name} has a {what} value at {where}", argument=name)
+
+
+def as_frames(a: ArrayLike, name: str, *, min_frames: int = 1, purpose: str = "") -> np.ndarray:
+    """``a`` as a finite float64 array ``(n_frames, n_features)`` (1-D: one feature).
+
+    Parameters
+    ----------
+    a : array_like
+        The input, time first.
+    name : str
+        The argument's name, for messages (``"x"``).
+    min_frames : int
+        Fewest frames accepted.
+    purpose : str
+        What needs them, for the message (``"DTW"``).
+
+    Examples
+    --------
+    >>> as_frames([1.0, 2.0, 3.0], "x").shape
+    (3, 1)
+    """
+    try:
+        arr = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name} is not a numeric array ({exc})", argument=name) from None
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise InputError(
+            f"{name} must be 1-D or 2-D (frames, features), got shape {arr.shape}", argument=name
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise InputError(f"{name} is empty (shape {arr.shape})", argument=name)
+    if arr.shape[0] < min_frames:
+        single = "a single frame" if arr.shape[0] == 1 else f"{arr.shape[0]} frames"
+        raise InputError(
+            f"{name} has {single} (shape {arr.shape}); {purpose or 'it'} needs at least "
+            f"{min_frames} (arrays are time-first: (frames, features); transpose it?)",
+            argument=name,
+        )
+    check_finite(arr, name)
+    return np.ascontiguousarray(arr)
