@@ -17,6 +17,7 @@ import typer
 
 from seqalign.cli import options as opt
 from seqalign.cli.naming import naming
+from seqalign.cli.report import print_rows
 from seqalign.cli.soft import (
     DEFAULT_FEATURES,
     DEFAULT_METRIC,
@@ -30,7 +31,6 @@ from seqalign.cli.soft import (
     _option,
     _radius,
     _reading,
-    _summary,
     _write,
 )
 from seqalign.errors import InputError
@@ -316,7 +316,7 @@ def barycenter(
         if result.method == "soft":
             what += f", gamma {gamma:g}, {result.metric}"
             what += ", divergence" * divergence + ", sharp" * sharp
-        _summary(
+        print_rows(
             [
                 (
                     "inputs",

@@ -15,6 +15,7 @@ import typer
 
 from seqalign.cli import options as opt
 from seqalign.cli.naming import naming
+from seqalign.cli.report import describe, print_rows
 from seqalign.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -361,23 +362,6 @@ def _write_crops(output: str, out_format: str, path: list[Segmentation], seq: Se
         stream.write(text)
 
 
-def _describe(seq: Sequence) -> str:
-    text = f"{seq.label}: {seq.n_frames} frames x {seq.n_features} features"
-    if seq.rate:
-        text += f", {seq.n_frames / seq.rate:.2f} s at {seq.rate:.4g} frames/s"
-    return text
-
-
-def _print(rows: list[tuple[str, str]]) -> None:
-    from rich.console import Console
-    from rich.text import Text
-
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
-    width = max(len(name) for name, _ in rows) + 2
-    for name, value in rows:
-        console.print(Text.assemble((name.ljust(width), "bold"), value))
-
-
 def _summary(seq: Sequence, result: Segmentation, read_s: float, search_s: float) -> None:
     settings = f"{result.method}, cost {result.cost_name}, min size {result.min_size}"
     if result.jump > 1:
@@ -386,9 +370,9 @@ def _summary(seq: Sequence, result: Segmentation, read_s: float, search_s: float
         settings += f", penalty {result.penalty_name} = {result.penalty:.6g}"
     if result.engine != "native":
         settings += f", engine {result.engine}"
-    _print(
+    print_rows(
         [
-            ("input", _describe(seq)),
+            ("input", describe(seq)),
             ("settings", settings),
             ("changes", f"{result.n_bkps}, cost {result.cost:.6g}"),
             ("time", f"read {read_s:.2f} s, search {search_s:.2f} s"),
@@ -398,9 +382,9 @@ def _summary(seq: Sequence, result: Segmentation, read_s: float, search_s: float
 
 def _summary_crops(seq: Sequence, path: list[Segmentation], read_s: float, run_s: float) -> None:
     counts = ", ".join(str(s.n_bkps) for s in path)
-    _print(
+    print_rows(
         [
-            ("input", _describe(seq)),
+            ("input", describe(seq)),
             ("crops", f"{len(path)} segmentations; changes: {counts}"),
             ("time", f"read {read_s:.2f} s, search {run_s:.2f} s"),
         ]

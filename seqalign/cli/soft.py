@@ -19,6 +19,7 @@ import typer
 
 from seqalign.cli import options as opt
 from seqalign.cli.naming import naming
+from seqalign.cli.report import describe, print_rows
 from seqalign.errors import InputError, SeqalignError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -140,23 +141,6 @@ def _radius(spec: opt.Band | None, sequences: list[Sequence], typed: dict[str, s
     radius = spec.radius(reference.rate, reference.label)
     typed["radius"] = spec.describe(radius)
     return radius
-
-
-def _describe(seq: Sequence) -> str:
-    text = f"{seq.label}: {seq.n_frames} frames x {seq.n_features} features"
-    if seq.rate:
-        text += f", {seq.n_frames / seq.rate:.2f} s at {seq.rate:.4g} frames/s"
-    return text
-
-
-def _summary(rows: list[tuple[str, str]]) -> None:
-    from rich.console import Console
-    from rich.text import Text
-
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
-    width = max(len(name) for name, _ in rows) + 2
-    for name, value in rows:
-        console.print(Text.assemble((name.ljust(width), "bold"), value))
 
 
 def _dumps(record: dict[str, Any]) -> bytes:
@@ -343,10 +327,10 @@ def soft(
     typer.echo(repr(result.value))
     if not quiet:
         window_text = result.window + (f" (radius {result.radius})" if result.radius else "")
-        _summary(
+        print_rows(
             [
-                ("A", _describe(seq_a)),
-                ("B", _describe(seq_b)),
+                ("A", describe(seq_a)),
+                ("B", describe(seq_b)),
                 (result.kind, repr(result.value)),
                 (
                     "settings",
