@@ -160,6 +160,10 @@ BAD = {
     "penalty negative": (["x.npy", "--penalty", "-3"], ["--penalty -3", ">= 0"]),
     "n_bkps too many": (["x.npy", "-k", "400"], ["--n-bkps 400", "do not fit"]),
     "n_bkps negative": (["x.npy", "-k", "-1"], ["--n-bkps -1", ">= 0"]),
+    "n_bkps not a number": (["x.npy", "-k", "two"], ["--n-bkps two", "K1:K2"]),
+    "n_bkps range reversed": (["x.npy", "-k", "3:1"], ["--n-bkps 3:1", "K1 <= K2"]),
+    "n_bkps range too far": (["x.npy", "-k", "1:400"], ["--n-bkps 1:400", "do not fit"]),
+    "n_bkps range method": (["x.npy", "-k", "1:2", "--method", "pelt"], ["--method", "dynp"]),
     "pelt with k": (["x.npy", "--method", "pelt", "-k", "2"], ["--n-bkps 2", "pelt takes a"]),
     "k and penalty": (["x.npy", "-k", "2", "--penalty", "3"], ["--penalty", "not both"]),
     "min size": (["x.npy", "--min-size", "0"], ["--min-size 0", ">= 1"]),
@@ -205,8 +209,19 @@ def test_bad_input_exits_2_with_one_line_and_no_output(files, case):
 
 
 def test_usage_errors(files):
-    out = cli("segment", "x.npy", "-k", "two")
-    assert out.code == 2 and "Invalid value for '--n-bkps'" in out.stderr
+    out = cli("segment", "x.npy", "--jump", "two")
+    assert out.code == 2 and "Invalid value for '--jump'" in out.stderr
+
+
+def test_a_range_of_change_counts(files):
+    out = cli("segment", "x.npy", "-k", "1:3", "-q")
+    assert out.code == 0, out.stderr
+    header, *rows = out.stdout.splitlines()
+    assert header == "n_bkps,cost,breakpoints"
+    assert [r.split(",")[0] for r in rows] == ["1", "2", "3"]
+    assert rows[1].endswith(",100 200 300")
+    out = cli("segment", "x.npy", "-k", "0:2", "--method", "binseg", "--format", "json", "-q")
+    assert [s["n_bkps"] for s in json.loads(out.stdout)["segmentations"]] == [0, 1, 2]
 
 
 def test_help_lists_costs_methods_penalties():

@@ -73,9 +73,15 @@ def segment(
             "estimated noise; see --noise) [default: mbic].",
         ),
     ] = None,
-    n_bkps: Annotated[
-        int | None,
-        _option("--n-bkps", "-k", metavar="K", help="Find exactly K changes (no penalty)."),
+    n_bkps_text: Annotated[
+        str | None,
+        _option(
+            "--n-bkps",
+            "-k",
+            metavar="K|K1:K2",
+            help="Find exactly K changes (no penalty); K1:K2 writes one optimal segmentation "
+            "per number of changes from K1 to K2 (dynp: one pass for all).",
+        ),
     ] = None,
     max_bkps: Annotated[
         int | None,
@@ -195,13 +201,14 @@ def segment(
     opt.check_targets(targets, (input,))
     budget = None if max_memory is None else opt.parse_size(max_memory, "--max-memory")
     bounds = None if crops_range is None else _parse_range(crops_range)
+    n_bkps, k_range = _parse_n_bkps(n_bkps_text)
     if crops_range is not None and (n_bkps is not None or penalty is not None):
         raise InputError("--crops lists penalties itself; leave out --penalty and --n-bkps")
     typed = {
         "cost": cost,
         "method": method or "",
         "penalty": penalty or "",
-        "n_bkps": "" if n_bkps is None else str(n_bkps),
+        "n_bkps": n_bkps_text or "",
         "max_bkps": "" if max_bkps is None else str(max_bkps),
         "min_size": "" if min_size is None else str(min_size),
         "jump": str(jump),
@@ -252,13 +259,18 @@ def segment(
             "jump": jump,
             "gamma": gamma,
         }
-        if bounds is not None:
-            from seqalign.segmentations import crops
+        if bounds is not None or k_range is not None:
+            from seqalign.segmentations import crops, segment_range
 
-            path = crops(seq.data, bounds[0], bounds[1], **settings)
-            _write_crops(output, out_format, path, seq)
+            if bounds is not None:
+                path = crops(seq.data, bounds[0], bounds[1], **settings)
+            else:
+                path = segment_range(
+                    seq.data, k_range, method=method or "dynp", max_memory=budget, **settings
+                )
+            _write_table(output, out_format, path, seq)
             if not quiet:
-                _summary_crops(seq, path, read_s, time.perf_counter() - started - read_s)
+                _summary_many(seq, path, read_s, time.perf_counter() - started - read_s)
             return
 
         from seqalign.segment import segment as run_segment
@@ -280,6 +292,25 @@ def segment(
         _write(result, seq, output, out_format, segments, labels, plot)
     if not quiet:
         _summary(seq, result, read_s, search_s)
+
+
+def _parse_n_bkps(text: str | None) -> tuple[int | None, range | None]:
+    """``--n-bkps``: one number of changes, or an inclusive range ``K1:K2``."""
+    if text is None:
+        return None, None
+    parts = text.split(":")
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(parts) == 1 and values:
+        return values[0], None
+    if len(values) == 2 and 0 <= values[0] <= values[1]:
+        return None, range(values[0], values[1] + 1)
+    raise InputError(
+        f"--n-bkps {text}: give a number of changes K or a range K1:K2 with 0 <= K1 <= K2",
+        argument="n_bkps",
+    )
 
 
 def _parse_range(text: str) -> tuple[float, float]:
@@ -331,33 +362,38 @@ def _write(
         save_figure(figure, plot)
 
 
-def _write_crops(output: str, out_format: str, path: list[Segmentation], seq: Sequence) -> None:
+def _write_table(output: str, out_format: str, path: list[Segmentation], seq: Sequence) -> None:
+    """One row per segmentation (from --crops or a --n-bkps range), as CSV/TSV or JSON."""
     import json
 
     from seqalign.io.writers import atomic_output
 
-    rows = [
-        {
-            "n_bkps": s.n_bkps,
-            "penalty_min": s.params["penalty_range"][0],
-            "penalty_max": s.params["penalty_range"][1],
-            "cost": s.cost,
-            "breakpoints": [int(b) for b in s.breakpoints],
-        }
-        for s in path
-    ]
+    crops = bool(path) and "penalty_range" in path[0].params
+    rows = []
+    for s in path:
+        row: dict = {"n_bkps": s.n_bkps}
+        if crops:
+            row["penalty_min"], row["penalty_max"] = s.params["penalty_range"]
+        row["cost"] = s.cost
+        row["breakpoints"] = [int(b) for b in s.breakpoints]
+        rows.append(row)
     if out_format == "json":
         text = json.dumps({"input": seq.source, "n": seq.n_frames, "segmentations": rows}) + "\n"
     elif out_format in ("csv", "tsv"):
         sep = "," if out_format == "csv" else "\t"
-        lines = [sep.join(["n_bkps", "penalty_min", "penalty_max", "cost", "breakpoints"])]
+        names = list(rows[0]) if rows else ["n_bkps", "cost", "breakpoints"]
+        lines = [sep.join(names)]
         for r in rows:
-            bkps = " ".join(str(b) for b in r["breakpoints"])
-            values = [r["n_bkps"], f"{r['penalty_min']:.10g}", f"{r['penalty_max']:.10g}"]
-            lines.append(sep.join([*map(str, values), f"{r['cost']:.10g}", bkps]))
+            cells = [
+                " ".join(map(str, v)) if k == "breakpoints" else (
+                    str(v) if k == "n_bkps" else f"{v:.10g}"
+                )
+                for k, v in r.items()
+            ]  # fmt: skip
+            lines.append(sep.join(cells))
         text = "\n".join(lines) + "\n"
     else:
-        raise InputError(f"-o {output}: --crops writes csv, tsv or json, not {out_format}")
+        raise InputError(f"-o {output}: several segmentations are written as csv, tsv or json")
     with atomic_output(output) as stream:
         stream.write(text)
 
@@ -380,12 +416,12 @@ def _summary(seq: Sequence, result: Segmentation, read_s: float, search_s: float
     )
 
 
-def _summary_crops(seq: Sequence, path: list[Segmentation], read_s: float, run_s: float) -> None:
+def _summary_many(seq: Sequence, path: list[Segmentation], read_s: float, run_s: float) -> None:
     counts = ", ".join(str(s.n_bkps) for s in path)
     print_rows(
         [
             ("input", describe(seq)),
-            ("crops", f"{len(path)} segmentations; changes: {counts}"),
+            ("segmentations", f"{len(path)}; changes: {counts}"),
             ("time", f"read {read_s:.2f} s, search {run_s:.2f} s"),
         ]
     )
