@@ -61,8 +61,9 @@ def _version(value: bool) -> None:
 app = typer.Typer(
     name="seqalign",
     cls=_Group,
-    help="Continuous sequence alignment from the shell: exact dynamic time warping of "
-    "recordings, arrays and tables. Data goes to standard output, messages to standard error.",
+    help="Continuous sequence alignment from the shell: exact and soft dynamic time warping, "
+    "changepoint segmentation and their evaluation, for recordings, arrays and tables. Data "
+    "goes to standard output, messages to standard error.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
