@@ -137,6 +137,26 @@ def median_heuristic(x: np.ndarray) -> float:
     return 1.0 / med if med > 0.0 else 1.0
 
 
+def prepared_bytes(spec: CostSpec, n: int, d: int) -> int:
+    """Peak bytes :func:`prepare_cost` and a search need for ``n`` frames of ``d`` features.
+
+    The prefix sums hold ``n + 1`` rows of ``1 + d`` (l2, cosine), ``d + d (d + 1) / 2``
+    (normal) or ``1 + (d - 1) + d (d - 1) / 2`` (linear) columns, built from columns of the
+    same size (twice that at the peak); l1 and rbf keep the frames. The searches add about
+    ten arrays of ``n + 1`` numbers.
+    """
+    if spec.name in ("l2", "cosine"):
+        columns = 2 * (1 + d)
+    elif spec.name == "normal":
+        columns = 2 * (d + d * (d + 1) // 2)
+    elif spec.name == "linear":
+        p = max(d - 1, 1)
+        columns = 2 * (1 + p + p * (p + 1) // 2)
+    else:
+        columns = d
+    return 8 * (n + 1) * (columns + 10)
+
+
 def prepare_cost(
     spec: CostSpec, x: np.ndarray, *, gamma: float | None = None, eps: float | None = None
 ) -> PreparedCost:

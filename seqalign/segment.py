@@ -37,7 +37,14 @@ from numpy.typing import ArrayLike
 
 from seqalign import memory
 from seqalign._kernels import seggreedy, segsearch
-from seqalign.costs import CostSpec, PreparedCost, get_cost, noise_scale, prepare_cost
+from seqalign.costs import (
+    CostSpec,
+    PreparedCost,
+    get_cost,
+    noise_scale,
+    prepare_cost,
+    prepared_bytes,
+)
 from seqalign.errors import InputError, MemoryBudgetError
 from seqalign.frames import as_frames
 from seqalign.penalties import DEFAULT_PENALTY, Penalty, resolve_penalty
@@ -163,9 +170,26 @@ class _Problem:
 
 
 def _problem(
-    x: np.ndarray, cost: str, min_size: int | None, jump: int, gamma, eps, noise
+    x: np.ndarray,
+    cost: str,
+    min_size: int | None,
+    jump: int,
+    gamma,
+    eps,
+    noise,
+    max_memory: int | None = None,
 ) -> _Problem:
     spec = get_cost(cost)
+    need = prepared_bytes(spec, x.shape[0], x.shape[1])
+    budget = memory.memory_budget(max_memory)
+    if budget is not None and need > budget:
+        raise MemoryBudgetError(
+            f"the {spec.name} cost of {x.shape[0]} frames x {x.shape[1]} features needs "
+            f"{memory.format_bytes(need)}, over the budget of {memory.format_bytes(budget)}; "
+            "reduce the features (e.g. fewer columns or a projection), use the l2 or rbf "
+            "cost, or raise the budget (max_memory, --max-memory)",
+            argument="max_memory",
+        )
     if gamma is not None and spec.name != "rbf":
         raise InputError(f"gamma applies to the rbf cost, not {spec.name}", argument="gamma")
     jump = _positive_int(jump, "jump")
@@ -326,7 +350,9 @@ def segment(
         ``ruptures`` runs the same search through ruptures (slower; for comparison and for
         its costs ``ar``, ``rank``, ``mahalanobis``, ``clinear``).
     max_memory : int, optional
-        Bytes ``dynp`` may use (default: half the available memory).
+        Bytes the search may use (default: half the available memory); checked before
+        anything is allocated (the prefix sums of ``normal`` grow as ``d^2``, ``dynp``'s
+        tables as ``K n``).
     pruning : {"exact", "classic"}
         PELT's pruning. ``exact`` keeps the optimum whatever the cost; ``classic`` prunes
         as R changepoint and ruptures do (Killick's ``K = 0``), which can miss the optimum
@@ -387,7 +413,7 @@ def segment(
             gamma=gamma,
             noise=noise,
         )
-    problem = _problem(signal, cost, min_size, jump, gamma, eps, noise)
+    problem = _problem(signal, cost, min_size, jump, gamma, eps, noise, max_memory)
     pen = None
     if n_bkps is None:
         pen = resolve_penalty(

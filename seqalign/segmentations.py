@@ -146,7 +146,7 @@ def segment_range(
             f"segment_range takes method dynp, binseg or bottomup, not {method!r}",
             argument="method",
         )
-    problem = _problem(signal, cost, min_size, jump, gamma, eps, 1.0)
+    problem = _problem(signal, cost, min_size, jump, gamma, eps, 1.0, max_memory)
     n = signal.shape[0]
     limit = _max_changes(n, problem.min_size, problem.jump)
     if wanted[-1] > limit:

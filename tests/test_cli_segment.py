@@ -192,6 +192,7 @@ BAD = {
     "crops range": (["x.npy", "--crops", "5"], ["--crops", "MIN:MAX"]),
     "crops order": (["x.npy", "--crops", "9:5"], ["--crops 9:5", "MIN < MAX"]),
     "crops with k": (["x.npy", "--crops", "1:5", "-k", "2"], ["--crops", "--n-bkps"]),
+    "cost memory": (["x.npy", "--cost", "normal", "--max-memory", "1KB"], ["budget", "normal"]),
     "dynp memory": (["x.npy", "-k", "2", "--method", "dynp", "--max-memory", "1KB"], ["budget"]),
     "ruptures cost": (["x.npy", "--engine", "ruptures", "--cost", "zz"], ["--cost zz", "rank"]),
     "rank natively": (["x.npy", "--cost", "rank"], ["--cost rank", "unknown cost"]),

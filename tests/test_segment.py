@@ -218,3 +218,12 @@ def test_bad_signals(x, match):
 def test_linear_cost_needs_two_columns():
     with pytest.raises(InputError, match="at least 2 features"):
         segment(np.arange(10.0), cost="linear")
+
+
+def test_memory_is_estimated_before_allocating():
+    from seqalign.errors import MemoryBudgetError
+
+    x = _signal(1000, 40, 0, "l2")
+    with pytest.raises(MemoryBudgetError, match="normal cost of 1000 frames x 40 features"):
+        segment(x, cost="normal", max_memory=1_000_000)
+    assert segment(x, cost="l2", n_bkps=1, max_memory=10_000_000).n_bkps == 1
