@@ -23,6 +23,9 @@ _EXPORTS = {
     "soft_dtw_divergence": "seqalign.soft",
     "SoftAlignment": "seqalign.soft",
     "pairwise_soft_dtw": "seqalign.soft_pairwise",
+    "pairwise_dtw": "seqalign.matrix",
+    "knn_dtw": "seqalign.matrix",
+    "Neighbors": "seqalign.matrix",
     "barycenter": "seqalign.barycenters",
     "Barycenter": "seqalign.barycenters",
     "AlignmentScores": "seqalign.evaluate",
@@ -45,6 +48,7 @@ __all__ = [
     "Barycenter",
     "InputError",
     "MemoryBudgetError",
+    "Neighbors",
     "NoPathError",
     "Segmentation",
     "SegmentationScores",
@@ -58,6 +62,8 @@ __all__ = [
     "dtw",
     "f_measure",
     "hausdorff",
+    "knn_dtw",
+    "pairwise_dtw",
     "pairwise_soft_dtw",
     "precision_recall",
     "score_alignment",
@@ -83,6 +89,7 @@ if TYPE_CHECKING:  # pragma: no cover
         score_alignment,
         score_segmentation,
     )
+    from seqalign.matrix import Neighbors, knn_dtw, pairwise_dtw
     from seqalign.metrics import cost_matrix
     from seqalign.segment import Segmentation, segment
     from seqalign.segmentations import crops, segment_range

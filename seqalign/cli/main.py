@@ -32,6 +32,7 @@ import typer
 from seqalign import __version__
 from seqalign.cli.barycenter import barycenter
 from seqalign.cli.evaluate import evaluate
+from seqalign.cli.matrix import matrix
 from seqalign.cli.segment import segment
 from seqalign.cli.soft import soft
 from seqalign.cli.warp import warp
@@ -76,6 +77,7 @@ app.command("soft", no_args_is_help=True)(soft)
 app.command("barycenter", no_args_is_help=True)(barycenter)
 app.command("segment", no_args_is_help=True)(segment)
 app.command("evaluate", no_args_is_help=True)(evaluate)
+app.command("matrix", no_args_is_help=True)(matrix)
 
 
 @app.callback()
