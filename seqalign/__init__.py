@@ -15,6 +15,8 @@ _EXPORTS = {
     "Alignment": "seqalign.align",
     "time_map": "seqalign.align",
     "cost_matrix": "seqalign.metrics",
+    "ctw": "seqalign.crossmodal",
+    "CTWAlignment": "seqalign.crossmodal",
     "SeqalignError": "seqalign.errors",
     "InputError": "seqalign.errors",
     "MemoryBudgetError": "seqalign.errors",
@@ -46,6 +48,7 @@ __all__ = [
     "Alignment",
     "AlignmentScores",
     "Barycenter",
+    "CTWAlignment",
     "InputError",
     "MemoryBudgetError",
     "Neighbors",
@@ -59,6 +62,7 @@ __all__ = [
     "cost_matrix",
     "covering",
     "crops",
+    "ctw",
     "dtw",
     "f_measure",
     "hausdorff",
@@ -78,6 +82,7 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from seqalign.align import Alignment, dtw, time_map
     from seqalign.barycenters import Barycenter, barycenter
+    from seqalign.crossmodal import CTWAlignment, ctw
     from seqalign.errors import InputError, MemoryBudgetError, NoPathError, SeqalignError
     from seqalign.evaluate import (
         AlignmentScores,

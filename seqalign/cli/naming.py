@@ -47,6 +47,10 @@ FLAGS: dict[str, str] = {
     "noise": "--noise",
     "engine": "--engine",
     "pruning": "--pruning",
+    "cross_modal": "--cross-modal",
+    "n_components": "--components",
+    "reg": "--reg",
+    "projections": "--projections",
 }
 
 _FLAG_IN_TEXT = re.compile(r"(?<![\w-])(--[a-z]|-o\b)")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from seqalign.cli import crossmodal as cm
 from seqalign.cli import options as opt
 from seqalign.cli.naming import naming
 
@@ -58,6 +59,9 @@ def warp(
     open_end: opt.OpenEnd = False,
     subsequence: opt.Subsequence = False,
     max_memory: opt.MaxMemory = None,
+    cross_modal: cm.CrossModal = None,
+    components: cm.Components = None,
+    reg: cm.Reg = None,
     features: opt.Features = DEFAULT_FEATURES,
     sample_rate: opt.SampleRate = 22050,
     hop: opt.Hop = 512,
@@ -72,6 +76,7 @@ def warp(
     fmt: opt.Format = None,
     time_map: opt.TimeMap = None,
     plot: opt.Plot = None,
+    projections: cm.ProjectionsFile = None,
     quiet: opt.Quiet = False,
 ) -> None:
     """Align A to B with exact dynamic time warping and write the warping path.
@@ -81,10 +86,14 @@ def warp(
     a summary goes to standard error.
 
     Example: seqalign warp take1.flac take2.flac -o path.csv --time-map map.csv
+
+    Inputs with different features (audio against video embeddings): add --cross-modal ctw.
     """
     started = time.perf_counter()
     opt.check_inputs(a, b)
-    opt.check_targets({"-o": output, "--time-map": time_map, "--plot": plot}, (a, b))
+    targets = {"-o": output, "--time-map": time_map, "--plot": plot, "--projections": projections}
+    opt.check_targets(targets, (a, b))
+    cm.check_flags(cross_modal, components, reg, projections)
     spec = None if band is None else opt.parse_band(band)
     budget = None if max_memory is None else opt.parse_size(max_memory, "--max-memory")
     opt.check_rate(rate, "--rate")
@@ -130,7 +139,11 @@ def warp(
             typed["radius"] = spec.describe(radius)
         read_s = time.perf_counter() - started
 
-        alignment = dtw(
+        align = dtw
+        if cross_modal is not None:
+            align = cm.aligner(cross_modal, seq_a, seq_b, components, reg)
+            defaults = {**defaults, "metric": cm.DEFAULT_METRIC}
+        alignment = align(
             seq_a.data,
             seq_b.data,
             metric=metric or defaults["metric"],
@@ -171,6 +184,8 @@ def warp(
                 start_b=seq_b.start_time if seq_b.rate else 0.0,
             )
             write_time_map(time_map, a_times, b_times)
+        if projections is not None:
+            cm.write_projections(projections, alignment)
         if plot is not None:
             _plot(plot, alignment, seq_a, seq_b)
     if not quiet:
@@ -185,7 +200,10 @@ def _plot(target: str, alignment: Alignment, seq_a: Sequence, seq_b: Sequence) -
 
     cost = None
     if alignment.n * alignment.m <= MAX_BACKGROUND_CELLS:
-        cost = cost_matrix(seq_a.data, seq_b.data, alignment.metric)
+        learned = getattr(alignment, "projections", None)  # CTW: costs in the shared space
+        data_a = seq_a.data if learned is None else learned.transform_x(seq_a.data)
+        data_b = seq_b.data if learned is None else learned.transform_y(seq_b.data)
+        cost = cost_matrix(data_a, data_b, alignment.metric)
     timed = seq_a.rate is not None and seq_b.rate is not None
     figure = plot_alignment(
         alignment.path,
@@ -244,6 +262,7 @@ def _summary(
             ),
         ),
         ("settings", settings),
+        *cm.summary_rows(alignment),
         ("path", f"{alignment.path.shape[0]} steps"),
         ("time", f"read {read_s:.2f} s, align {align_s:.2f} s"),
     ]
