@@ -38,8 +38,8 @@ _EXPORTS = {
     "precision_recall": "seqalign.evaluate",
     "score_alignment": "seqalign.evaluate",
     "score_segmentation": "seqalign.evaluate",
-    "segment": "seqalign.segment",
-    "Segmentation": "seqalign.segment",
+    "segment": "seqalign.changepoints",
+    "Segmentation": "seqalign.changepoints",
     "segment_range": "seqalign.segmentations",
     "crops": "seqalign.segmentations",
 }
@@ -82,6 +82,7 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from seqalign.align import Alignment, dtw, time_map
     from seqalign.barycenters import Barycenter, barycenter
+    from seqalign.changepoints import Segmentation, segment
     from seqalign.crossmodal import CTWAlignment, ctw
     from seqalign.errors import InputError, MemoryBudgetError, NoPathError, SeqalignError
     from seqalign.evaluate import (
@@ -96,7 +97,6 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from seqalign.matrix import Neighbors, knn_dtw, pairwise_dtw
     from seqalign.metrics import cost_matrix
-    from seqalign.segment import Segmentation, segment
     from seqalign.segmentations import crops, segment_range
     from seqalign.soft import SoftAlignment, soft_dtw, soft_dtw_divergence
     from seqalign.soft_pairwise import pairwise_soft_dtw

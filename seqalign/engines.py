@@ -70,7 +70,7 @@ def segment_ruptures(
     """:func:`seqalign.segment` through ruptures; ``x`` is already a checked signal."""
     import ruptures as rpt
 
-    from seqalign.segment import DEFAULT_WIDTH, Segmentation
+    from seqalign.changepoints import DEFAULT_WIDTH, Segmentation
 
     name = str(cost).lower()
     if name not in COSTS and name not in RUPTURES_ONLY_COSTS:

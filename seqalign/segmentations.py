@@ -22,8 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from seqalign._kernels import segsearch
-from seqalign.errors import InputError
-from seqalign.segment import (
+from seqalign.changepoints import (
     Segmentation,
     _check_dynp_memory,
     _max_changes,
@@ -33,6 +32,7 @@ from seqalign.segment import (
     as_signal,
     segment,
 )
+from seqalign.errors import InputError
 
 
 def crops(

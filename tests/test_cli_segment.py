@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from seqalign.segment import segment
+from seqalign.changepoints import segment
 from tests.test_cli import assert_one_line_error, cli
 
 RATE = 50.0
@@ -226,10 +226,10 @@ def test_a_range_of_change_counts(files):
 
 
 def test_help_lists_costs_methods_penalties():
+    from seqalign.changepoints import METHODS
     from seqalign.costs import COSTS
     from seqalign.io.missing import MISSING_POLICIES
     from seqalign.penalties import PENALTIES
-    from seqalign.segment import METHODS
 
     out = cli("segment", "--help")
     text = " ".join(out.stdout.split())

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from seqalign._kernels import segsearch
 from seqalign._kernels.segcost import segment_cost
+from seqalign.changepoints import segment
 from seqalign.costs import COSTS, get_cost, median_heuristic, prepare_cost
 from seqalign.errors import InputError
-from seqalign.segment import segment
 from seqalign.segmentations import segment_range
 from tests import naive
 
@@ -227,3 +227,15 @@ def test_memory_is_estimated_before_allocating():
     with pytest.raises(MemoryBudgetError, match="normal cost of 1000 frames x 40 features"):
         segment(x, cost="normal", max_memory=1_000_000)
     assert segment(x, cost="l2", n_bkps=1, max_memory=10_000_000).n_bkps == 1
+
+
+def test_the_package_function_is_not_shadowed_by_a_module():
+    # Importing the API modules must leave seqalign.segment the function.
+    import importlib
+
+    import seqalign
+
+    importlib.import_module("seqalign.changepoints")
+    importlib.import_module("seqalign.segmentations")
+    for name in seqalign.__all__:
+        assert not isinstance(getattr(seqalign, name), type(seqalign)), name

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from seqalign.segment import segment
+from seqalign.changepoints import segment
 from seqalign.segmentations import crops
 
 rpt = pytest.importorskip("ruptures")

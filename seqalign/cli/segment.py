@@ -1,6 +1,6 @@
 """``seqalign segment INPUT``: find where a stream changes behaviour; write the boundaries.
 
-A thin shell over :func:`seqalign.segment.segment` (and :func:`seqalign.segmentations.crops`):
+A thin shell over :func:`seqalign.changepoints.segment` (and :func:`seqalign.segmentations.crops`):
 flags -> :func:`seqalign.io.read_sequence` -> search -> :mod:`seqalign.io.boundaries`.
 Everything is checked before anything is written; outputs are written atomically.
 """
@@ -19,8 +19,8 @@ from seqalign.cli.report import describe, print_rows
 from seqalign.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from seqalign.changepoints import Segmentation
     from seqalign.io import Sequence
-    from seqalign.segment import Segmentation
 
 SEARCH_PANEL = "Segmentation"
 
@@ -273,7 +273,7 @@ def segment(
                 _summary_many(seq, path, read_s, time.perf_counter() - started - read_s)
             return
 
-        from seqalign.segment import segment as run_segment
+        from seqalign.changepoints import segment as run_segment
 
         result = run_segment(
             seq.data,
