@@ -7,6 +7,8 @@ everywhere, naming the argument at fault (the CLI rewords it with the file name)
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -63,3 +65,36 @@ def as_frames(a: ArrayLike, name: str, *, min_frames: int = 1, purpose: str = ""
         )
     check_finite(arr, name)
     return np.ascontiguousarray(arr)
+
+
+def as_series(X: Any, name: str, *, purpose: str = "DTW") -> list[np.ndarray]:
+    """Many sequences (a list, or a 2-D/3-D array of equal-length ones), each checked by
+    :func:`as_frames` (at least 2 frames), all with the same number of features.
+
+    Examples
+    --------
+    >>> [s.shape for s in as_series([[1.0, 2.0, 3.0], [4.0, 5.0]], "X")]
+    [(3, 1), (2, 1)]
+    """
+    if (isinstance(X, np.ndarray) and X.ndim in (2, 3)) or isinstance(X, (list, tuple)):
+        items = list(X)
+    else:
+        raise InputError(
+            f"{name} must be a list of sequences or a 2-D/3-D array, got {type(X).__name__}",
+            argument=name,
+        )
+    if not items:
+        raise InputError(f"{name} holds no sequences", argument=name)
+    series = [
+        as_frames(item, f"{name}[{k}]", min_frames=2, purpose=purpose)
+        for k, item in enumerate(items)
+    ]
+    d = series[0].shape[1]
+    for k, item in enumerate(series):
+        if item.shape[1] != d:
+            raise InputError(
+                f"{name}[{k}] has {item.shape[1]} features per frame but {name}[0] has {d}; "
+                "every sequence needs the same features",
+                argument=name,
+            )
+    return series

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from seqalign.errors import InputError
-from seqalign.frames import as_frames
+from seqalign.frames import as_series
 from seqalign.metrics import metric_code, prepare, resolve_metric
 from seqalign.soft_pairwise import resolve_jobs, run_chunks
 from seqalign.windows import resolve_window
@@ -59,28 +59,8 @@ _MIRRORED = ("none", "sakoechiba")
 
 
 def _series(X: Any, name: str) -> list[np.ndarray]:
-    """Validated ``(frames, features)`` arrays, all with the same number of features."""
-    if (isinstance(X, np.ndarray) and X.ndim in (2, 3)) or isinstance(X, (list, tuple)):
-        items = list(X)
-    else:
-        raise InputError(
-            f"{name} must be a list of sequences or a 2-D/3-D array, got {type(X).__name__}",
-            argument=name,
-        )
-    if not items:
-        raise InputError(f"{name} holds no sequences", argument=name)
-    series = [
-        as_frames(s, f"{name}[{k}]", min_frames=2, purpose="DTW") for k, s in enumerate(items)
-    ]
-    d = series[0].shape[1]
-    for k, s in enumerate(series):
-        if s.shape[1] != d:
-            raise InputError(
-                f"{name}[{k}] has {s.shape[1]} features per frame but {name}[0] has {d}; "
-                "every sequence needs the same features",
-                argument=name,
-            )
-    return series
+    """Validated sequences, all with the same features (see :func:`seqalign.frames.as_series`)."""
+    return as_series(X, name, purpose="DTW")
 
 
 def _weight(step_pattern: str) -> float:

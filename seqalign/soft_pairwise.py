@@ -14,9 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from seqalign import config
+from seqalign import config, frames
 from seqalign.errors import InputError
-from seqalign.frames import as_frames
 from seqalign.metrics import metric_code, prepare, resolve_metric
 from seqalign.soft_sweep import check_gamma, inverse_norms, no_path, resolve_dtype, window_band
 from seqalign.windows import Band, resolve_window
@@ -32,38 +31,9 @@ __all__ = [
 ]
 
 
-def as_series(X: Any, name: str = "X") -> list[np.ndarray]:
-    """Validated time-first ``(frames, features)`` arrays from a list of sequences (of any
-    lengths) or an array: 3-D ``(n_series, frames, features)`` or 2-D ``(n_series, frames)``
-    (univariate). All must have the same number of features.
-
-    Examples
-    --------
-    >>> [s.shape for s in as_series([[1.0, 2.0, 3.0], [4.0, 5.0]])]
-    [(3, 1), (2, 1)]
-    """
-    if (isinstance(X, np.ndarray) and X.ndim in (2, 3)) or isinstance(X, (list, tuple)):
-        items = list(X)
-    else:
-        raise InputError(
-            f"{name} must be a list of sequences or a 2-D/3-D array, got {type(X).__name__}",
-            argument=name,
-        )
-    if not items:
-        raise InputError(f"{name} holds no sequences", argument=name)
-    series = [
-        as_frames(item, f"{name}[{k}]", min_frames=2, purpose="soft-DTW")
-        for k, item in enumerate(items)
-    ]
-    d = series[0].shape[1]
-    for k, s in enumerate(series):
-        if s.shape[1] != d:
-            raise InputError(
-                f"{name}[{k}] has {s.shape[1]} features per frame but {name}[0] has {d}; "
-                "every sequence needs the same features",
-                argument=name,
-            )
-    return series
+def as_series(X: Any, name: str) -> list[np.ndarray]:
+    """Validated sequences for soft-DTW (see :func:`seqalign.frames.as_series`)."""
+    return frames.as_series(X, name, purpose="soft-DTW")
 
 
 @dataclass

@@ -264,20 +264,8 @@ def barycenter(
         from seqalign.io import read_sequence
 
         sequences = [read_sequence(path, options) for path in files]
+        opt.check_same_features(sequences, "series")
         first = sequences[0]
-        for seq in sequences:
-            if seq.n_frames < 2:
-                raise InputError(
-                    f"{seq.label}: a single frame (shape {seq.data.shape}); every input needs "
-                    "at least 2 (arrays are time-first: (frames, features); transpose it?)",
-                    argument="series",
-                )
-            if seq.n_features != first.n_features:
-                raise InputError(
-                    f"{seq.label}: {seq.n_features} features per frame but {first.label} has "
-                    f"{first.n_features}; every input needs the same features",
-                    argument="series",
-                )
         normalize = _normalize_audio(sequences, normalize)
         radius = _radius(spec, sequences, typed)
         read_s = time.perf_counter() - started

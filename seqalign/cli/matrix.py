@@ -38,7 +38,6 @@ from seqalign.errors import InputError
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
-    from seqalign.io import Sequence
 
 MATRIX_PANEL = "Matrix"
 #: Local cost when no input is audio: the squared Euclidean distance, whose DTW is the square
@@ -122,23 +121,6 @@ def _check_counts(queries: list[str], references: list[str] | None, knn: int | N
             f"--knn {knn}: give a number from 1 to the number of {what} ({available})",
             argument="k",
         )
-
-
-def _same_features(sequences: list[Sequence]) -> None:
-    first = sequences[0]
-    for seq in sequences:
-        if seq.n_frames < 2:
-            raise InputError(
-                f"{seq.label}: a single frame (shape {seq.data.shape}); every input needs at "
-                "least 2 (arrays are time-first: (frames, features); transpose it?)",
-                argument="files",
-            )
-        if seq.n_features != first.n_features:
-            raise InputError(
-                f"{seq.label}: {seq.n_features} features per frame but {first.label} has "
-                f"{first.n_features}; every input needs the same features",
-                argument="files",
-            )
 
 
 def _csv(rows: list[list[Any]]) -> bytes:
@@ -316,7 +298,7 @@ def matrix(
         from seqalign.io import read_sequence
 
         sequences = [read_sequence(path, options) for path in every]
-        _same_features(sequences)
+        opt.check_same_features(sequences)
         normalize = _normalize_audio(sequences, normalize)
         radius = _radius(spec, sequences, typed)
         audio = any(seq.kind == "audio" for seq in sequences)

@@ -31,7 +31,7 @@ import typer
 from seqalign.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from seqalign.io import ReadOptions
+    from seqalign.io import ReadOptions, Sequence
 
 
 INPUT_PANEL = "Reading inputs"
@@ -330,6 +330,25 @@ def check_inputs(*paths: str) -> None:
     """Refuse more than one ``-``: standard input can be read only once."""
     if sum(path == "-" for path in paths) > 1:
         raise InputError("only one input can be - (standard input); give the others as files")
+
+
+def check_same_features(sequences: list[Sequence], argument: str = "files") -> None:
+    """Every input has at least 2 frames and the features of the first (one line naming both
+    files otherwise)."""
+    first = sequences[0]
+    for seq in sequences:
+        if seq.n_frames < 2:
+            raise InputError(
+                f"{seq.label}: a single frame (shape {seq.data.shape}); every input needs at "
+                "least 2 (arrays are time-first: (frames, features); transpose it?)",
+                argument=argument,
+            )
+        if seq.n_features != first.n_features:
+            raise InputError(
+                f"{seq.label}: {seq.n_features} features per frame but {first.label} has "
+                f"{first.n_features}; every input needs the same features",
+                argument=argument,
+            )
 
 
 # -- the band: frames or seconds ---------------------------------------------------------------
