@@ -14,6 +14,7 @@ _EXPORTS = {
     "dtw": "seqalign.align",
     "Alignment": "seqalign.align",
     "time_map": "seqalign.align",
+    "path_agreement": "seqalign.multiscale",
     "cost_matrix": "seqalign.metrics",
     "ctw": "seqalign.crossmodal",
     "CTWAlignment": "seqalign.crossmodal",
@@ -69,6 +70,7 @@ __all__ = [
     "knn_dtw",
     "pairwise_dtw",
     "pairwise_soft_dtw",
+    "path_agreement",
     "precision_recall",
     "score_alignment",
     "score_segmentation",
@@ -97,6 +99,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from seqalign.matrix import Neighbors, knn_dtw, pairwise_dtw
     from seqalign.metrics import cost_matrix
+    from seqalign.multiscale import path_agreement
     from seqalign.segmentations import crops, segment_range
     from seqalign.soft import SoftAlignment, soft_dtw, soft_dtw_divergence
     from seqalign.soft_pairwise import pairwise_soft_dtw

@@ -14,18 +14,18 @@ dtw-python numbers ``distance`` and ``normalized_distance`` equal; Müller (2015
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from seqalign import config, memory
-from seqalign.errors import InputError, MemoryBudgetError, NoPathError
+from seqalign.errors import InputError, NoPathError
 from seqalign.frames import as_frames, check_finite
-from seqalign.metrics import metric_code, prepare, resolve_metric
+from seqalign.metrics import bind_metric, metric_code, prepare, resolve_metric
 from seqalign.steps import StepPattern, get_step_pattern
-from seqalign.windows import Band, make_band, resolve_window, row_ranges
+from seqalign.windows import anchor_ranges, check_anchors, make_band, resolve_window, row_ranges
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,12 @@ class Alignment:
         Lengths of ``x`` and ``y`` (or the cost matrix's shape).
     start, end : int
         First and last matched frame of ``y`` (0 and ``m - 1`` unless open begin/end).
+    method : str
+        The method that found the path (``full``, ``linear`` or ``multiscale``);
+        ``method_reason`` says why it was chosen.
+    agreement : dict or None
+        For a verified multiscale path: its agreement with the exact path
+        (:func:`seqalign.multiscale.path_agreement`) and the exact distance.
     """
 
     distance: float
@@ -63,6 +69,9 @@ class Alignment:
     open_begin: bool
     open_end: bool
     cells: int = field(default=0, repr=False)
+    method: str = "full"
+    method_reason: str = field(default="", repr=False)
+    agreement: dict | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable metadata (everything but the path; NaN becomes None)."""
@@ -81,6 +90,8 @@ class Alignment:
             "open_begin": self.open_begin,
             "open_end": self.open_end,
             "path_length": None if self.path is None else int(self.path.shape[0]),
+            "method": self.method,
+            "agreement": self.agreement,
         }
 
 
@@ -100,7 +111,7 @@ def _prepare_inputs(x, y, cost, metric):
         if (c < 0).any():
             raise InputError("cost has negative entries; local costs must be >= 0", argument="cost")
         empty = np.empty((0, 0))
-        return empty, empty, np.ascontiguousarray(c), metric_code("precomputed"), c.shape
+        return None, None, (empty, empty, np.ascontiguousarray(c), metric_code("precomputed"))
     if x is None or y is None:
         raise InputError("dtw needs x and y (or a cost matrix)", argument="x" if x is None else "y")
     xa = _as_frames(x, "x")
@@ -112,10 +123,22 @@ def _prepare_inputs(x, y, cost, metric):
             argument="y",
         )
     xt, yr = prepare(xa, ya, metric)
-    return xt, yr, np.empty((0, 0)), metric_code(metric), (xa.shape[0], ya.shape[0])
+    return xa, ya, (xt, yr, np.empty((0, 0)), metric_code(metric))
 
 
-def _band(window: str, radius: int | None, n: int, m: int, open_begin: bool, open_end: bool):
+def _bound_metric(x, y, cost, metric: str) -> str:
+    """The metric with its data-dependent defaults (rbf's gamma) fixed from both inputs, so
+    that every level of a multiscale alignment uses the same local cost."""
+    if cost is not None or x is None or y is None:
+        return metric
+    xa, ya = _as_frames(x, "x"), _as_frames(y, "y")
+    if xa.shape[1] != ya.shape[1]:
+        return metric  # _prepare_inputs says so
+    return bind_metric(metric, xa, ya)
+
+
+def _ranges(window: str, radius: int | None, n: int, m: int, open_begin: bool, open_end: bool):
+    """The window's row ranges, checked to admit a path."""
     lo, hi = row_ranges(window, n, m, radius)
     where = f"the {window} window" + (f" of radius {radius}" if radius is not None else "")
     fault = "radius" if radius is not None else "window"
@@ -134,35 +157,12 @@ def _band(window: str, radius: int | None, n: int, m: int, open_begin: bool, ope
             f"widen it to at least |n - m| = {abs(n - m)} or use slantedband",
             argument=fault,
         )
-    return make_band(lo, hi, m)
+    return lo, hi
 
 
-def _check_memory(band: Band, n: int, m: int, d: int, return_path: bool, max_memory) -> None:
-    budget = memory.memory_budget(max_memory)
-    if budget is None:
-        return
-    need = 8 * (4 * n + m) + 8 * d * (n + m) + 32 * (n + m) + 8 * n * config.cost_group(d, n)
-    if return_path:
-        need += band.area
-    if need > budget:
-        what = f"{band.area:,} window cells at 1 byte" if return_path else "the buffers"
-        raise MemoryBudgetError(
-            f"the alignment needs {memory.format_bytes(need)} ({what}) but the memory budget "
-            f"is {memory.format_bytes(budget)}; narrow the window (radius), ask for the "
-            "distance only, or raise max_memory",
-            argument="max_memory",
-        )
-
-
-def _normalizer(pattern: StepPattern, n: int, m_matched: np.ndarray | int):
-    norm = pattern.normalization
-    if norm == "N+M":
-        return n + m_matched
-    if norm == "N":
-        return n + 0 * np.asarray(m_matched)
-    if norm == "M":
-        return m_matched
-    return None
+def _band(window: str, radius: int | None, n: int, m: int, open_begin: bool, open_end: bool):
+    """The window's :class:`~seqalign.windows.Band`, checked to admit a path."""
+    return make_band(*_ranges(window, radius, n, m, open_begin, open_end), m)
 
 
 def dtw(
@@ -177,7 +177,12 @@ def dtw(
     open_begin: bool = False,
     open_end: bool = False,
     return_path: bool = True,
+    method: str = "auto",
     max_memory: int | None = None,
+    anchors: ArrayLike | None = None,
+    multiscale_radius: int | None = None,
+    verify: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Alignment:
     """Exact dynamic time warping of ``x`` against ``y``.
 
@@ -216,8 +221,26 @@ def dtw(
         normalised distance (the raw distance for patterns without normalisation).
     return_path : bool
         False computes the distance only, in ``O(n + m)`` memory.
+    method : str
+        How to find the path (:data:`seqalign.methods.METHODS`): ``full`` (exact, one byte
+        per band cell), ``linear`` (exact, the same path, checkpointed memory of about
+        ``8 R n (n + m) / K + K^2 / 2`` bytes, ``K = (8 R n (n + m))^(1/3)``), ``multiscale``
+        (approximate coarse-to-fine, linear time and memory), or ``auto`` (default): full
+        when it fits ``max_memory``, else linear when it fits and is estimated under two
+        minutes, else multiscale. :attr:`Alignment.method_reason` says why.
     max_memory : int, optional
         Byte budget; default half of the available physical memory.
+    anchors : array_like of int, shape (k, 2), optional
+        Pairs of frames ``(i, j)`` the path must pass through (any method), increasing
+        strictly in both coordinates.
+    multiscale_radius : int, optional
+        Half-width in frames of the band around the projected path at each level of the
+        multiscale method (default :data:`seqalign.multiscale.DEFAULT_RADIUS`).
+    verify : bool
+        With the multiscale method, also compute the exact path (linear memory) and report
+        in :attr:`Alignment.agreement` the fraction of points within 2 frames of it.
+    progress : callable, optional
+        Called as ``progress(done, total)`` while large alignments run.
 
     Returns
     -------
@@ -235,58 +258,73 @@ def dtw(
     >>> a.distance, a.path.tolist()
     (0.0, [[0, 0], [0, 1], [1, 2], [2, 3]])
     """
-    from seqalign._kernels import dtw as kernel
+    from seqalign import methods
+    from seqalign.exact import full_path, linear_path
+    from seqalign.sweeps import Problem
 
     metric_name = "precomputed" if cost is not None else resolve_metric(metric)
     pattern = get_step_pattern(step_pattern)
     window_name, radius = resolve_window(window, radius)
+    method = methods.resolve_method(method)
     if open_begin and pattern.normalization not in ("N", "NA"):
         raise InputError(
             f"open_begin needs a step pattern normalised by n (e.g. asymmetric or symmetric1); "
             f"{pattern.name} is normalised by {pattern.normalization}",
             argument="step_pattern",
         )
-    xt, yr, cmat, code, (n, m) = _prepare_inputs(x, y, cost, metric_name)
-    band = _band(window_name, radius, n, m, open_begin, open_end)
-    _check_memory(band, n, m, xt.shape[0], return_path, max_memory)
+    metric_name = _bound_metric(x, y, cost, metric_name)
+    xa, ya, prepared = _prepare_inputs(x, y, cost, metric_name)
+    n, m = (xa.shape[0], ya.shape[0]) if xa is not None else prepared[2].shape
+    anchors = check_anchors(anchors, n, m)
+    lo, hi = anchor_ranges(*_ranges(window_name, radius, n, m, open_begin, open_end), anchors)
+    band = make_band(lo, hi, m)
+    problem = Problem(*prepared, n, m, pattern.arrays(), open_begin)
+    choice = methods.choose(method, problem, band, return_path, max_memory)
+    if choice.method == "multiscale" and xa is None:
+        raise InputError(
+            "the multiscale method needs x and y, not a cost matrix", argument="method"
+        )
 
-    origins, offsets, weights, ncells = pattern.arrays()
-    dirs = np.empty(band.area if return_path else 0, dtype=np.uint8)
-    last_row = np.empty(m)
-    kernel.sweep(xt, yr, cmat, code, n, m, band.dlo, band.dhi, origins, offsets, weights,
-                 ncells, open_begin, dirs, band.doff, last_row,
-                 config.cost_group(xt.shape[0], n))  # fmt: skip
+    def make_problem(a: np.ndarray, b: np.ndarray) -> Problem:
+        xt, yr = prepare(a, b, metric_name)
+        return Problem(xt, yr, np.empty((0, 0)), metric_code(metric_name), a.shape[0],
+                       b.shape[0], pattern.arrays(), open_begin)  # fmt: skip
 
-    denominators = _normalizer(pattern, n, np.arange(1, m + 1))
-    if open_end:
-        score = last_row if denominators is None else last_row / denominators
-        end = int(np.argmin(score))
+    agreement = None
+    if choice.method == "full":
+        solution = full_path(problem, band, pattern, open_end, return_path, progress)
+    elif choice.method == "linear":
+        solution = linear_path(problem, band, pattern, open_end, progress)
     else:
-        end = m - 1
-    distance = float(last_row[end])
+        from seqalign.multiscale import DEFAULT_RADIUS, multiscale_path, path_agreement
+
+        solution = multiscale_path(xa, ya, make_problem, pattern, (lo, hi), open_end=open_end,
+                                   anchors=anchors, radius=multiscale_radius or DEFAULT_RADIUS,
+                                   progress=progress)  # fmt: skip
+        if verify and solution.path is not None:
+            exact = linear_path(problem, band, pattern, open_end)
+            agreement = path_agreement(solution.path, exact.path)
+            agreement["exact_distance"] = exact.distance
+    distance = solution.distance
     if not math.isfinite(distance):
         fault = "radius" if radius is not None else "step_pattern"
         raise NoPathError(
             f"no warping path for lengths {n} x {m} under step pattern {pattern.name} "
             f"and the {window_name} window"
             + (f" of radius {radius}" if radius else "")
+            + (" through the anchors" if anchors is not None else "")
             + "; widen the window or use another step pattern",
             argument=fault,
         )
-    normalized = math.nan if denominators is None else distance / float(denominators[end])
-    path = None
-    start = 0
-    if return_path:
-        path = kernel.backtrack(dirs, band.doff, band.dlo, origins, offsets, ncells, n - 1, end)
-        start = int(path[0, 1])
+    path = solution.path if return_path else None
     return Alignment(
         distance=distance,
-        normalized_distance=normalized,
+        normalized_distance=solution.normalized,
         path=path,
         n=n,
         m=m,
-        start=start,
-        end=end,
+        start=0 if path is None else int(path[0, 1]),
+        end=solution.end,
         metric=metric_name,
         step_pattern=pattern.name,
         window=window_name,
@@ -294,6 +332,9 @@ def dtw(
         open_begin=open_begin,
         open_end=open_end,
         cells=band.area,
+        method=choice.method,
+        method_reason=choice.reason,
+        agreement=agreement,
     )
 
 

@@ -34,14 +34,14 @@ k-th best (Rakthanmanon et al. 2012); it returns exactly the neighbours of the f
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from seqalign.errors import InputError
 from seqalign.frames import as_series
-from seqalign.metrics import metric_code, prepare, resolve_metric
+from seqalign.metrics import bind_metric, extra_rows, metric_code, prepare, resolve_metric
 from seqalign.soft_pairwise import resolve_jobs, run_chunks
 from seqalign.windows import resolve_window
 
@@ -75,8 +75,9 @@ def _weight(step_pattern: str) -> float:
 
 
 def _prepared(series: list[np.ndarray], metric: str) -> list[np.ndarray]:
-    """Time-first arrays as the kernels read them (unit rows, one more feature, for cosine)."""
-    if metric != "cosine":
+    """Time-first arrays as the kernels read them (unit rows, one more feature, for cosine;
+    the parameter columns of the kernel metrics): ``metric`` is bound (one cost for all)."""
+    if not extra_rows(metric):
         return series
     return [np.ascontiguousarray(prepare(s, s, metric)[0].T) for s in series]
 
@@ -183,8 +184,10 @@ def pairwise_dtw(
     X, Y : list of array_like, or ndarray
         Sequences of any lengths: ``(frames,)`` or ``(frames, features)`` arrays, or a 3-D
         ``(n_series, frames, features)`` / 2-D ``(n_series, frames)`` (univariate) array.
-    metric : str
-        Local cost, a name of :data:`seqalign.metrics.METRICS`.
+    metric : str or MetricSpec
+        Local cost, a name of :data:`seqalign.metrics.METRICS` or
+        :data:`~seqalign.metrics.KERNEL_METRICS` (``"rbf:gamma=0.5"``); an rbf ``gamma`` left
+        to the median heuristic is computed once from every sequence of ``X`` and ``Y``.
     step_pattern : str
         ``"symmetric1"`` or ``"symmetric2"`` (:data:`STEP_WEIGHTS`).
     window, radius
@@ -221,6 +224,7 @@ def pairwise_dtw(
             f"Y has {ys[0].shape[1]} features per frame but X has {xs[0].shape[1]}",
             argument="Y",
         )
+    setup = replace(setup, metric=bind_metric(setup.metric, *xs, *(ys or [])))
     out = _matrix(_prepared(xs, setup.metric), None if ys is None else _prepared(ys, setup.metric),
                   setup)  # fmt: skip
     return np.sqrt(out) if sqrt else out
@@ -281,9 +285,10 @@ def knn_dtw(
 
     When every query has the same length and every reference has the same length, each
     query visits the references by increasing LB_Keogh (the envelope of the reference over
-    the window of each row of the query; a sum over features for several features; 0 for
-    cosine), stops when the bound exceeds the k-th best distance so far, and abandons a DTW
-    once the smallest value of a row plus the bounds of the rows left exceed it. Otherwise
+    the window of each row of the query; a sum over features for several features, then
+    ``2 - 2 exp(-gamma s)`` of that sum ``s`` for rbf; 0 for cosine and polynomial), stops
+    when the bound exceeds the k-th best distance so far, and abandons a DTW once the
+    smallest value of a row plus the bounds of the rows left exceed it. Otherwise
     (or with ``prune=False``) the full matrix is computed.
 
     Parameters
@@ -319,6 +324,7 @@ def knn_dtw(
             argument="references",
         )
     leave_one_out = references is None
+    setup = replace(setup, metric=bind_metric(setup.metric, *qs, *([] if leave_one_out else rs)))
     available = len(rs) - (1 if leave_one_out else 0)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= available:
         what = "other queries" if leave_one_out else "references"

@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from seqalign.errors import InputError
-from seqalign.metrics import resolve_metric
+from seqalign.metrics import bind_metric, resolve_metric
 from seqalign.soft_sweep import (
     DTYPES,
     check_gamma,
@@ -175,8 +175,11 @@ def soft_dtw(
         A precomputed local cost matrix instead of ``x`` and ``y``.
     gamma : float
         Smoothing, > 0; soft-DTW tends to DTW as ``gamma -> 0``.
-    metric : str
-        Local cost, a name from :data:`seqalign.metrics.METRICS` (default sqeuclidean).
+    metric : str or MetricSpec
+        Local cost, a name from :data:`seqalign.metrics.METRICS` or
+        :data:`~seqalign.metrics.KERNEL_METRICS` (``"rbf:gamma=0.5"``; default sqeuclidean).
+        An rbf ``gamma`` left to the median heuristic is computed from ``x`` and ``y`` (for
+        the divergence, once for its three terms) and held fixed in the gradients.
     window, radius
         A window of :mod:`seqalign.windows` (``sakoechiba``, ``slantedband``, ``itakura``);
         paths outside it are excluded and the work is proportional to its area.
@@ -226,6 +229,7 @@ def soft_dtw(
         xa, flat_x = frames(x, "x")
         ya, flat_y = frames(y, "y")
         same_features(xa, ya)
+        metric_name = bind_metric(metric_name, xa, ya)
         p = pair(xa, ya, metric_name)
     band = window_band(window_name, radius, p.n, p.m)
     want_x = want_y = gradient and cost is None
@@ -303,6 +307,7 @@ def soft_dtw_divergence(
     xa, flat_x = frames(x, "x")
     ya, flat_y = frames(y, "y")
     same_features(xa, ya)
+    metric_name = bind_metric(metric_name, xa, ya)  # one cost for the three terms
     n, m = xa.shape[0], ya.shape[0]
     bands = [window_band(window_name, radius, a, b) for a, b in ((n, m), (n, n), (m, m))]
     if gradient:

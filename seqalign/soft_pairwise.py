@@ -16,7 +16,7 @@ import numpy as np
 
 from seqalign import config, frames
 from seqalign.errors import InputError
-from seqalign.metrics import metric_code, prepare, resolve_metric
+from seqalign.metrics import bind_metric, metric_code, prepare, resolve_metric
 from seqalign.soft_sweep import check_gamma, inverse_norms, no_path, resolve_dtype, window_band
 from seqalign.windows import Band, resolve_window
 
@@ -49,7 +49,14 @@ class Packed:
 
 
 def pack(series: list[np.ndarray], metric: str) -> Packed:
-    """Pack validated sequences for the batch kernels."""
+    """Pack validated sequences for the batch kernels; ``metric`` must be bound (see
+    :func:`seqalign.metrics.bind_metric`) so that every pair has the same cost."""
+    if metric == "rbf":
+        raise InputError(
+            "metric 'rbf' needs its gamma here, for every sequence alike: give it "
+            "(e.g. 'rbf:gamma=0.5')",
+            argument="metric",
+        )
     fwd, rev, inv = [], [], []
     for s in series:
         xt, xr = prepare(s, s, metric)
@@ -195,6 +202,7 @@ def pairwise_soft_dtw(
     if divergence and not symmetric:  # the self terms
         selves = np.arange(len(every), dtype=np.int64)
         pi, pj = np.concatenate([pi, selves]), np.concatenate([pj, selves])
+    metric_name = bind_metric(metric_name, *every)  # one cost for every pair
     packed = pack(every, metric_name)
     bands = Bands(window_name, radius)
     band_of = np.array([bands.index(int(packed.lengths[i]), int(packed.lengths[j]))

@@ -18,7 +18,7 @@ from seqalign import config, memory
 from seqalign.align import _band
 from seqalign.errors import InputError, MemoryBudgetError, NoPathError
 from seqalign.frames import as_frames, check_finite
-from seqalign.metrics import metric_code, prepare
+from seqalign.metrics import extra_rows, metric_code, prepare
 from seqalign.windows import Band
 
 __all__ = [
@@ -216,7 +216,7 @@ def sweep(p: Pair, band: Band, gamma: float, sharp: bool, want_x: bool, want_y: 
     from seqalign._kernels import soft as kernel
     from seqalign._kernels.soft_grad import weighted_gradient
 
-    d = p.xt.shape[0] - (1 if p.code == metric_code("cosine") else 0)
+    d = p.xt.shape[0] - extra_rows(p.code)  # the features (cosine and kernels add rows)
     group = config.cost_group(p.xt.shape[0], p.n)
     if dtype == "float32":  # values only (resolve_dtype checked)
         from seqalign._kernels.soft32 import forward32

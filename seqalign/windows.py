@@ -125,3 +125,53 @@ def window_band(window: str, n: int, m: int, radius: int | None = None) -> Band:
     """The :class:`Band` of a resolved window over an ``n x m`` grid."""
     lo, hi = row_ranges(window, n, m, radius)
     return make_band(lo, hi, m)
+
+
+def anchor_ranges(lo: np.ndarray, hi: np.ndarray, anchors: np.ndarray | None):
+    """Row ranges that force a path through each anchor ``(i, j)``.
+
+    Row ``i`` keeps only column ``j``; rows above keep columns ``<= j`` and rows below
+    columns ``>= j``. A row the cut would empty keeps its cell nearest the anchor, so every
+    row stays non-empty and the ranges monotone. Anchors must increase strictly in both
+    coordinates (see :func:`check_anchors`).
+    """
+    if anchors is None or len(anchors) == 0:
+        return lo, hi
+    lo = lo.copy()
+    hi = hi.copy()
+    for ai, aj in np.asarray(anchors, dtype=np.int64):
+        above = slice(0, ai)
+        hi[above] = np.minimum(hi[above], aj + 1)
+        lo[above] = np.minimum(lo[above], hi[above] - 1)
+        below = slice(ai + 1, None)
+        lo[below] = np.maximum(lo[below], aj)
+        hi[below] = np.maximum(hi[below], lo[below] + 1)
+        lo[ai] = aj
+        hi[ai] = aj + 1
+    return lo, hi
+
+
+def check_anchors(anchors, n: int, m: int) -> np.ndarray | None:
+    """Validate anchors: ``(k, 2)`` frame pairs inside the grid, strictly increasing."""
+    if anchors is None:
+        return None
+    a = np.asarray(anchors)
+    if a.size == 0:
+        return None
+    if a.ndim != 2 or a.shape[1] != 2 or not np.issubdtype(a.dtype, np.number):
+        raise InputError(f"anchors must be (k, 2) pairs of frames, got shape {a.shape}",
+                         argument="anchors")  # fmt: skip
+    if not np.all(np.isfinite(a)) or not np.all(a == np.round(a)):
+        raise InputError("anchors must be whole frame indices", argument="anchors")
+    a = a.astype(np.int64)
+    bad = (a[:, 0] < 0) | (a[:, 0] >= n) | (a[:, 1] < 0) | (a[:, 1] >= m)
+    if bad.any():
+        i, j = a[int(np.argmax(bad))]
+        raise InputError(f"anchor ({i}, {j}) is outside the {n} x {m} frames",
+                         argument="anchors")  # fmt: skip
+    order = np.argsort(a[:, 0], kind="stable")
+    a = a[order]
+    if len(a) > 1 and not (np.all(np.diff(a[:, 0]) > 0) and np.all(np.diff(a[:, 1]) > 0)):
+        raise InputError("anchors must increase strictly in both sequences (one pair per "
+                         "frame, in order)", argument="anchors")  # fmt: skip
+    return a

@@ -381,3 +381,57 @@ def dba_naive(series, average: np.ndarray, weights=None) -> np.ndarray:
             moves = [(i - 1, j - 1), (i - 1, j), (i, j - 1)]
             i, j = min((p for p in moves if p[0] >= 0 and p[1] >= 0), key=lambda p: D[p])
     return sums / counts[:, None]
+
+
+# --- kernel metrics ---
+# seqalign.metrics' kernel metrics written out one pair of frames at a time: the cost is the
+# squared distance in the kernel's feature space, k(a, a) + k(b, b) - 2 k(a, b) (clipped at
+# 0), its gradient by the chain rule, and the median heuristic over every pair of frames.
+
+
+def kernel_value(a, b, name: str, gamma=None, degree=3, coef0=1.0) -> float:
+    """``k(a, b)``: linear ``<a, b>``, polynomial ``(gamma <a, b> + coef0)^degree`` (gamma
+    default ``1/d``), rbf ``exp(-gamma |a - b|^2)``."""
+    dot = sum(float(p) * float(q) for p, q in zip(a, b))
+    if name == "linear":
+        return dot
+    if name == "polynomial":
+        g = 1.0 / len(a) if gamma is None else gamma
+        return (g * dot + coef0) ** degree
+    if name == "rbf":
+        return math.exp(-gamma * sum((float(p) - float(q)) ** 2 for p, q in zip(a, b)))
+    raise ValueError(name)
+
+
+def kernel_cost_matrix(x, y, name: str, **params) -> np.ndarray:
+    """``C[i, j] = max(0, k(x_i, x_i) + k(y_j, y_j) - 2 k(x_i, y_j))``."""
+    k = lambda a, b: kernel_value(a, b, name, **params)  # noqa: E731
+    return np.array([[max(0.0, k(a, a) + k(b, b) - 2.0 * k(a, b)) for b in y] for a in x])
+
+
+def median_gamma_all_pairs(*arrays) -> float:
+    """``1 / median |u - v|^2`` over every pair of frames pooled from ``arrays``."""
+    frames = [f for a in arrays for f in np.asarray(a, float).reshape(len(a), -1)]
+    d2 = [float(((u - v) ** 2).sum()) for u, v in itertools.combinations(frames, 2)]
+    med = float(np.median(d2))
+    return 1.0 / med if med > 0 else 1.0
+
+
+def kernel_cost_gradients(x, y, W, name: str, gamma=None, degree=3, coef0=1.0):
+    """``sum_j W[i, j] dC[i, j]/dx_i`` and ``sum_i W[i, j] dC[i, j]/dy_j``."""
+    gx, gy = np.zeros(x.shape), np.zeros(y.shape)
+    g = 1.0 / x.shape[1] if (gamma is None and name == "polynomial") else gamma
+    for i, j in itertools.product(range(len(x)), range(len(y))):
+        a, b = x[i], y[j]
+        if name == "rbf":
+            da = 4.0 * g * math.exp(-g * float(((a - b) ** 2).sum())) * (a - b)
+            db = -da
+        elif name == "polynomial":
+            cross = 2.0 * degree * g * (g * float(a @ b) + coef0) ** (degree - 1)
+            da = 2.0 * degree * g * (g * float(a @ a) + coef0) ** (degree - 1) * a - cross * b
+            db = 2.0 * degree * g * (g * float(b @ b) + coef0) ** (degree - 1) * b - cross * a
+        else:  # linear: |a - b|^2
+            da, db = 2.0 * (a - b), -2.0 * (a - b)
+        gx[i] += W[i, j] * da
+        gy[j] += W[i, j] * db
+    return gx, gy

@@ -38,6 +38,15 @@ EUCLIDEAN = 1
 CITYBLOCK = 2
 COSINE = 3
 PRECOMPUTED = 4
+RBF = 5
+POLYNOMIAL = 6
+#: Rows after the features in the kernel layout (see :func:`seqalign.metrics.prepare`): RBF
+#: holds ``gamma``; POLYNOMIAL ``k(a, a)``, the gradient's factor, ``gamma``, ``coef0`` and
+#: ``degree``. The kernel metrics' cost is ``k(a, a) + k(b, b) - 2 k(a, b)``: for RBF
+#: ``2 - 2 exp(-gamma |a - b|^2)``, for POLYNOMIAL ``max(0, k(a, a) + k(b, b) - 2 (gamma
+#: <a, b> + coef0)^degree)``.
+RBF_ROWS = 1
+POLYNOMIAL_ROWS = 5
 
 #: Direction code of the seed cell (closed begin).
 START = 254
@@ -53,11 +62,16 @@ def cell_cost(xt, yr, cmat, metric, i, j):
     if metric == PRECOMPUTED:
         return cmat[i, j]
     jj = yr.shape[1] - 1 - j
+    d = xt.shape[0]
+    if metric == RBF:
+        d -= RBF_ROWS
+    elif metric == POLYNOMIAL:
+        d -= POLYNOMIAL_ROWS
     acc = 0.0
-    for f in range(xt.shape[0]):
+    for f in range(d):
         a = xt[f, i]
         b = yr[f, jj]
-        if metric == COSINE:
+        if metric in (COSINE, POLYNOMIAL):
             acc += a * b
         elif metric == CITYBLOCK:
             acc += abs(a - b)
@@ -67,6 +81,11 @@ def cell_cost(xt, yr, cmat, metric, i, j):
         return math.sqrt(acc)
     if metric == COSINE:
         return max(0.0, 1.0 - acc)
+    if metric == RBF:
+        return 2.0 - 2.0 * math.exp(-xt[d, i] * acc)
+    if metric == POLYNOMIAL:
+        dot = xt[d + 2, i] * acc + xt[d + 3, i]
+        return max(0.0, xt[d, i] + yr[d, jj] - 2.0 * dot ** xt[d + 4, i])
     return acc
 
 
@@ -87,6 +106,10 @@ def diagonal_cost(xt, yr, cmat, metric, k, lo, hi, out):
     i0 = np.uint64(lo)
     y0 = np.uint64(yr.shape[1] - 1 - k + lo)
     n_features = xt.shape[0]
+    if metric == RBF:
+        n_features -= RBF_ROWS
+    elif metric == POLYNOMIAL:
+        n_features -= POLYNOMIAL_ROWS
     xa = xt[0]
     ya = yr[0]
     for t in range(count):
@@ -112,13 +135,26 @@ def diagonal_cost(xt, yr, cmat, metric, k, lo, hi, out):
     elif metric == COSINE:
         for t in range(count):
             out[i0 + t] = max(0.0, 1.0 - out[i0 + t])
+    elif metric == RBF:
+        g = xt[n_features]
+        for t in range(count):
+            out[i0 + t] = 2.0 - 2.0 * math.exp(-g[i0 + t] * out[i0 + t])
+    elif metric == POLYNOMIAL:
+        kx = xt[n_features]
+        ky = yr[n_features]
+        g = xt[n_features + 2]
+        c = xt[n_features + 3]
+        p = xt[n_features + 4]
+        for t in range(count):
+            dot = g[i0 + t] * out[i0 + t] + c[i0 + t]
+            out[i0 + t] = max(0.0, kx[i0 + t] + ky[y0 + t] - 2.0 * dot ** p[i0 + t])
 
 
 @njit(inline="always", **config.NJIT)
 def _term(a, b, metric):
-    """One feature's term of the local cost: ``a * b`` (cosine), ``|a - b|`` (cityblock) or
-    ``(a - b)^2``."""
-    if metric == COSINE:
+    """One feature's term of the local cost: ``a * b`` (cosine, polynomial), ``|a - b|``
+    (cityblock) or ``(a - b)^2`` (the others, rbf included)."""
+    if metric in (COSINE, POLYNOMIAL):
         return a * b
     if metric == CITYBLOCK:
         return abs(a - b)
@@ -127,10 +163,13 @@ def _term(a, b, metric):
 
 
 @njit(**config.NJIT)
-def _group_cost(xt, yr, cmat, metric, k0, k1, dlo, dhi, cbuf):
-    """Costs of diagonals ``k0 <= k < k1`` into ``cbuf[k - k0]``, in blocks of rows."""
-    first = dlo[k0]
-    last = dhi[k1 - 1]
+def span_costs(xt, yr, cmat, metric, k0, k1, dlo, dhi, rows_lo, rows_hi, cbuf):
+    """Costs of diagonals ``k0 <= k < k1`` into ``cbuf[k - k0]``, for the rows
+    ``rows_lo <= i < rows_hi`` only, in blocks of rows so that the rows of ``x`` and ``y``
+    they read stay in cache across the diagonals (pays for ``d >> 1``). Disjoint row ranges
+    may be filled by concurrent threads."""
+    first = max(dlo[k0], rows_lo)
+    last = min(dhi[k1 - 1], rows_hi)
     for a in range(first, last, _CHUNK):
         b = min(a + _CHUNK, last)
         for k in range(k0, k1):
@@ -178,28 +217,45 @@ def eval_cell(xt, yr, cmat, metric, i, k, ci, ring, dlo, dhi, origins, offsets, 
 
 
 @njit(**config.NJIT)
-def sweep(xt, yr, cmat, metric, n, m, dlo, dhi, origins, offsets, weights, ncells,
-          open_begin, dirs, doff, last_row, group):  # fmt: skip
-    """Accumulate ``D`` over all anti-diagonals.
+def reach(origins):
+    """``R - 1``: how many anti-diagonals back the pattern's farthest origin lies."""
+    r = 0
+    for p in range(origins.shape[0]):
+        r = max(r, origins[p, 0] + origins[p, 1])
+    return r
 
-    Writes ``D[n - 1, j]`` into ``last_row[j]`` (``inf`` outside the window) and, when
-    ``dirs`` is not empty, the winning step of every window cell into ``dirs``.
+
+@njit(**config.NJIT)
+def sweep(xt, yr, cmat, metric, n, m, band, pattern, open_begin, dirs, last_row, ring, cbuf,
+          span, saves):  # fmt: skip
+    """Accumulate ``D`` over the anti-diagonals ``k_start <= k < k_stop``.
+
+    ``band = (dlo, dhi, doff)``, ``pattern = (origins, offsets, weights, ncells)`` and
+    ``span = (k_start, k_stop, group, save_every)``. ``ring`` (``R x n``) carries ``D`` of
+    the last ``R`` diagonals from one call to the next (all ``inf`` before ``k = 0``), so a
+    sweep may run in several calls, or resume from a saved ring. Writes ``D[n - 1, j]`` into
+    ``last_row[j]`` for the diagonals swept (the caller fills it with ``inf`` first) and,
+    when ``dirs`` is not empty, the winning step of every band cell into
+    ``dirs[doff[k] + i - dlo[k]]``.
+
+    Local costs: with ``group > 0`` the kernel computes them, ``group`` diagonals at a time,
+    into ``cbuf`` (``group x n``); with ``group == 0`` the caller has put the costs of
+    diagonal ``k`` in ``cbuf[k - k_start]`` (so that other threads can compute them).
+    With ``save_every > 0``, the ring after each diagonal ``k`` with ``(k + 1) %
+    save_every == 0`` is copied to ``saves[(k + 1) // save_every - 1]`` (checkpoints).
 
     Patterns whose steps each touch one cell (symmetric1/2, asymmetric, ...; at most
     three steps) take a fused, vectorised loop over the cells where every origin lies in
     the window; other cells and other patterns go through :func:`eval_cell`.
     """
+    dlo, dhi, doff = band
+    origins, offsets, weights, ncells = pattern
+    k_start, k_stop, group, save_every = span
     n_steps = origins.shape[0]
-    reach = 0
     simple = n_steps <= 3
     for p in range(n_steps):
-        reach = max(reach, origins[p, 0] + origins[p, 1])
         simple = simple and ncells[p] == 1
-    ring_size = reach + 1
-    ring = np.full((ring_size, n), np.inf)
-    # local costs of ``group`` diagonals at a time, computed block by block of rows so
-    # that the rows of x and y they read stay in cache across the group (pays for d >> 1)
-    cbuf = np.zeros((group, n))
+    ring_size = ring.shape[0]
     arg = np.full(n, UNREACHED, dtype=np.uint8)
     store = dirs.shape[0] > 0
     # one feature: the fused loop computes the local cost itself (one pass, not two)
@@ -209,11 +265,11 @@ def sweep(xt, yr, cmat, metric, n, m, dlo, dhi, origins, offsets, weights, ncell
     sel = np.zeros(3, dtype=np.int64)
     for q in range(3):
         sel[q] = q if q < n_steps else 0
-    last_row[:] = np.inf
-    for k in range(n + m - 1):
+    for k in range(k_start, k_stop):
         lo = dlo[k]
         hi = dhi[k]
         if lo >= hi:
+            _save(ring, saves, save_every, k)
             continue
         clo = hi  # the fused loop's cells [clo, chi); none unless the pattern is simple
         chi = hi
@@ -236,13 +292,16 @@ def sweep(xt, yr, cmat, metric, n, m, dlo, dhi, origins, offsets, weights, ncell
                 diagonal_cost(xt, yr, cmat, metric, k, lo, clo, c)
             if hi > chi:
                 diagonal_cost(xt, yr, cmat, metric, k, chi, hi, c)
+        elif group == 0:
+            c = cbuf[k - k_start]
         elif group == 1:
             c = cbuf[0]
             diagonal_cost(xt, yr, cmat, metric, k, lo, hi, c)
         else:
-            if k % group == 0:
-                _group_cost(xt, yr, cmat, metric, k, min(k + group, n + m - 1), dlo, dhi, cbuf)
-            c = cbuf[k % group]
+            if (k - k_start) % group == 0:
+                k1 = min(k + group, k_stop)
+                span_costs(xt, yr, cmat, metric, k, k1, dlo, dhi, 0, n, cbuf)
+            c = cbuf[(k - k_start) % group]
         cur = ring[k % ring_size]
         # winning steps go straight to the direction storage (or to scratch), index i - lo
         a_diag = dirs[doff[k] : doff[k + 1]] if store else arg[: hi - lo]
@@ -266,6 +325,16 @@ def sweep(xt, yr, cmat, metric, n, m, dlo, dhi, origins, offsets, weights, ncell
             a_diag[0] = START
         if lo <= n - 1 < hi:
             last_row[k - n + 1] = cur[n - 1]
+        _save(ring, saves, save_every, k)
+
+
+@njit(**config.NJIT)
+def _save(ring, saves, save_every, k):
+    """Checkpoint the ring after diagonal ``k`` when it ends a block of ``save_every``."""
+    if save_every > 0 and (k + 1) % save_every == 0:
+        slot = (k + 1) // save_every - 1
+        if slot < saves.shape[0]:
+            saves[slot] = ring
 
 
 @njit(**config.NJIT)
@@ -336,10 +405,14 @@ def _fused1(ring, xf, yf, off, metric, cur, k, lo, hi, origins, weights, sel):
 
 
 @njit(**config.NJIT)
-def backtrack(dirs, doff, dlo, origins, offsets, ncells, i, j):
-    """Follow the stored steps from ``(i, j)`` back to the start; path from start to end."""
-    out = np.empty((i + j + 2, 2), dtype=np.int64)
-    length = 0
+def backtrack(dirs, doff, dlo, origins, offsets, ncells, i, j, k_min, out, length):
+    """Follow the stored steps back from ``(i, j)``, appending the cells to ``out`` (end to
+    start) from ``out[length]`` on, until the start of the path or until a step's origin
+    lies before anti-diagonal ``k_min`` (a block's first diagonal).
+
+    Returns ``(length, i, j, done)``: with ``done`` False, ``(i, j)`` is that origin, not
+    yet appended; ``out`` must hold ``i + j + 2`` more rows.
+    """
     while True:
         out[length, 0] = i
         out[length, 1] = j
@@ -347,7 +420,7 @@ def backtrack(dirs, doff, dlo, origins, offsets, ncells, i, j):
         k = i + j
         code = dirs[doff[k] + i - dlo[k]]
         if code in (START, UNREACHED):
-            break
+            return length, i, j, True
         p = np.int64(code)
         for s in range(ncells[p] - 2, -1, -1):
             ci = i - offsets[p, s, 0]
@@ -359,5 +432,6 @@ def backtrack(dirs, doff, dlo, origins, offsets, ncells, i, j):
         i -= origins[p, 0]
         j -= origins[p, 1]
         if i < 0:
-            break
-    return out[:length][::-1].copy()
+            return length, i, j, True
+        if i + j < k_min:
+            return length, i, j, False

@@ -27,8 +27,9 @@ plus a lower bound of the rows still to come, exceeds a threshold (early abandon
 Rakthanmanon et al. 2012). :func:`keogh_rows` gives the per-row LB_Keogh terms (Keogh &
 Ratanamahatana 2005) against an envelope from :func:`envelope`.
 
-Metric codes as :mod:`seqalign._kernels.dtw` (cosine expects unit rows, see
-:func:`seqalign.metrics.prepare`).
+Metric codes as :mod:`seqalign._kernels.dtw` (cosine expects unit rows, rbf and polynomial
+their parameter columns after the features, see :func:`seqalign.metrics.prepare`: the
+arrays here are that layout, time-first).
 """
 
 from __future__ import annotations
@@ -39,7 +40,16 @@ import numpy as np
 from numba import njit
 
 from seqalign import config
-from seqalign._kernels.dtw import CITYBLOCK, COSINE, EUCLIDEAN, SQEUCLIDEAN
+from seqalign._kernels.dtw import (
+    CITYBLOCK,
+    COSINE,
+    EUCLIDEAN,
+    POLYNOMIAL,
+    POLYNOMIAL_ROWS,
+    RBF,
+    RBF_ROWS,
+    SQEUCLIDEAN,
+)
 
 #: Pairs computed together by :func:`lane_distances`: 8 took 4.4 s, 16 2.7 s, 32 2.3 s and
 #: 64 2.1 s for the benchmark's 44,850 pairs on one core; 32 keeps the buffers in L2.
@@ -53,6 +63,26 @@ def _finish(acc, metric):
     if metric == COSINE:
         return max(0.0, 1.0 - acc)
     return acc
+
+
+@njit(inline="always", **config.NJIT)
+def _parameter_rows(metric):
+    """Columns after the features that are parameters, not features (rbf, polynomial)."""
+    if metric == RBF:
+        return RBF_ROWS
+    if metric == POLYNOMIAL:
+        return POLYNOMIAL_ROWS
+    return 0
+
+
+@njit(inline="always", **config.NJIT)
+def _kernel_cost(acc, metric, xp, yp, xo, yo, step):
+    """The kernel metrics' cost from ``acc`` (rbf: the squared distance; polynomial: the dot
+    product) and the parameter columns at ``xp[xo + r * step]``, ``yp[yo + r * step]``."""
+    if metric == RBF:
+        return 2.0 - 2.0 * math.exp(-xp[xo] * acc)
+    dot = xp[xo + 2 * step] * acc + xp[xo + 3 * step]
+    return max(0.0, xp[xo] + yp[yo] - 2.0 * dot ** xp[xo + 4 * step])
 
 
 @njit(**config.NJIT)
@@ -168,7 +198,8 @@ def _row_dp1(prev, cur, xl, yl, i, j0, a1, L, w, squared):
 def _row_costs(xl, yl, i, a0, a1, d, L, metric, cost):
     """``cost[j * L + lane] = C[i, j]`` of every lane for ``a0 <= j < a1`` (layouts as in
     :func:`lane_distances`; unsigned indices)."""
-    for f in range(d):
+    nf = d - np.uint64(_parameter_rows(metric))
+    for f in range(nf):
         xo = (i * d + f) * L
         first = f == 0  # the first feature assigns, the others add
         for j in range(a0, a1):
@@ -178,7 +209,7 @@ def _row_costs(xl, yl, i, a0, a1, d, L, metric, cost):
                 for lane in range(L):
                     t = abs(xl[xo + lane] - yl[yo + lane])
                     cost[b + lane] = t if first else cost[b + lane] + t
-            elif metric == COSINE:
+            elif metric in (COSINE, POLYNOMIAL):
                 for lane in range(L):
                     t = xl[xo + lane] * yl[yo + lane]
                     cost[b + lane] = t if first else cost[b + lane] + t
@@ -192,6 +223,13 @@ def _row_costs(xl, yl, i, a0, a1, d, L, metric, cost):
     elif metric == COSINE:
         for t in range(a0 * L, a1 * L):
             cost[t] = max(0.0, 1.0 - cost[t])
+    elif metric in (RBF, POLYNOMIAL):
+        xo = (i * d + nf) * L
+        for j in range(a0, a1):
+            yo = (j * d + nf) * L
+            for lane in range(L):
+                b = j * L + lane
+                cost[b] = _kernel_cost(cost[b], metric, xl, yl, xo + lane, yo + lane, L)
 
 
 @njit(**config.NJIT)
@@ -213,17 +251,19 @@ def envelope(y, lo, hi):
 @njit(**config.NJIT)
 def keogh_rows(x, lower, upper, metric, out):
     """LB_Keogh per row: ``out[i] = g(x[i] outside [lower[i], upper[i]])``, where ``g`` is
-    the metric of the distance from ``x[i]`` to the box (0 inside); cosine gets 0.
+    the metric of the distance from ``x[i]`` to the box (0 inside); cosine and polynomial
+    get 0. For rbf, ``2 - 2 exp(-gamma s)`` grows with the squared distance ``s``, so the
+    squared distance to the box gives its bound.
 
     Every path visits each row ``i`` at a cell of the window, whose cost is at least
     ``out[i]`` (each step pattern here weighs every cell at least 1), so ``sum(out)`` bounds
     the DTW distance from below, and so does any suffix sum added to a row minimum.
     """
     n = x.shape[0]
-    d = x.shape[1]
+    d = x.shape[1] - _parameter_rows(metric)
     for i in range(n):
         acc = 0.0
-        if metric != COSINE:
+        if metric != COSINE and metric != POLYNOMIAL:
             for f in range(d):
                 v = x[i, f]
                 e = 0.0
@@ -234,6 +274,8 @@ def keogh_rows(x, lower, upper, metric, out):
                 acc += e if metric == CITYBLOCK else e * e
             if metric == EUCLIDEAN:
                 acc = math.sqrt(acc)
+            elif metric == RBF:
+                acc = 2.0 - 2.0 * math.exp(-x[i, d] * acc)
         out[i] = acc
 
 
@@ -250,6 +292,7 @@ def abandoning_distance(x, y, lo, hi, metric, w, tail, threshold, prev, cur):
     xf = x.ravel()
     yf = y.ravel()
     du = np.uint64(d)
+    nf = du - np.uint64(_parameter_rows(metric))
     one = np.uint64(1)
     simple = d == 1 and metric != COSINE  # one feature: |x - y| or its square
     prev[:] = np.inf
@@ -266,16 +309,19 @@ def abandoning_distance(x, y, lo, hi, metric, w, tail, threshold, prev, cur):
                 ct = e * e if metric == SQEUCLIDEAN else abs(e)
             else:
                 acc = 0.0
-                for f in range(du):
+                for f in range(nf):
                     a = xf[iu * du + f]
                     b = yf[j * du + f]
-                    if metric == COSINE:
+                    if metric in (COSINE, POLYNOMIAL):
                         acc += a * b
                     elif metric == CITYBLOCK:
                         acc += abs(a - b)
                     else:
                         acc += (a - b) * (a - b)
-                ct = _finish(acc, metric)
+                if metric in (RBF, POLYNOMIAL):
+                    ct = _kernel_cost(acc, metric, xf, yf, iu * du + nf, j * du + nf, one)
+                else:
+                    ct = _finish(acc, metric)
             v = prev[j] + w * ct
             u = prev[j + one] + ct
             v = v if v < u else u

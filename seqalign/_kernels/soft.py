@@ -45,8 +45,8 @@ from numba import njit
 from seqalign import config
 from seqalign._kernels.dtw import (
     SQEUCLIDEAN,
-    _group_cost,
     diagonal_cost,
+    span_costs,
 )
 from seqalign._kernels.soft_grad import grad_diag
 from seqalign._kernels.softmath import exp_neg, log1p_02
@@ -101,7 +101,8 @@ def _costs(xt, yr, cmat, metric, k, dlo, dhi, cbuf):
         diagonal_cost(xt, yr, cmat, metric, k, dlo[k], dhi[k], cbuf[0])
         return cbuf[0]
     if k % group == 0:
-        _group_cost(xt, yr, cmat, metric, k, min(k + group, dlo.shape[0]), dlo, dhi, cbuf)
+        k1 = min(k + group, dlo.shape[0])
+        span_costs(xt, yr, cmat, metric, k, k1, dlo, dhi, dlo[k], dhi[k1 - 1], cbuf)
     return cbuf[k % group]
 
 

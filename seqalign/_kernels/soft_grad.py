@@ -11,7 +11,17 @@ import numpy as np
 from numba import njit
 
 from seqalign import config
-from seqalign._kernels.dtw import CITYBLOCK, COSINE, EUCLIDEAN, PRECOMPUTED, SQEUCLIDEAN
+from seqalign._kernels.dtw import (
+    CITYBLOCK,
+    COSINE,
+    EUCLIDEAN,
+    POLYNOMIAL,
+    POLYNOMIAL_ROWS,
+    PRECOMPUTED,
+    RBF,
+    RBF_ROWS,
+    SQEUCLIDEAN,
+)
 
 _NJIT = config.NJIT_FMA
 
@@ -25,7 +35,11 @@ def grad_diag(xt, yr, metric, k, lo, hi, w, xinv, yinv, gx, gy, tmp):
     ``d/dx_i`` of the local cost: ``2 (x_i - y_j)`` (sqeuclidean); ``(x_i - y_j) / C``
     (euclidean; 0 where ``C = 0``); ``sign(x_i - y_j)`` (cityblock; 0 at 0);
     ``-(v_j - <u_i, v_j> u_i) / |x_i|`` with ``u``, ``v`` the unit frames (cosine; 0 for a
-    zero frame and where the cost is clipped at 0).
+    zero frame and where the cost is clipped at 0); ``4 gamma exp(-gamma |x_i - y_j|^2)
+    (x_i - y_j)`` (rbf); ``h_i x_i - 2 degree gamma (gamma <x_i, y_j> + coef0)^(degree - 1)
+    y_j`` (polynomial, with ``h_i = 2 degree gamma (gamma |x_i|^2 + coef0)^(degree - 1)``
+    from the layout's rows; the clip at 0, which only removes rounding, is ignored). The
+    kernel metrics' ``gamma``, ``coef0`` and ``degree`` are read from ``xt``'s rows.
     """
     if metric == PRECOMPUTED:
         return
@@ -58,6 +72,24 @@ def grad_diag(xt, yr, metric, k, lo, hi, w, xinv, yinv, gx, gy, tmp):
                 scale[t] += xa[t] * ya[t]
         for t in range(size):  # scale = <u, v> where the cost is not clipped, else NaN
             scale[t] = scale[t] if scale[t] <= 1.0 else np.nan
+    elif metric in (RBF, POLYNOMIAL):
+        d = xt.shape[0] - (RBF_ROWS if metric == RBF else POLYNOMIAL_ROWS)
+        scale[:] = 0.0
+        for f in range(d):
+            xa = xt[f][lo:hi]
+            ya = yr[f][y0 : y0 + size]
+            for t in range(size):
+                scale[t] += (xa[t] - ya[t]) * (xa[t] - ya[t]) if metric == RBF else xa[t] * ya[t]
+        if metric == RBF:
+            g = xt[d][lo:hi]
+            for t in range(size):  # d C / d x_i = scale (x_i - y_j)
+                scale[t] = 4.0 * g[t] * w[t] * math.exp(-g[t] * scale[t])
+        else:
+            g = xt[d + 2][lo:hi]
+            c = xt[d + 3][lo:hi]
+            p = xt[d + 4][lo:hi]
+            for t in range(size):  # the cross term's factor
+                scale[t] = 2.0 * p[t] * g[t] * w[t] * (g[t] * scale[t] + c[t]) ** (p[t] - 1.0)
     for f in range(n_features):
         xa = xt[f][lo:hi]
         ya = yr[f][y0 : y0 + size]
@@ -66,6 +98,13 @@ def grad_diag(xt, yr, metric, k, lo, hi, w, xinv, yinv, gx, gy, tmp):
                 _cosine_terms(gx[f][lo:hi], w, ya, xa, scale, xinv[lo:hi])
             if want_y:
                 _cosine_terms(gy[f][y0 : y0 + size], w, xa, ya, scale, yinv[y0 : y0 + size])
+        elif metric == POLYNOMIAL:
+            rows = xt.shape[0] - POLYNOMIAL_ROWS + 1  # the row of h
+            if want_x:
+                _polynomial_terms(gx[f][lo:hi], w, xt[rows][lo:hi], xa, ya, scale)
+            if want_y:
+                _polynomial_terms(gy[f][y0 : y0 + size], w, yr[rows][y0 : y0 + size], ya, xa,
+                                  scale)  # fmt: skip
         elif metric == CITYBLOCK:
             if want_x:
                 _sign_terms(gx[f][lo:hi], w, xa, ya)
@@ -93,6 +132,13 @@ def _diff_terms_both(gx, gy, scale, a, b):
         v = scale[t] * (a[t] - b[t])
         gx[t] += v
         gy[t] -= v
+
+
+@njit(inline="always", **_NJIT)
+def _polynomial_terms(g, w, h, own, other, scale):
+    """``g += w h own - scale other``."""
+    for t in range(g.shape[0]):
+        g[t] += w[t] * h[t] * own[t] - scale[t] * other[t]
 
 
 @njit(inline="always", **_NJIT)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from seqalign.cli import kernels as kn
 from seqalign.cli import options as opt
 from seqalign.cli.naming import naming
 from seqalign.cli.report import print_rows
@@ -218,6 +219,9 @@ def matrix(
         _option("--jobs", "-j", metavar="N", help="Threads [default: every CPU]."),
     ] = None,
     metric: opt.Metric = None,
+    kernel_gamma: kn.KernelGamma = None,
+    degree: kn.Degree = None,
+    coef0: kn.Coef0 = None,
     step_pattern: Annotated[
         str | None,
         _option(
@@ -282,6 +286,7 @@ def matrix(
     opt.check_rate(rate, "--rate")
     typed = {"k": str(knn)}
     with naming({}, typed):
+        metric = kn.kernel_metric(metric, kernel_gamma, degree, coef0)
         reading = _reading(
             features=features,
             sample_rate=sample_rate,

@@ -37,6 +37,8 @@ FLAGS: dict[str, str] = {
     "missing": "--missing",
     "cost": "--cost",
     "method": "--method",
+    "anchors": "--anchor",
+    "multiscale_radius": "--multiscale-radius",
     "penalty": "--penalty",
     "n_bkps": "--n-bkps",
     "max_bkps": "--max-bkps",

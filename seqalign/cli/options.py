@@ -45,7 +45,7 @@ Features = Annotated[
     typer.Option(
         "--features",
         metavar="NAME",
-        help="Audio features: logmel, mfcc, chroma or chroma_cqt.",
+        help="Audio features: logmel, mfcc, chroma, chroma_cqt, dlnco or chroma_onset.",
         rich_help_panel=INPUT_PANEL,
     ),
 ]
@@ -160,8 +160,8 @@ Metric = Annotated[
     typer.Option(
         "--metric",
         metavar="NAME",
-        help="Local cost between frames: euclidean, sqeuclidean, cityblock or cosine "
-        "[default: cosine when an input is audio, else euclidean].",
+        help="Local cost between frames: euclidean, sqeuclidean, cityblock, cosine, or a kernel "
+        "linear, polynomial or rbf [default: cosine when an input is audio, else euclidean].",
         rich_help_panel=ALIGN_PANEL,
         show_default=False,
     ),

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from seqalign.cli import kernels as kn
 from seqalign.cli import options as opt
 from seqalign.cli.naming import naming
 from seqalign.cli.report import describe, print_rows
@@ -68,7 +69,8 @@ SoftMetric = Annotated[
         "--metric",
         metavar="NAME",
         help="Local cost: sqeuclidean (the squared Euclidean distance, as tslearn and Cuturi & "
-        "Blondel), euclidean, cityblock or cosine [default: sqeuclidean].",
+        "Blondel), euclidean, cityblock, cosine, or a kernel linear, polynomial or rbf "
+        "[default: sqeuclidean].",
     ),
 ]
 Divergence = Annotated[
@@ -228,6 +230,9 @@ def soft(
     divergence: Divergence = False,
     sharp: Sharp = False,
     metric: SoftMetric = None,
+    kernel_gamma: kn.KernelGamma = None,
+    degree: kn.Degree = None,
+    coef0: kn.Coef0 = None,
     window: opt.Window = None,
     band: opt.BandOption = None,
     max_memory: opt.MaxMemory = None,
@@ -273,6 +278,7 @@ def soft(
     opt.check_rate(rate_b, "--rate-b")
     typed = {"max_memory": max_memory or "", "gamma": f"{gamma:g}"}
     with naming({"x": ("A", a), "y": ("B", b)}, typed), _flags(typed):
+        metric = kn.kernel_metric(metric, kernel_gamma, degree, coef0)
         reading = _reading(
             features=features,
             sample_rate=sample_rate,

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from seqalign.cli import crossmodal as cm
+from seqalign.cli import kernels as kn
+from seqalign.cli import methods as lm
 from seqalign.cli import options as opt
 from seqalign.cli.naming import naming
 
@@ -52,6 +54,9 @@ def warp(
         ),
     ],
     metric: opt.Metric = None,
+    kernel_gamma: kn.KernelGamma = None,
+    degree: kn.Degree = None,
+    coef0: kn.Coef0 = None,
     step_pattern: opt.StepPattern = None,
     window: opt.Window = None,
     band: opt.BandOption = None,
@@ -59,6 +64,10 @@ def warp(
     open_end: opt.OpenEnd = False,
     subsequence: opt.Subsequence = False,
     max_memory: opt.MaxMemory = None,
+    method: lm.Method = "auto",
+    multiscale_radius: lm.MultiscaleRadius = None,
+    anchor: lm.Anchor = None,
+    verify: lm.Verify = False,
     cross_modal: cm.CrossModal = None,
     components: cm.Components = None,
     reg: cm.Reg = None,
@@ -96,11 +105,15 @@ def warp(
     cm.check_flags(cross_modal, components, reg, projections)
     spec = None if band is None else opt.parse_band(band)
     budget = None if max_memory is None else opt.parse_size(max_memory, "--max-memory")
+    method = lm.check_method(method, multiscale_radius)
+    for text in anchor or ():
+        lm.parse_anchor(text)
     opt.check_rate(rate, "--rate")
     opt.check_rate(rate_b, "--rate-b")
     inputs = {"x": ("A", a), "y": ("B", b)}
     typed = {"max_memory": max_memory or ""}  # "radius" is added once the band is in frames
     with naming(inputs, typed):
+        metric = kn.kernel_metric(metric, kernel_gamma, degree, coef0)
         reading = {
             "features": features,
             "sample_rate": sample_rate,
@@ -123,6 +136,7 @@ def warp(
 
         from seqalign.align import dtw
         from seqalign.align import time_map as map_times
+        from seqalign.cli.progress import progress_bar
         from seqalign.io import normalize as normalized
         from seqalign.io import read_sequence, write_path, write_time_map
 
@@ -140,20 +154,29 @@ def warp(
         read_s = time.perf_counter() - started
 
         align = dtw
+        extra = {}
         if cross_modal is not None:
             align = cm.aligner(cross_modal, seq_a, seq_b, components, reg)
             defaults = {**defaults, "metric": cm.DEFAULT_METRIC}
-        alignment = align(
-            seq_a.data,
-            seq_b.data,
-            metric=metric or defaults["metric"],
-            step_pattern=step_pattern or DEFAULT_STEP_PATTERN,
-            window=window,
-            radius=radius,
-            open_begin=open_begin or subsequence,
-            open_end=open_end or subsequence,
-            max_memory=budget,
-        )
+        else:
+            anchors = lm.anchor_frames(anchor, seq_a, seq_b)
+            extra = {"method": method, "anchors": anchors, "multiscale_radius": multiscale_radius,
+                     "verify": verify}  # fmt: skip
+        with progress_bar("aligning", quiet=quiet) as progress:
+            if cross_modal is None:
+                extra["progress"] = progress
+            alignment = align(
+                seq_a.data,
+                seq_b.data,
+                metric=metric or defaults["metric"],
+                step_pattern=step_pattern or DEFAULT_STEP_PATTERN,
+                window=window,
+                radius=radius,
+                open_begin=open_begin or subsequence,
+                open_end=open_end or subsequence,
+                max_memory=budget,
+                **extra,
+            )
         align_s = time.perf_counter() - started - read_s
 
         assert alignment.path is not None
@@ -217,6 +240,24 @@ def _plot(target: str, alignment: Alignment, seq_a: Sequence, seq_b: Sequence) -
     save_figure(figure, target)
 
 
+def _method_rows(alignment: Alignment) -> list[tuple[str, str]]:
+    """The method used and why (when not the plain full path), and any measured agreement."""
+    rows = []
+    if alignment.method_reason:
+        rows.append(("method", f"{alignment.method}: {alignment.method_reason}"))
+    if alignment.agreement is not None:
+        agreement = alignment.agreement
+        rows.append(
+            (
+                "agreement",
+                f"{agreement['within']:.2%} of path points within {agreement['tolerance']} "
+                f"frames of the exact path (mean {agreement['mean']:.2f}, max "
+                f"{agreement['max']} frames); exact distance {agreement['exact_distance']:.6g}",
+            )
+        )
+    return rows
+
+
 def _describe(seq: Sequence) -> str:
     text = f"{seq.label}: {seq.n_frames} frames x {seq.n_features} features"
     if seq.rate:
@@ -264,6 +305,7 @@ def _summary(
         ("settings", settings),
         *cm.summary_rows(alignment),
         ("path", f"{alignment.path.shape[0]} steps"),
+        *_method_rows(alignment),
         ("time", f"read {read_s:.2f} s, align {align_s:.2f} s"),
     ]
     console = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -1,0 +1,105 @@
+"""The kernel metrics' flags, shared by ``warp``, ``soft`` and ``matrix``.
+
+``--metric rbf`` or ``--metric polynomial`` (:data:`seqalign.metrics.KERNEL_METRICS`) take
+their parameters from :data:`KernelGamma` (``--kernel-gamma``; ``--gamma`` is soft-DTW's
+smoothing), :data:`Degree` and :data:`Coef0`; :func:`kernel_metric` folds them into the
+metric's name (``rbf:gamma=0.5``) that the library parses and validates. They live here, not
+in :mod:`seqalign.cli.options`, which is at the size limit of a module.
+
+Only the standard library and typer are imported at module level.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from seqalign.cli.options import ALIGN_PANEL
+from seqalign.errors import InputError
+
+KernelGamma = Annotated[
+    float | None,
+    typer.Option(
+        "--kernel-gamma",
+        metavar="G",
+        help="Kernel scale for --metric rbf or polynomial, > 0 [default: rbf: the median "
+        "heuristic, 1 / the median squared distance between frames; polynomial: 1 / features].",
+        rich_help_panel=ALIGN_PANEL,
+        show_default=False,
+    ),
+]
+Degree = Annotated[
+    float | None,
+    typer.Option(
+        "--degree",
+        metavar="P",
+        help="Degree of --metric polynomial, a whole number >= 1 [default: 3].",
+        rich_help_panel=ALIGN_PANEL,
+        show_default=False,
+    ),
+]
+Coef0 = Annotated[
+    float | None,
+    typer.Option(
+        "--coef0",
+        metavar="C",
+        help="Constant of --metric polynomial, >= 0 [default: 1].",
+        rich_help_panel=ALIGN_PANEL,
+        show_default=False,
+    ),
+]
+
+#: Parameter of :class:`seqalign.metrics.MetricSpec` -> its flag.
+FLAGS = {"gamma": "--kernel-gamma", "degree": "--degree", "coef0": "--coef0"}
+#: The library's argument names for errors about each flag (none of them is ``gamma``, which
+#: :mod:`seqalign.cli.naming` would call ``--gamma``).
+_ARGUMENTS = {"gamma": "kernel_gamma", "degree": "degree", "coef0": "coef0"}
+
+
+def kernel_metric(
+    metric: str | None,
+    kernel_gamma: float | None = None,
+    degree: float | None = None,
+    coef0: float | None = None,
+) -> str | None:
+    """``metric`` with the kernel flags folded in (``"rbf:gamma=0.5"``); ``metric`` itself
+    when no flag is given.
+
+    Raises
+    ------
+    InputError
+        A flag without ``--metric``, a flag the metric does not take, a bad value, or a
+        parameter given both in ``--metric`` and by its flag; the message names the flag.
+
+    Examples
+    --------
+    >>> kernel_metric("rbf", kernel_gamma=0.5)
+    'rbf:gamma=0.5'
+    >>> kernel_metric(None) is None
+    True
+    """
+    given = {key: value for key, value in (("gamma", kernel_gamma), ("degree", degree),
+             ("coef0", coef0)) if value is not None}  # fmt: skip
+    if not given:
+        return metric
+    key = next(iter(given))
+    if metric is None:
+        raise InputError(f"{FLAGS[key]} needs --metric rbf or polynomial", argument=_ARGUMENTS[key])
+    from seqalign.metrics import check_parameters, parse_metric
+
+    base = parse_metric(metric)  # a bad --metric is named as such
+    for key, value in given.items():
+        if getattr(base, key) is not None:
+            raise InputError(
+                f"{FLAGS[key]} {value:g}: --metric {metric} gives {key} already",
+                argument=_ARGUMENTS[key],
+            )
+    params = {k: getattr(base, k) for k in FLAGS if getattr(base, k) is not None}
+    try:
+        return str(check_parameters(base.name, _ARGUMENTS, **params, **given))
+    except InputError as error:
+        flag = next(k for k, a in _ARGUMENTS.items() if a == error.argument)
+        raise InputError(
+            f"{FLAGS[flag]} {given[flag]:g}: {error.message}", argument=error.argument
+        ) from error

@@ -1,0 +1,108 @@
+"""``seqalign warp --method/--max-memory/--anchor/--verify``: long-recording options on files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import seqalign
+from tests.test_cli import assert_one_line_error, cli, read_csv, run_seqalign
+from tests.test_long import walk, warped
+
+
+@pytest.fixture
+def pair(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    x = walk(1500, 4, 3)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", warped(x, 1300, 1.2, 0.2, 4))
+    np.save(tmp_path / "tiny.npy", walk(30, 4, 5))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _path(text: str) -> np.ndarray:
+    _, rows = read_csv(text)
+    return np.array([[int(r[0]), int(r[1])] for r in rows])
+
+
+@pytest.mark.parametrize("method", ["full", "linear", "multiscale"])
+def test_each_method_gives_the_library_path(pair, method):
+    outcome = cli("warp", "x.npy", "y.npy", "--method", method)
+    assert outcome.code == 0, outcome.stderr
+    expected = seqalign.dtw(np.load("x.npy"), np.load("y.npy"), method=method)
+    np.testing.assert_array_equal(_path(outcome.stdout), expected.path)
+    assert f"method    {method}: asked for" in outcome.stderr
+
+
+def test_auto_reports_its_choice_under_a_small_budget(pair):
+    roomy = cli("warp", "x.npy", "y.npy", "-o", "full.csv")
+    assert roomy.code == 0 and "method    full: its" in roomy.stderr
+    tight = cli("warp", "x.npy", "y.npy", "-o", "auto.csv", "--max-memory", "2MB")
+    assert tight.code == 0, tight.stderr
+    assert "over the budget (2.0 MB)" in tight.stderr
+    assert "method    linear" in tight.stderr or "method    multiscale" in tight.stderr
+    assert Path("auto.csv").exists()
+
+
+def test_multiscale_verify_and_anchor(pair):
+    outcome = cli("warp", "x.npy", "y.npy", "--method", "multiscale", "--verify", "--anchor",
+                  "700f:600f", "-o", "p.csv", "--format", "json")  # fmt: skip
+    assert outcome.code == 0, outcome.stderr
+    assert "of path points within 2 frames of the exact path" in outcome.stderr
+    import json
+
+    data = json.loads(Path("p.csv").read_text())
+    assert [700, 600] in data["path"]
+    assert data["method"] == "multiscale"
+    assert data["agreement"]["within"] >= 0.9
+
+
+def test_anchor_in_seconds_with_a_rate(pair):
+    outcome = cli("warp", "x.npy", "y.npy", "--rate", "50", "--anchor", "14:12", "-o", "p.csv")
+    assert outcome.code == 0, outcome.stderr
+    assert [700, 600] in _path(Path("p.csv").read_text()).tolist()
+
+
+def test_subprocess_linear(pair):
+    done = run_seqalign("warp", "x.npy", "y.npy", "--method", "linear", "-q", cwd=pair)
+    assert done.returncode == 0, done.stderr
+    full = seqalign.dtw(np.load(pair / "x.npy"), np.load(pair / "y.npy"))
+    np.testing.assert_array_equal(_path(done.stdout.decode()), full.path)
+
+
+BAD = {
+    "unknown method": (["--method", "fast"], ["--method 'fast'", "auto, full"]),
+    "radius zero": (["--multiscale-radius", "0"], ["--multiscale-radius 0"]),
+    "anchor syntax": (["--anchor", "12"], ["--anchor '12'", "TA:TB"]),
+    "anchor words": (["--anchor", "a:b"], ["--anchor 'a:b'"]),
+    "anchor outside": (["--anchor", "5000f:10f"], ["--anchor", "outside", "x.npy"]),
+    "anchor no rate": (["--anchor", "1.5s:2s"], ["--anchor", "no frame rate"]),
+    "anchor fraction": (["--anchor", "1.5:2"], ["--anchor", "whole"]),
+    "anchors crossing": (
+        ["--anchor", "10f:500f", "--anchor", "20f:400f"],
+        ["--anchor", "increase strictly"],
+    ),
+    "budget too small": (["--max-memory", "10KB"], ["--max-memory 10KB", "multiscale"]),
+    "full over budget": (
+        ["--method", "full", "--max-memory", "1MB"],
+        ["--max-memory 1MB", "full method"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD, ids=str)
+def test_bad_input_exits_2_with_one_line_and_no_output(pair, case):
+    args, expected = BAD[case]
+    before = sorted(os.listdir(pair))
+    outcome = cli("warp", "x.npy", "y.npy", *args, "-o", "p.csv", "--time-map", "m.csv")
+    assert_one_line_error(outcome, *expected)
+    assert sorted(os.listdir(pair)) == before
+
+
+def test_help_lists_the_long_recording_options():
+    outcome = cli("warp", "--help")
+    for flag in ("--method", "--multiscale-radius", "--anchor", "--verify", "--max-memory"):
+        assert flag in outcome.stdout
