@@ -2,7 +2,9 @@
 
 Importing this module (which every kernel does first) points numba's on-disk cache to a
 user cache folder when the package folder is not writable, so ``cache=True`` keeps working
-from a read-only install.
+from a read-only install. numba checks a cached function against its own file only, not
+against the kernels it calls from other files, so a cache we own is emptied whenever any
+kernel source changes (:func:`_drop_stale_cache`): an upgrade never runs stale machine code.
 """
 
 from __future__ import annotations
@@ -16,9 +18,40 @@ def _choose_cache_dir() -> None:
         return
     package_dir = Path(__file__).resolve().parent
     if os.access(package_dir / "_kernels", os.W_OK):
+        _drop_stale_cache(package_dir / "_kernels" / "__pycache__")
         return
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     os.environ["NUMBA_CACHE_DIR"] = str(Path(base) / "seqalign" / "numba")
+    _drop_stale_cache(Path(os.environ["NUMBA_CACHE_DIR"]))
+
+
+def _fingerprint() -> str:
+    """A hash of every kernel source (and this file), which cached machine code depends on."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    package_dir = Path(__file__).resolve().parent
+    for path in sorted((package_dir / "_kernels").glob("*.py")) + [Path(__file__).resolve()]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _drop_stale_cache(root: Path) -> None:
+    """Delete numba's cache files under ``root`` (ours only) when the kernels have changed."""
+    stamp = root / "seqalign-kernels.sha256"
+    try:
+        current = _fingerprint()
+        if stamp.is_file() and stamp.read_text() == current:
+            return
+        if root.is_dir():
+            for pattern in ("*.nbi", "*.nbc"):
+                for path in root.rglob(pattern):
+                    path.unlink(missing_ok=True)
+        root.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(current)
+    except OSError:  # pragma: no cover - an unwritable cache: numba copes on its own
+        pass
 
 
 _choose_cache_dir()

@@ -36,3 +36,20 @@ def test_an_explicit_cache_dir_wins(monkeypatch, tmp_path):
     monkeypatch.setattr(os, "access", lambda path, mode: False)
     importlib.reload(config)
     assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path / "mine")
+
+
+def test_a_kernel_change_empties_the_cache(tmp_path):
+    root = tmp_path / "cache"
+    root.mkdir()
+    (root / "dtw.sweep-1.py311.nbi").write_bytes(b"old")
+    (root / "sub").mkdir()
+    (root / "sub" / "soft.x-2.py311.1.nbc").write_bytes(b"old")
+    (root / "keep.txt").write_text("not numba's")
+    config._drop_stale_cache(root)  # no stamp yet: unknown kernels, so the cache goes
+    assert sorted(p.name for p in root.rglob("*")) == ["keep.txt", "seqalign-kernels.sha256", "sub"]
+    (root / "dtw.sweep-1.py311.nbi").write_bytes(b"new")
+    config._drop_stale_cache(root)  # same kernels: kept
+    assert (root / "dtw.sweep-1.py311.nbi").exists()
+    (root / "seqalign-kernels.sha256").write_text("an older version")
+    config._drop_stale_cache(root)
+    assert not (root / "dtw.sweep-1.py311.nbi").exists()
