@@ -181,7 +181,7 @@ def dtw(
     max_memory: int | None = None,
     anchors: ArrayLike | None = None,
     multiscale_radius: int | None = None,
-    verify: bool = False,
+    verify: bool | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Alignment:
     """Exact dynamic time warping of ``x`` against ``y``.
@@ -236,9 +236,12 @@ def dtw(
     multiscale_radius : int, optional
         Half-width in frames of the band around the projected path at each level of the
         multiscale method (default :data:`seqalign.multiscale.DEFAULT_RADIUS`).
-    verify : bool
+    verify : bool, optional
         With the multiscale method, also compute the exact path (linear memory) and report
-        in :attr:`Alignment.agreement` the fraction of points within 2 frames of it.
+        in :attr:`Alignment.agreement` the fraction of points within 2 frames of it. By
+        default (None) this is done whenever the exact path is affordable: it fits the
+        budget and is estimated to take under
+        :data:`seqalign.methods.VERIFY_TIME_LIMIT` seconds.
     progress : callable, optional
         Called as ``progress(done, total)`` while large alignments run.
 
@@ -301,6 +304,8 @@ def dtw(
         solution = multiscale_path(xa, ya, make_problem, pattern, (lo, hi), open_end=open_end,
                                    anchors=anchors, radius=multiscale_radius or DEFAULT_RADIUS,
                                    progress=progress)  # fmt: skip
+        if verify is None:
+            verify = methods.affordable("linear", problem, band, max_memory)
         if verify and solution.path is not None:
             exact = linear_path(problem, band, pattern, open_end)
             agreement = path_agreement(solution.path, exact.path)

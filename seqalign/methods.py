@@ -37,6 +37,11 @@ METHODS: dict[str, str] = {
 LINEAR_TIME_LIMIT = 120.0
 
 
+#: Seconds of estimated work up to which a multiscale path is checked against the exact one
+#: by default (``verify=None``).
+VERIFY_TIME_LIMIT = 5.0
+
+
 @dataclass(frozen=True)
 class Choice:
     """The method a computation uses and why."""
@@ -150,6 +155,14 @@ def choose(
         )
     return Choice("multiscale", f"{why}: approximate multiscale instead "
                   "(ask for the linear method to force the exact path)", need, seconds)  # fmt: skip
+
+
+def affordable(method: str, problem: Problem, band: Band, max_memory: int | None = None,
+               time_limit: float = VERIFY_TIME_LIMIT) -> bool:  # fmt: skip
+    """Whether ``method``'s path fits the budget and is estimated under ``time_limit`` s."""
+    budget = memory.memory_budget(max_memory)
+    need, seconds = estimate(method, problem, band, True)
+    return (budget is None or need <= budget) and seconds <= time_limit
 
 
 def _too_big(what: str, need: int, budget: int | None, hint: str = "") -> None:

@@ -106,3 +106,12 @@ def test_help_lists_the_long_recording_options():
     outcome = cli("warp", "--help")
     for flag in ("--method", "--multiscale-radius", "--anchor", "--verify", "--max-memory"):
         assert flag in outcome.stdout
+
+
+def test_multiscale_is_checked_by_default_when_cheap(pair):
+    checked = cli("warp", "x.npy", "y.npy", "--method", "multiscale", "-o", "p.csv")
+    assert checked.code == 0 and "agreement" in checked.stderr
+    unchecked = cli(
+        "warp", "x.npy", "y.npy", "--method", "multiscale", "--no-verify", "-o", "q.csv"
+    )
+    assert unchecked.code == 0 and "agreement" not in unchecked.stderr

@@ -297,3 +297,13 @@ def test_unknown_method_and_multiscale_with_cost():
         seqalign.dtw([0.0, 1.0], [0.0, 1.0], method="fast")
     with pytest.raises(InputError, match="cost matrix"):
         seqalign.dtw(cost=np.ones((5, 5)), method="multiscale")
+
+
+def test_multiscale_reports_agreement_whenever_the_exact_path_is_affordable():
+    x = walk(2000, 3, 8)
+    y = warped(x, 1800, 1.1, 0.2, 9)
+    checked = seqalign.dtw(x, y, method="multiscale")  # small: the exact path is cheap
+    assert checked.agreement is not None and checked.agreement["within"] >= 0.99
+    assert seqalign.dtw(x, y, method="multiscale", verify=False).agreement is None
+    problem, band = _estimates(x, y)
+    assert not methods.affordable("linear", problem, band, time_limit=0.0)

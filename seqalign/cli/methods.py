@@ -51,12 +51,13 @@ Anchor = Annotated[
     ),
 ]
 Verify = Annotated[
-    bool,
+    bool | None,
     typer.Option(
-        "--verify",
+        "--verify/--no-verify",
         help="Multiscale: also compute the exact path (linear memory) and report the share of "
-        "points within 2 frames of it.",
+        "points within 2 frames of it [default: when that takes under 5 s].",
         rich_help_panel=LONG_PANEL,
+        show_default=False,
     ),
 ]
 

@@ -67,7 +67,7 @@ def warp(
     method: lm.Method = "auto",
     multiscale_radius: lm.MultiscaleRadius = None,
     anchor: lm.Anchor = None,
-    verify: lm.Verify = False,
+    verify: lm.Verify = None,
     cross_modal: cm.CrossModal = None,
     components: cm.Components = None,
     reg: cm.Reg = None,
