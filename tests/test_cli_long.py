@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -34,16 +35,16 @@ def test_each_method_gives_the_library_path(pair, method):
     assert outcome.code == 0, outcome.stderr
     expected = seqalign.dtw(np.load("x.npy"), np.load("y.npy"), method=method)
     np.testing.assert_array_equal(_path(outcome.stdout), expected.path)
-    assert f"method    {method}: asked for" in outcome.stderr
+    assert re.search(rf"method +{method}: asked for", outcome.stderr)
 
 
 def test_auto_reports_its_choice_under_a_small_budget(pair):
     roomy = cli("warp", "x.npy", "y.npy", "-o", "full.csv")
-    assert roomy.code == 0 and "method    full: its" in roomy.stderr
+    assert roomy.code == 0 and re.search("method +full: its", roomy.stderr)
     tight = cli("warp", "x.npy", "y.npy", "-o", "auto.csv", "--max-memory", "2MB")
     assert tight.code == 0, tight.stderr
     assert "over the budget (2.0 MB)" in tight.stderr
-    assert "method    linear" in tight.stderr or "method    multiscale" in tight.stderr
+    assert re.search("method +(linear|multiscale)", tight.stderr)
     assert Path("auto.csv").exists()
 
 
