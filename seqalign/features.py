@@ -81,6 +81,28 @@ def _chroma_cqt(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
 
 
 @_feature_set(
+    "dlnco",
+    "12 decaying locally normalised chroma onsets (Ewert et al. 2009); use --metric euclidean",
+    PITCH_CLASSES,
+)
+def _dlnco(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
+    from seqalign.onsets import dlnco
+
+    return dlnco(y, sr, hop_length)
+
+
+@_feature_set(
+    "chroma_onset",
+    "chroma_cqt (unit norm per frame) + dlnco, 24 dims; use --metric euclidean",
+    tuple(f"chroma_{c}" for c in PITCH_CLASSES) + tuple(f"onset_{c}" for c in PITCH_CLASSES),
+)
+def _chroma_onset(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
+    from seqalign.onsets import chroma_onset
+
+    return chroma_onset(y, sr, hop_length)
+
+
+@_feature_set(
     "mfcc",
     f"{N_MFCC} mel-frequency cepstral coefficients (timbre; as librosa mfcc)",
     tuple(f"mfcc_{k}" for k in range(N_MFCC)),
