@@ -69,7 +69,7 @@ def buffer_bytes(problem: Problem, cells: int, store: bool = True) -> int:
     group = config.cost_group(d, n)
     need = 8 * (4 * n + m) + 8 * d * (n + m) + 32 * (n + m) + 8 * n * group
     if cells >= SPAN_MIN_CELLS and not problem.inline(store):
-        need += 2 * 8 * max(SPAN_CELLS, group * n)  # the threaded sweep's two cost buffers
+        need += 2 * 8 * max(2 * SPAN_CELLS, group * n)  # the threaded sweep's cost buffers
     return need
 
 

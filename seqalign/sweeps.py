@@ -23,8 +23,11 @@ from seqalign.windows import Band
 
 #: Band cells below which one kernel call does the whole sweep (no spans, no threads).
 SPAN_MIN_CELLS = 4_000_000
-#: Cells per span: the costs buffer of one span is ``8 *`` this many bytes.
+#: Cells per span (about): the two costs buffers of the threaded sweep take at most
+#: ``2 * 2 * 8`` times this many bytes.
 SPAN_CELLS = 1 << 19
+#: Mean cells per anti-diagonal below which threads do not pay (narrow bands).
+PARALLEL_MIN_LENGTH = 2048
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` (in any unit, here band cells) as work advances."""
@@ -119,9 +122,11 @@ def sweep(
         kernel.sweep(*args, cbuf, (k_start, k_stop, group, save_every), saves)
         return
     store = dirs.shape[0] > 0
-    workers = threads() if parallel and not problem.inline(store) else 1
     mean_len = max(1, cells // max(1, k_stop - k_start))
-    span = max(group, SPAN_CELLS // mean_len)
+    # the threaded costs buffer holds whole diagonals of n rows: worth it for wide bands
+    wide = mean_len >= max(PARALLEL_MIN_LENGTH, n // 8)
+    workers = threads() if parallel and wide and not problem.inline(store) else 1
+    span = max(group, min(SPAN_CELLS // mean_len, 2 * SPAN_CELLS // n))
     done = 0
     if workers == 1:
         cbuf = np.empty((group, n))

@@ -87,12 +87,17 @@ def test_threaded_spans_change_no_number(monkeypatch, store):
     reference = seqalign.dtw(x, y, method="full", return_path=store)
     monkeypatch.setattr(sweeps, "SPAN_MIN_CELLS", 0)
     monkeypatch.setattr(sweeps, "SPAN_CELLS", 600)  # spans of a few diagonals
+    monkeypatch.setattr(sweeps, "PARALLEL_MIN_LENGTH", 0)  # threads even on a small band
+    used = []
+    original = sweeps._threaded
+    monkeypatch.setattr(sweeps, "_threaded", lambda *a: used.append(1) or original(*a))
     calls = []
     threaded = seqalign.dtw(x, y, method="full", return_path=store,
                             progress=lambda done, total: calls.append((done, total)))  # fmt: skip
     assert threaded.distance == reference.distance
     if store:
         np.testing.assert_array_equal(threaded.path, reference.path)
+    assert used  # the costs came from worker threads
     assert len(calls) > 10
     assert calls[-1][0] == calls[-1][1] == threaded.cells
     assert all(a[0] < b[0] for a, b in itertools.pairwise(calls))
@@ -307,3 +312,14 @@ def test_multiscale_reports_agreement_whenever_the_exact_path_is_affordable():
     assert seqalign.dtw(x, y, method="multiscale", verify=False).agreement is None
     problem, band = _estimates(x, y)
     assert not methods.affordable("linear", problem, band, time_limit=0.0)
+
+
+def test_narrow_bands_stay_in_one_thread_with_small_buffers(monkeypatch):
+    """A band a few cells wide on long inputs: no whole-diagonal cost buffers."""
+    x, y = walk(20000, 4, 1), walk(20000, 4, 2)
+    monkeypatch.setattr(sweeps, "_threaded", lambda *a: pytest.fail("threads on a narrow band"))
+    tracemalloc.start()
+    a = seqalign.dtw(x, y, window="sakoechiba", radius=20, progress=lambda done, total: None)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 60 * 2**20 and a.cells < 20000 * 41
