@@ -81,26 +81,59 @@ def test_linear_default_blocks_and_path_cost(n, m, d, metric):
     assert cost == pytest.approx(linear.distance, rel=1e-9)
 
 
-@pytest.mark.parametrize("store", [False, True])
-def test_threaded_spans_change_no_number(monkeypatch, store):
-    x, y = walk(220, 12, 5), walk(200, 12, 6)
-    reference = seqalign.dtw(x, y, method="full", return_path=store)
+THREADED = [
+    (method, pattern, window, open_end)
+    for method, pattern, window, open_end in itertools.product(
+        ["distance", "full", "linear"],
+        ["symmetric1", "symmetric2", "asymmetric", "symmetricP05", "typeIIIc"],
+        [("none", None), ("sakoechiba", 60)],
+        [False, True],
+    )
+]
+
+
+@pytest.mark.parametrize(("method", "pattern", "window", "open_end"), THREADED)
+def test_threads_by_rows_change_no_number(monkeypatch, method, pattern, window, open_end):
+    x, y = walk(230, 12, 5), walk(210, 12, 6)
+    options = {
+        "step_pattern": pattern,
+        "window": window[0],
+        "radius": window[1],
+        "open_end": open_end,
+        "return_path": method != "distance",
+        "method": "full" if method == "distance" else method,
+    }
+    reference = seqalign.dtw(x, y, **options)
     monkeypatch.setattr(sweeps, "SPAN_MIN_CELLS", 0)
-    monkeypatch.setattr(sweeps, "SPAN_CELLS", 600)  # spans of a few diagonals
-    monkeypatch.setattr(sweeps, "PARALLEL_MIN_LENGTH", 0)  # threads even on a small band
+    monkeypatch.setattr(sweeps, "SPAN_CELLS", 700)  # spans of a few diagonals
+    monkeypatch.setattr(sweeps, "PARALLEL_MIN_LENGTH", 1)  # threads even on a small band
+    monkeypatch.setattr(sweeps, "threads", lambda: 3)
+    monkeypatch.setattr(exact, "block_size", lambda problem: 37)
     used = []
-    original = sweeps._threaded
-    monkeypatch.setattr(sweeps, "_threaded", lambda *a: used.append(1) or original(*a))
+    original = sweeps._by_rows
+    monkeypatch.setattr(sweeps, "_by_rows", lambda *a: used.append(a[6]) or original(*a))
     calls = []
-    threaded = seqalign.dtw(x, y, method="full", return_path=store,
-                            progress=lambda done, total: calls.append((done, total)))  # fmt: skip
-    assert threaded.distance == reference.distance
-    if store:
+    threaded = seqalign.dtw(
+        x, y, **options, progress=lambda done, total: calls.append((done, total))
+    )
+    assert used == [3]  # three threads shared the rows
+    assert threaded.distance == reference.distance  # bit for bit
+    if reference.path is not None:
         np.testing.assert_array_equal(threaded.path, reference.path)
-    assert used  # the costs came from worker threads
     assert len(calls) > 10
     assert calls[-1][0] == calls[-1][1] == threaded.cells
     assert all(a[0] < b[0] for a, b in itertools.pairwise(calls))
+
+
+def test_split_rows_balances_cells():
+    band = seqalign.windows.window_band("none", 1000, 1000)
+    bounds = sweeps.split_rows(band, 2, 64)
+    assert bounds[0] == 0 and bounds[-1] == 1000 and abs(bounds[1] - 500) <= 1
+    skewed = seqalign.windows.make_band(np.zeros(1000, dtype=np.int64),
+                                        np.arange(1, 1001, dtype=np.int64), 1000)  # fmt: skip
+    (upper,) = sweeps.split_rows(skewed, 2, 64)[1:-1]
+    assert 690 <= upper <= 720  # half the cells of a triangle lie below row 1000 / sqrt(2)
+    np.testing.assert_array_equal(sweeps.split_rows(band, 40, 64), [0, 1000])
 
 
 def test_linear_memory_is_small():
@@ -317,7 +350,7 @@ def test_multiscale_reports_agreement_whenever_the_exact_path_is_affordable():
 def test_narrow_bands_stay_in_one_thread_with_small_buffers(monkeypatch):
     """A band a few cells wide on long inputs: no whole-diagonal cost buffers."""
     x, y = walk(20000, 4, 1), walk(20000, 4, 2)
-    monkeypatch.setattr(sweeps, "_threaded", lambda *a: pytest.fail("threads on a narrow band"))
+    monkeypatch.setattr(sweeps, "_by_rows", lambda *a: pytest.fail("threads on a narrow band"))
     tracemalloc.start()
     a = seqalign.dtw(x, y, window="sakoechiba", radius=20, progress=lambda done, total: None)
     _, peak = tracemalloc.get_traced_memory()

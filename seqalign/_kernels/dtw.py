@@ -227,7 +227,7 @@ def reach(origins):
 
 @njit(**config.NJIT)
 def sweep(xt, yr, cmat, metric, n, m, band, pattern, open_begin, dirs, last_row, ring, cbuf,
-          span, saves):  # fmt: skip
+          span, saves, rows):  # fmt: skip
     """Accumulate ``D`` over the anti-diagonals ``k_start <= k < k_stop``.
 
     ``band = (dlo, dhi, doff)``, ``pattern = (origins, offsets, weights, ncells)`` and
@@ -238,11 +238,16 @@ def sweep(xt, yr, cmat, metric, n, m, band, pattern, open_begin, dirs, last_row,
     when ``dirs`` is not empty, the winning step of every band cell into
     ``dirs[doff[k] + i - dlo[k]]``.
 
-    Local costs: with ``group > 0`` the kernel computes them, ``group`` diagonals at a time,
-    into ``cbuf`` (``group x n``); with ``group == 0`` the caller has put the costs of
-    diagonal ``k`` in ``cbuf[k - k_start]`` (so that other threads can compute them).
+    Local costs are computed ``group`` diagonals at a time into ``cbuf`` (``group x n``).
     With ``save_every > 0``, the ring after each diagonal ``k`` with ``(k + 1) %
     save_every == 0`` is copied to ``saves[(k + 1) // save_every - 1]`` (checkpoints).
+
+    ``rows = (r_lo, r_hi, above, below)`` limits the sweep to the rows ``r_lo <= i < r_hi``,
+    so that threads can share the band by rows, each with its own ring, the lower one a
+    span of diagonals behind: ``D`` of the ``b`` rows just above ``r_lo`` on diagonal ``k``
+    is read from ``above[k, t]`` (row ``r_lo - 1 - t``), and ``D`` of the last ``b`` rows
+    of the range is written to ``below[k, t]`` (row ``r_hi - 1 - t``; ``inf`` outside the
+    band), ``b`` being the pattern's farthest row step. Empty arrays: no neighbour.
 
     Patterns whose steps each touch one cell (symmetric1/2, asymmetric, ...; at most
     three steps) take a fused, vectorised loop over the cells where every origin lies in
@@ -251,6 +256,7 @@ def sweep(xt, yr, cmat, metric, n, m, band, pattern, open_begin, dirs, last_row,
     dlo, dhi, doff = band
     origins, offsets, weights, ncells = pattern
     k_start, k_stop, group, save_every = span
+    r_lo, r_hi, above, below = rows
     n_steps = origins.shape[0]
     simple = n_steps <= 3
     for p in range(n_steps):
@@ -265,11 +271,19 @@ def sweep(xt, yr, cmat, metric, n, m, band, pattern, open_begin, dirs, last_row,
     sel = np.zeros(3, dtype=np.int64)
     for q in range(3):
         sel[q] = q if q < n_steps else 0
+    cost_k0 = k_start  # cbuf holds the costs of diagonals [cost_k0, cost_k1)
+    cost_k1 = k_start
     for k in range(k_start, k_stop):
-        lo = dlo[k]
-        hi = dhi[k]
+        if above.shape[0] > 0 and k > 0:  # the rows just above come from the thread above
+            prev = ring[(k - 1) % ring_size]
+            for t in range(above.shape[1]):
+                if r_lo - 1 - t >= 0:
+                    prev[r_lo - 1 - t] = above[k - 1, t]
+        lo = max(dlo[k], r_lo)
+        hi = min(dhi[k], r_hi)
         if lo >= hi:
-            _save(ring, saves, save_every, k)
+            _edge(ring[k % ring_size], below, k, dlo[k], dhi[k], r_lo, r_hi)
+            _save(ring, saves, save_every, k, r_lo, r_hi)
             continue
         clo = hi  # the fused loop's cells [clo, chi); none unless the pattern is simple
         chi = hi
@@ -292,19 +306,19 @@ def sweep(xt, yr, cmat, metric, n, m, band, pattern, open_begin, dirs, last_row,
                 diagonal_cost(xt, yr, cmat, metric, k, lo, clo, c)
             if hi > chi:
                 diagonal_cost(xt, yr, cmat, metric, k, chi, hi, c)
-        elif group == 0:
-            c = cbuf[k - k_start]
         elif group == 1:
             c = cbuf[0]
             diagonal_cost(xt, yr, cmat, metric, k, lo, hi, c)
         else:
-            if (k - k_start) % group == 0:
-                k1 = min(k + group, k_stop)
-                span_costs(xt, yr, cmat, metric, k, k1, dlo, dhi, 0, n, cbuf)
-            c = cbuf[(k - k_start) % group]
+            if k >= cost_k1:  # the next group of diagonals, from the first one with cells
+                cost_k0 = k
+                cost_k1 = min(k + group, k_stop)
+                span_costs(xt, yr, cmat, metric, cost_k0, cost_k1, dlo, dhi, r_lo, r_hi, cbuf)
+            c = cbuf[k - cost_k0]
         cur = ring[k % ring_size]
         # winning steps go straight to the direction storage (or to scratch), index i - lo
-        a_diag = dirs[doff[k] : doff[k + 1]] if store else arg[: hi - lo]
+        first_cell = doff[k] + lo - dlo[k]
+        a_diag = dirs[first_cell : first_cell + hi - lo] if store else arg[: hi - lo]
         if chi > clo:
             codes = a_diag[clo - lo : chi - lo]
             if inline:
@@ -325,16 +339,26 @@ def sweep(xt, yr, cmat, metric, n, m, band, pattern, open_begin, dirs, last_row,
             a_diag[0] = START
         if lo <= n - 1 < hi:
             last_row[k - n + 1] = cur[n - 1]
-        _save(ring, saves, save_every, k)
+        _edge(cur, below, k, dlo[k], dhi[k], r_lo, r_hi)
+        _save(ring, saves, save_every, k, r_lo, r_hi)
 
 
 @njit(**config.NJIT)
-def _save(ring, saves, save_every, k):
-    """Checkpoint the ring after diagonal ``k`` when it ends a block of ``save_every``."""
+def _edge(cur, below, k, lo, hi, r_lo, r_hi):
+    """Hand ``D`` of the last rows of this thread's range on diagonal ``k`` to the next."""
+    for t in range(below.shape[1] if below.shape[0] > 0 else 0):
+        row = r_hi - 1 - t
+        below[k, t] = cur[row] if lo <= row < hi and row >= r_lo else np.inf
+
+
+@njit(**config.NJIT)
+def _save(ring, saves, save_every, k, r_lo, r_hi):
+    """Checkpoint this thread's rows of the ring after diagonal ``k`` when it ends a block
+    of ``save_every``."""
     if save_every > 0 and (k + 1) % save_every == 0:
         slot = (k + 1) // save_every - 1
         if slot < saves.shape[0]:
-            saves[slot] = ring
+            saves[slot, :, r_lo:r_hi] = ring[:, r_lo:r_hi]
 
 
 @njit(**config.NJIT)
