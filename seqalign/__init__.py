@@ -43,12 +43,15 @@ _EXPORTS = {
     "Segmentation": "seqalign.changepoints",
     "segment_range": "seqalign.segmentations",
     "crops": "seqalign.segmentations",
+    "run_batch": "seqalign.batch",
+    "BatchReport": "seqalign.batch",
 }
 
 __all__ = [
     "Alignment",
     "AlignmentScores",
     "Barycenter",
+    "BatchReport",
     "CTWAlignment",
     "InputError",
     "MemoryBudgetError",
@@ -72,6 +75,7 @@ __all__ = [
     "pairwise_soft_dtw",
     "path_agreement",
     "precision_recall",
+    "run_batch",
     "score_alignment",
     "score_segmentation",
     "segment",
@@ -84,6 +88,7 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from seqalign.align import Alignment, dtw, time_map
     from seqalign.barycenters import Barycenter, barycenter
+    from seqalign.batch import BatchReport, run_batch
     from seqalign.changepoints import Segmentation, segment
     from seqalign.crossmodal import CTWAlignment, ctw
     from seqalign.errors import InputError, MemoryBudgetError, NoPathError, SeqalignError

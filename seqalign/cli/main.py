@@ -31,6 +31,7 @@ import typer
 
 from seqalign import __version__
 from seqalign.cli.barycenter import barycenter
+from seqalign.cli.batch import batch
 from seqalign.cli.evaluate import evaluate
 from seqalign.cli.matrix import matrix
 from seqalign.cli.segment import segment
@@ -78,6 +79,7 @@ app.command("barycenter", no_args_is_help=True)(barycenter)
 app.command("segment", no_args_is_help=True)(segment)
 app.command("evaluate", no_args_is_help=True)(evaluate)
 app.command("matrix", no_args_is_help=True)(matrix)
+app.command("batch", no_args_is_help=True)(batch)
 
 
 @app.callback()

@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from seqalign.errors import InputError
+from seqalign.units import Band, parse_band, parse_size  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
     from seqalign.io import ReadOptions, Sequence
@@ -349,116 +348,6 @@ def check_same_features(sequences: list[Sequence], argument: str = "files") -> N
                 f"{first.n_features}; every input needs the same features",
                 argument=argument,
             )
-
-
-# -- the band: frames or seconds ---------------------------------------------------------------
-
-_BAND = re.compile(r"(?P<number>[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*(?P<unit>s|ms|sec|f)?", re.I)
-
-
-@dataclass(frozen=True)
-class Band:
-    """A ``--band`` value: a whole number of frames, or a duration in seconds."""
-
-    text: str
-    frames: int | None = None
-    seconds: float | None = None
-
-    def radius(self, rate: float | None, name: str) -> int:
-        """The band in frames of the input ``name`` whose frame rate is ``rate``.
-
-        Seconds become ``ceil(seconds * rate)`` frames, so the band is at least as wide as
-        asked.
-
-        Examples
-        --------
-        >>> parse_band("2.5s").radius(10.0, "b.csv"), parse_band("7").radius(None, "b.npy")
-        (25, 7)
-        """
-        if self.frames is not None:
-            return self.frames
-        assert self.seconds is not None
-        if rate is None:
-            raise InputError(
-                f"--band {self.text}: {name} has no frame rate, so seconds cannot become "
-                "frames; give --rate (or --rate-b), or the band in frames",
-                argument="radius",
-            )
-        return math.ceil(self.seconds * rate - 1e-9)
-
-    def describe(self, radius: int | None) -> str:
-        """How messages show the band: ``2.5s (108 frames)``, or ``200``."""
-        if self.seconds is not None and radius is not None:
-            return f"{self.text} ({radius} frame{'' if radius == 1 else 's'})"
-        return self.text
-
-
-def parse_band(text: str) -> Band:
-    """Parse ``--band``: ``200`` (frames of B), ``2.5s`` or ``500ms`` (seconds).
-
-    Examples
-    --------
-    >>> parse_band("200").frames, parse_band("2.5 s").seconds, parse_band("500ms").seconds
-    (200, 2.5, 0.5)
-    """
-    shown = text.strip()
-    match = _BAND.fullmatch(shown)
-    if match is None:
-        raise InputError(
-            f"--band {text!r}: not a band; give frames of B (e.g. 200) or seconds (e.g. 2.5s)",
-            argument="radius",
-        )
-    number, unit = float(match["number"]), (match["unit"] or "f").lower()
-    if unit == "f":
-        if not number.is_integer():
-            raise InputError(
-                f"--band {shown}: frames must be a whole number; add s for seconds (e.g. {shown}s)",
-                argument="radius",
-            )
-        return Band(shown, frames=int(number))
-    return Band(shown, seconds=number / 1000 if unit == "ms" else number)
-
-
-# -- sizes ------------------------------------------------------------------------------------
-
-_UNITS = {
-    "": 1,
-    "b": 1,
-    "k": 10**3,
-    "kb": 10**3,
-    "m": 10**6,
-    "mb": 10**6,
-    "g": 10**9,
-    "gb": 10**9,
-    "t": 10**12,
-    "tb": 10**12,
-    "kib": 2**10,
-    "mib": 2**20,
-    "gib": 2**30,
-    "tib": 2**40,
-}
-_SIZE = re.compile(r"(?P<number>[0-9]*\.?[0-9]+)\s*(?P<unit>[a-z]*)", re.I)
-
-
-def parse_size(text: str, flag: str = "--max-memory") -> int:
-    """Bytes in a size such as ``500MB``, ``2GB``, ``1.5GiB`` or ``4096`` (KB = 1000 bytes).
-
-    Examples
-    --------
-    >>> parse_size("2GB"), parse_size("500 MB"), parse_size("1KiB"), parse_size("64")
-    (2000000000, 500000000, 1024, 64)
-    """
-    match = _SIZE.fullmatch(text.strip())
-    unit = match["unit"].lower() if match else None
-    if match is None or unit not in _UNITS:
-        raise InputError(
-            f"{flag} {text!r}: not a size; give e.g. 500MB, 2GB or 1.5GiB",
-            argument="max_memory",
-        )
-    size = int(float(match["number"]) * _UNITS[unit])
-    if size <= 0:
-        raise InputError(f"{flag} {text}: the size must be positive", argument="max_memory")
-    return size
 
 
 # -- outputs ----------------------------------------------------------------------------------
