@@ -181,6 +181,7 @@ def dtw(
     max_memory: int | None = None,
     anchors: ArrayLike | None = None,
     multiscale_radius: int | None = None,
+    time_limit: float | None = None,
     verify: bool | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Alignment:
@@ -226,13 +227,17 @@ def dtw(
         per band cell), ``linear`` (exact, the same path, checkpointed memory of about
         ``8 R n (n + m) / K + K^2 / 2`` bytes, ``K = (8 R n (n + m))^(1/3)``), ``multiscale``
         (approximate coarse-to-fine, linear time and memory), or ``auto`` (default): full
-        when it fits ``max_memory``, else linear when it fits and is estimated under two
-        minutes, else multiscale. :attr:`Alignment.method_reason` says why.
+        when it fits ``max_memory``, else linear when it fits and is estimated under
+        ``time_limit``, else multiscale. :attr:`Alignment.method_reason` says why.
     max_memory : int, optional
         Byte budget; default half of the available physical memory.
     anchors : array_like of int, shape (k, 2), optional
         Pairs of frames ``(i, j)`` the path must pass through (any method), increasing
         strictly in both coordinates.
+    time_limit : float, optional
+        With ``method="auto"``: the longest estimated time, in seconds, for which the exact
+        linear-memory path is taken when the full one does not fit (default
+        :data:`seqalign.methods.LINEAR_TIME_LIMIT`, 300 s); beyond it, multiscale.
     multiscale_radius : int, optional
         Half-width in frames of the band around the projected path at each level of the
         multiscale method (default :data:`seqalign.multiscale.DEFAULT_RADIUS`).
@@ -282,7 +287,8 @@ def dtw(
     lo, hi = anchor_ranges(*_ranges(window_name, radius, n, m, open_begin, open_end), anchors)
     band = make_band(lo, hi, m)
     problem = Problem(*prepared, n, m, pattern.arrays(), open_begin)
-    choice = methods.choose(method, problem, band, return_path, max_memory)
+    limit = methods.LINEAR_TIME_LIMIT if time_limit is None else methods.check_time(time_limit)
+    choice = methods.choose(method, problem, band, return_path, max_memory, limit)
     if choice.method == "multiscale" and xa is None:
         raise InputError(
             "the multiscale method needs x and y, not a cost matrix", argument="method"

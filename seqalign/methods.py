@@ -11,13 +11,14 @@
     time grow linearly with the length.
 ``auto``
     ``full`` when it fits the memory budget, else ``linear`` when it fits and its estimated
-    time is under ``time_limit`` seconds, else ``multiscale``; the choice and its reason are
-    reported (:attr:`Choice.reason`). The distance alone needs ``O(n + m)`` memory and is
-    always exact.
+    time is under ``time_limit`` seconds (default 300), else ``multiscale``; the choice and
+    its reason are reported (:attr:`Choice.reason`). The distance alone needs ``O(n + m)``
+    memory and is always exact.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from seqalign import config, memory
@@ -33,8 +34,9 @@ METHODS: dict[str, str] = {
 }
 
 #: Seconds of estimated work up to which ``auto`` takes the exact linear-memory path
-#: rather than multiscale.
-LINEAR_TIME_LIMIT = 120.0
+#: rather than multiscale (a one-hour pair of 12-feature streams at 50 frames per second
+#: takes about 2.5 minutes on 2 cores).
+LINEAR_TIME_LIMIT = 300.0
 
 
 #: Seconds of estimated work up to which a multiscale path is checked against the exact one
@@ -50,6 +52,19 @@ class Choice:
     reason: str
     bytes: int
     seconds: float
+
+
+def check_time(seconds: float) -> float:
+    """Validate a time limit in seconds (a non-negative number)."""
+    try:
+        value = float(seconds)
+    except (TypeError, ValueError):
+        value = math.nan
+    if isinstance(seconds, bool) or not value >= 0 or math.isinf(value):
+        raise InputError(
+            f"time_limit must be a number of seconds >= 0, got {seconds!r}", argument="time_limit"
+        )
+    return value
 
 
 def resolve_method(method: str) -> str:
@@ -76,12 +91,15 @@ def buffer_bytes(problem: Problem, cells: int, store: bool = True) -> int:
 def sweep_seconds(cells: int, n_features: int) -> float:
     """Rough time of one sweep over ``cells`` cells on this machine's cores.
 
-    Measured on a 2-core AMD EPYC: about ``0.8 + 0.3 d`` ns per cell on one core; the
-    costs (the ``d`` term) are spread over all cores.
+    Measured on a 2-core AMD EPYC (benchmarks/README.md, Long recordings): about
+    ``1 + 0.48 d`` ns per cell on one core for long inputs, and 1.6 times faster on two
+    (the sweep shared by rows); one feature runs a fused loop at about 1 ns per cell.
     """
     d = max(1, n_features)
-    ns = 0.8 + 0.3 * d / (min(threads(), 4) if d > 1 else 1)
-    return cells * ns * 1e-9
+    if d == 1:
+        return cells * 1e-9
+    speedup = 1.0 + 0.6 * (min(threads(), 4) - 1)
+    return cells * (1.0 + 0.48 * d) / speedup * 1e-9
 
 
 def estimate(method: str, problem: Problem, band: Band, return_path: bool) -> tuple[int, float]:

@@ -77,6 +77,7 @@ def test_subprocess_linear(pair):
 BAD = {
     "unknown method": (["--method", "fast"], ["--method 'fast'", "auto, full"]),
     "radius zero": (["--multiscale-radius", "0"], ["--multiscale-radius 0"]),
+    "negative time limit": (["--time-limit", "-1"], ["--time-limit", ">= 0"]),
     "anchor syntax": (["--anchor", "12"], ["--anchor '12'", "TA:TB"]),
     "anchor words": (["--anchor", "a:b"], ["--anchor 'a:b'"]),
     "anchor outside": (["--anchor", "5000f:10f"], ["--anchor", "outside", "x.npy"]),
@@ -103,9 +104,18 @@ def test_bad_input_exits_2_with_one_line_and_no_output(pair, case):
     assert sorted(os.listdir(pair)) == before
 
 
+def test_time_limit_zero_sends_auto_past_the_linear_path(pair):
+    # full needs 2.6 MB, linear 1.9 MB, multiscale 1.5 MB (methods.estimate)
+    outcome = cli("warp", "x.npy", "y.npy", "--max-memory", "2.2MB", "--time-limit", "0", "-o",
+                  "p.csv")  # fmt: skip
+    assert outcome.code == 0, outcome.stderr
+    assert re.search("method +multiscale", outcome.stderr)
+
+
 def test_help_lists_the_long_recording_options():
     outcome = cli("warp", "--help")
-    for flag in ("--method", "--multiscale-radius", "--anchor", "--verify", "--max-memory"):
+    for flag in ("--method", "--multiscale-radius", "--anchor", "--verify", "--max-memory",
+                 "--time-limit"):  # fmt: skip
         assert flag in outcome.stdout
 
 

@@ -12,6 +12,7 @@ import seqalign
 from seqalign import exact, methods, multiscale, sweeps
 from seqalign.errors import InputError, MemoryBudgetError
 from seqalign.steps import STEP_PATTERNS
+from seqalign.windows import make_band, window_band
 from tests import naive
 
 PATTERNS = ["symmetric1", "symmetric2", "asymmetric", "symmetricP05", "typeIIIc", "mori2006"]
@@ -126,10 +127,10 @@ def test_threads_by_rows_change_no_number(monkeypatch, method, pattern, window, 
 
 
 def test_split_rows_balances_cells():
-    band = seqalign.windows.window_band("none", 1000, 1000)
+    band = window_band("none", 1000, 1000)
     bounds = sweeps.split_rows(band, 2, 64)
     assert bounds[0] == 0 and bounds[-1] == 1000 and abs(bounds[1] - 500) <= 1
-    skewed = seqalign.windows.make_band(np.zeros(1000, dtype=np.int64),
+    skewed = make_band(np.zeros(1000, dtype=np.int64),
                                         np.arange(1, 1001, dtype=np.int64), 1000)  # fmt: skip
     (upper,) = sweeps.split_rows(skewed, 2, 64)[1:-1]
     assert 690 <= upper <= 720  # half the cells of a triangle lie below row 1000 / sqrt(2)
@@ -278,13 +279,14 @@ def test_auto_choice_under_budgets():
 
 
 def _estimates(x, y):
+    from seqalign.metrics import prepare
     from seqalign.sweeps import Problem
 
     n, m = x.shape[0], y.shape[0]
-    xt, yr = seqalign.metrics.prepare(x, y, "euclidean")
+    xt, yr = prepare(x, y, "euclidean")
     problem = Problem(xt, yr, np.empty((0, 0)), 1, n, m, STEP_PATTERNS["symmetric1"].arrays(),
                       False)  # fmt: skip
-    return problem, seqalign.windows.window_band("none", n, m)
+    return problem, window_band("none", n, m)
 
 
 def test_auto_takes_linear_when_full_does_not_fit():
@@ -356,3 +358,9 @@ def test_narrow_bands_stay_in_one_thread_with_small_buffers(monkeypatch):
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 60 * 2**20 and a.cells < 20000 * 41
+
+
+@pytest.mark.parametrize("limit", [-1.0, float("nan"), "soon", True])
+def test_bad_time_limit(limit):
+    with pytest.raises(InputError, match="time_limit"):
+        seqalign.dtw(walk(20, 1, 1), walk(20, 1, 2), time_limit=limit)

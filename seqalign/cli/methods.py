@@ -23,9 +23,20 @@ Method = Annotated[
         "--method",
         metavar="METHOD",
         help="auto (full when it fits --max-memory, else the exact linear-memory path when it "
-        "takes under 2 minutes, else multiscale), full, linear (exact, the same path, in "
-        "tens of MB) or multiscale (approximate, seconds for hours of frames).",
+        "is estimated under --time-limit, else multiscale), full, linear (exact, the same "
+        "path, in tens of MB) or multiscale (approximate, seconds for hours of frames).",
         rich_help_panel=LONG_PANEL,
+    ),
+]
+TimeLimit = Annotated[
+    float | None,
+    typer.Option(
+        "--time-limit",
+        metavar="SECONDS",
+        help="--method auto: the longest estimated time for the exact linear-memory path "
+        "before multiscale is used instead [default: 300].",
+        rich_help_panel=LONG_PANEL,
+        show_default=False,
     ),
 ]
 MultiscaleRadius = Annotated[

@@ -39,6 +39,7 @@ FLAGS: dict[str, str] = {
     "method": "--method",
     "anchors": "--anchor",
     "multiscale_radius": "--multiscale-radius",
+    "time_limit": "--time-limit",
     "penalty": "--penalty",
     "n_bkps": "--n-bkps",
     "max_bkps": "--max-bkps",

@@ -65,6 +65,7 @@ def warp(
     subsequence: opt.Subsequence = False,
     max_memory: opt.MaxMemory = None,
     method: lm.Method = "auto",
+    time_limit: lm.TimeLimit = None,
     multiscale_radius: lm.MultiscaleRadius = None,
     anchor: lm.Anchor = None,
     verify: lm.Verify = None,
@@ -161,7 +162,7 @@ def warp(
         else:
             anchors = lm.anchor_frames(anchor, seq_a, seq_b)
             extra = {"method": method, "anchors": anchors, "multiscale_radius": multiscale_radius,
-                     "verify": verify}  # fmt: skip
+                     "verify": verify, "time_limit": time_limit}  # fmt: skip
         with progress_bar("aligning", quiet=quiet) as progress:
             if cross_modal is None:
                 extra["progress"] = progress
