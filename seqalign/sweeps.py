@@ -28,7 +28,7 @@ SPAN_MIN_CELLS = 4_000_000
 #: ``2 * 2 * 8`` times this many bytes.
 SPAN_CELLS = 1 << 19
 #: Mean cells per anti-diagonal each thread needs for threads to pay (narrow bands: one).
-PARALLEL_MIN_LENGTH = 2048
+PARALLEL_MIN_LENGTH = 512
 #: Threads a sweep uses at most.
 MAX_THREADS = 8
 #: Bands of rows per thread in a shared sweep (more bands balance the threads better).
