@@ -29,6 +29,9 @@ SPAN_MIN_CELLS = 4_000_000
 SPAN_CELLS = 1 << 19
 #: Mean cells per anti-diagonal each thread needs for threads to pay (narrow bands: one).
 PARALLEL_MIN_LENGTH = 512
+#: Features per frame from which threads pay: below, the sweep is bound by memory traffic
+#: (measured: no gain on 1 and 3 features at 15,000 x 15,000).
+PARALLEL_MIN_FEATURES = 4
 #: Threads a sweep uses at most.
 MAX_THREADS = 8
 #: Bands of rows per thread in a shared sweep (more bands balance the threads better).
@@ -138,7 +141,8 @@ def sweep(
         kernel.sweep(*args, ring, cbuf, (k_start, k_stop, group, save_every), saves, _no_rows(n))
         return
     mean_len = max(1, cells // max(1, k_stop - k_start))
-    workers = min(threads(), MAX_THREADS) if parallel and k_start == 0 else 1
+    costly = problem.n_features >= PARALLEL_MIN_FEATURES  # else memory-bound: no gain
+    workers = min(threads(), MAX_THREADS) if parallel and costly and k_start == 0 else 1
     workers = min(workers, max(1, mean_len // max(1, PARALLEL_MIN_LENGTH)))
     span = max(group, SPAN_CELLS * workers // mean_len)
     if workers > 1:
