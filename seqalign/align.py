@@ -284,7 +284,16 @@ def dtw(
     xa, ya, prepared = _prepare_inputs(x, y, cost, metric_name)
     n, m = (xa.shape[0], ya.shape[0]) if xa is not None else prepared[2].shape
     anchors = check_anchors(anchors, n, m)
-    lo, hi = anchor_ranges(*_ranges(window_name, radius, n, m, open_begin, open_end), anchors)
+    lo, hi = _ranges(window_name, radius, n, m, open_begin, open_end)
+    for ai, aj in anchors if anchors is not None else ():
+        if not lo[ai] <= aj < hi[ai]:
+            raise InputError(
+                f"anchor ({ai}, {aj}) lies outside the {window_name} window"
+                + (f" of radius {radius}" if radius is not None else "")
+                + f" (row {ai} spans columns {lo[ai]}-{hi[ai] - 1}); widen it or move the anchor",
+                argument="anchors",
+            )
+    lo, hi = anchor_ranges(lo, hi, anchors)
     band = make_band(lo, hi, m)
     problem = Problem(*prepared, n, m, pattern.arrays(), open_begin)
     limit = methods.LINEAR_TIME_LIMIT if time_limit is None else methods.check_time(time_limit)

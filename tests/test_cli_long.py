@@ -81,6 +81,7 @@ BAD = {
     "anchor syntax": (["--anchor", "12"], ["--anchor '12'", "TA:TB"]),
     "anchor words": (["--anchor", "a:b"], ["--anchor 'a:b'"]),
     "anchor outside": (["--anchor", "5000f:10f"], ["--anchor", "outside", "x.npy"]),
+    "anchor off the band": (["--band", "20", "--anchor", "100f:600f"], ["--anchor", "window"]),
     "anchor no rate": (["--anchor", "1.5s:2s"], ["--anchor", "no frame rate"]),
     "anchor fraction": (["--anchor", "1.5:2"], ["--anchor", "whole"]),
     "anchors crossing": (

@@ -364,3 +364,9 @@ def test_narrow_bands_stay_in_one_thread_with_small_buffers(monkeypatch):
 def test_bad_time_limit(limit):
     with pytest.raises(InputError, match="time_limit"):
         seqalign.dtw(walk(20, 1, 1), walk(20, 1, 2), time_limit=limit)
+
+
+def test_an_anchor_outside_the_window_is_named():
+    x, y = walk(300, 2, 1), walk(250, 2, 2)
+    with pytest.raises(InputError, match=r"anchor \(100, 200\) lies outside the slantedband"):
+        seqalign.dtw(x, y, window="slantedband", radius=10, anchors=[(100, 200)])
