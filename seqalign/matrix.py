@@ -172,6 +172,7 @@ def pairwise_dtw(
     radius: int | None = None,
     sqrt: bool = False,
     n_jobs: int | None = None,
+    scheduler: str | None = None,
 ) -> np.ndarray:
     """The matrix of DTW distances between sequences, in parallel.
 
@@ -196,7 +197,11 @@ def pairwise_dtw(
     sqrt : bool
         Return the square root of each value.
     n_jobs : int, optional
-        Threads; default every CPU.
+        Threads; default every CPU (with ``scheduler="local"``: worker processes).
+    scheduler : str, optional
+        Compute the matrix by blocks on a Dask distributed cluster: a scheduler address
+        (``tcp://host:8786``) or ``"local"`` (needs the ``dask`` extra; see
+        :mod:`seqalign.matrix_dask`). The result equals the local one.
 
     Returns
     -------
@@ -225,8 +230,15 @@ def pairwise_dtw(
             argument="Y",
         )
     setup = replace(setup, metric=bind_metric(setup.metric, *xs, *(ys or [])))
-    out = _matrix(_prepared(xs, setup.metric), None if ys is None else _prepared(ys, setup.metric),
-                  setup)  # fmt: skip
+    if scheduler is not None:
+        from seqalign.matrix_dask import dask_pairwise
+
+        options = {"metric": setup.metric, "step_pattern": step_pattern, "window": window,
+                   "radius": radius}  # fmt: skip
+        out = dask_pairwise(xs, ys, options, scheduler, setup.jobs)
+    else:
+        out = _matrix(_prepared(xs, setup.metric),
+                      None if ys is None else _prepared(ys, setup.metric), setup)  # fmt: skip
     return np.sqrt(out) if sqrt else out
 
 

@@ -218,6 +218,15 @@ def matrix(
         int | None,
         _option("--jobs", "-j", metavar="N", help="Threads [default: every CPU]."),
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        _option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Compute the DTW matrix by blocks on a Dask cluster (tcp://host:8786), or "
+            "'local' for a local one of --jobs processes (needs seqalign[dask]).",
+        ),
+    ] = None,
     metric: opt.Metric = None,
     kernel_gamma: kn.KernelGamma = None,
     degree: kn.Degree = None,
@@ -282,6 +291,10 @@ def matrix(
         raise InputError(f"--soft {soft:g}: gamma must be a positive number", argument="soft")
     if jobs is not None and jobs < 1:
         raise InputError(f"--jobs {jobs}: give a positive number of threads", argument="n_jobs")
+    if scheduler is not None and (knn is not None or soft is not None):
+        flag = "--knn" if knn is not None else "--soft"
+        raise InputError(f"--scheduler computes the DTW matrix; it does not combine with {flag}",
+                         argument="scheduler")  # fmt: skip
     spec = None if band is None else opt.parse_band(band)
     opt.check_rate(rate, "--rate")
     typed = {"k": str(knn)}
@@ -343,7 +356,7 @@ def matrix(
 
                 values = pairwise_dtw(xs, ys, metric=metric, window=window, radius=radius,
                                       step_pattern=step_pattern or "symmetric1", sqrt=sqrt,
-                                      n_jobs=jobs)  # fmt: skip
+                                      n_jobs=jobs, scheduler=scheduler)  # fmt: skip
             data = _matrix_bytes(out_format, values, names, record)
             shape = f"{values.shape[0]} x {values.shape[1]} matrix"
             work = ""
