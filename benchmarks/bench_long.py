@@ -19,8 +19,9 @@ Run from the repository root::
     python benchmarks/bench_long.py                       # 50,000 x 50,000, d = 12
     python benchmarks/bench_long.py --n 180000 --only seqalign-multiscale seqalign-linear
 
-Peers that are not installed are skipped (``pip install dtaidistance linmdtw synctoolbox
-fastdtw``; linmdtw needs Cython and ``--no-build-isolation``).
+Peers that are not installed are skipped (``pip install -e '.[bench]'`` brings dtaidistance
+and fastdtw; ``pip install synctoolbox`` pins numba below 0.66; linmdtw needs Cython and
+``pip install --no-build-isolation linmdtw``).
 """
 
 from __future__ import annotations
