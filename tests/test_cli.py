@@ -20,9 +20,9 @@ import pytest
 from typer.testing import CliRunner
 
 from seqalign.cli import main as cli_main
-from seqalign.cli.naming import reword
 from seqalign.cli.options import parse_band, parse_size
 from seqalign.errors import InputError, MemoryBudgetError, NoPathError, SeqalignError
+from seqalign.wording import reword
 
 N, M, D = 20, 25, 3
 PATH_HEADER = "a_index,b_index,a_time,b_time"

@@ -251,7 +251,7 @@ def _reason(error: BaseException, job: Job) -> str:
     """One line saying why a job failed, in the terms of the manifest (as ``seqalign warp``
     words it: the file and column ``a``/``b``/``input`` rather than ``x``/``y``)."""
     if isinstance(error, SeqalignError):
-        from seqalign.cli.naming import reword
+        from seqalign.wording import reword
 
         letters = ("a", "b") if job.task == "warp" else ("input",)
         inputs = {arg: (letter, path) for arg, letter, path in zip("xy", letters, job.inputs)}

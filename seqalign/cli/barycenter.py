@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from seqalign.cli import options as opt
-from seqalign.cli.naming import naming
 from seqalign.cli.report import print_rows
 from seqalign.cli.soft import (
     DEFAULT_FEATURES,
@@ -34,6 +33,7 @@ from seqalign.cli.soft import (
     _write,
 )
 from seqalign.errors import InputError
+from seqalign.wording import naming
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np

@@ -53,7 +53,7 @@ Coef0 = Annotated[
 #: Parameter of :class:`seqalign.metrics.MetricSpec` -> its flag.
 FLAGS = {"gamma": "--kernel-gamma", "degree": "--degree", "coef0": "--coef0"}
 #: The library's argument names for errors about each flag (none of them is ``gamma``, which
-#: :mod:`seqalign.cli.naming` would call ``--gamma``).
+#: :mod:`seqalign.wording` would call ``--gamma``).
 _ARGUMENTS = {"gamma": "kernel_gamma", "degree": "degree", "coef0": "coef0"}
 
 

@@ -31,10 +31,10 @@ import typer
 
 from seqalign.cli import kernels as kn
 from seqalign.cli import options as opt
-from seqalign.cli.naming import naming
 from seqalign.cli.report import print_rows
 from seqalign.cli.soft import _dumps, _normalize_audio, _npz, _radius, _reading, _write
 from seqalign.errors import InputError
+from seqalign.wording import naming
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np

@@ -9,7 +9,7 @@ Every command takes its flags from here, so ``warp`` and the commands to come (`
 * writing: :data:`Output`, :data:`Format`, :data:`TimeMap`, :data:`Quiet`, checked by
   :func:`check_output` and :func:`check_targets` before anything is read or written.
 
-Errors of the library are reworded in the terms the user typed by :mod:`seqalign.cli.naming`.
+Errors of the library are reworded in the terms the user typed by :mod:`seqalign.wording`.
 
 Only the standard library and typer are imported here: ``seqalign --help`` must not load
 numpy. The registries (metrics, step patterns, windows, feature sets) stay the single source

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from seqalign.cli import options as opt
-from seqalign.cli.naming import naming
 from seqalign.cli.report import describe, print_rows
 from seqalign.errors import InputError
+from seqalign.wording import naming
 
 if TYPE_CHECKING:  # pragma: no cover
     from seqalign.changepoints import Segmentation

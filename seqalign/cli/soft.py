@@ -19,9 +19,9 @@ import typer
 
 from seqalign.cli import kernels as kn
 from seqalign.cli import options as opt
-from seqalign.cli.naming import naming
 from seqalign.cli.report import describe, print_rows
 from seqalign.errors import InputError, SeqalignError
+from seqalign.wording import naming
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np

@@ -19,7 +19,7 @@ from seqalign.cli import crossmodal as cm
 from seqalign.cli import kernels as kn
 from seqalign.cli import methods as lm
 from seqalign.cli import options as opt
-from seqalign.cli.naming import naming
+from seqalign.wording import naming
 
 if TYPE_CHECKING:  # pragma: no cover
     from seqalign.align import Alignment

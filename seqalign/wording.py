@@ -4,6 +4,10 @@ The library names what is at fault in Python terms (``SeqalignError.argument`` i
 ``"radius"``, ``"step_pattern"``...). :data:`FLAGS` is the one table from those names to the
 command-line flags, and :func:`naming` rewords an error raised inside its block; the exit code
 is left to :func:`seqalign.cli.main.main`, the one place that maps exceptions to codes.
+
+It lives beside the API rather than in ``seqalign/cli`` because batch manifests
+(:mod:`seqalign.batch`) name their options with the same flags and word a failed job's
+reason the way the command would. Standard library only.
 """
 
 from __future__ import annotations
