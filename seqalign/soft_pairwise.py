@@ -211,20 +211,12 @@ def pairwise_soft_dtw(
     group = config.cost_group(packed.d, int(packed.lengths.max()))
     values = np.empty(pi.shape[0])
 
-    if dtype == "float32":
-        from seqalign._kernels.soft32 import pair_values32
-
-        forward32 = packed.forward.astype(np.float32)
-        reversed32 = packed.reversed.astype(np.float32)
+    forward, reverse = packed.forward, packed.reversed
+    if dtype == "float32":  # values only (resolve_dtype checked)
+        forward, reverse = forward.astype(np.float32), reverse.astype(np.float32)
 
     def work(start: int, stop: int) -> None:
-        if dtype == "float32":
-            pair_values32(forward32, packed.offsets, packed.lengths, reversed32, packed.offsets,
-                          packed.lengths, packed.d, pi[start:stop], pj[start:stop],
-                          band_of[start:stop], dlo, dhi, band_off, metric_code(metric_name),
-                          gamma, values[start:stop])  # fmt: skip
-            return
-        soft_batch.pair_values(packed.forward, packed.offsets, packed.lengths, packed.reversed,
+        soft_batch.pair_values(forward, packed.offsets, packed.lengths, reverse,
                                packed.offsets, packed.lengths, packed.d, pi[start:stop],
                                pj[start:stop], band_of[start:stop], dlo, dhi, band_off,
                                metric_code(metric_name), gamma, sharp, group,

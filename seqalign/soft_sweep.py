@@ -219,10 +219,9 @@ def sweep(p: Pair, band: Band, gamma: float, sharp: bool, want_x: bool, want_y: 
     d = p.xt.shape[0] - extra_rows(p.code)  # the features (cosine and kernels add rows)
     group = config.cost_group(p.xt.shape[0], p.n)
     if dtype == "float32":  # values only (resolve_dtype checked)
-        from seqalign._kernels.soft32 import forward32
-
         single = (a.astype(np.float32) for a in (p.xt, p.yr, p.cmat))
-        return Sweep(float(forward32(*single, p.code, p.n, p.m, band.dlo, band.dhi, gamma)))
+        value = kernel.forward(*single, p.code, p.n, p.m, band.dlo, band.dhi, gamma, group)
+        return Sweep(float(value))
     if not (want_x or want_y or want_cells):
         value_args = (p.xt, p.yr, p.cmat, p.code, p.n, p.m, band.dlo, band.dhi, gamma, group)
         value = kernel.forward_sharp(*value_args) if sharp else kernel.forward(*value_args)

@@ -40,7 +40,8 @@ three rows indexed ``i + 1`` (index 0 is row -1). The sweeps that feed a backwar
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 from seqalign import config
 from seqalign._kernels.dtw import (
@@ -48,6 +49,7 @@ from seqalign._kernels.dtw import (
     diagonal_cost,
     span_costs,
 )
+from seqalign._kernels.soft32 import softmin3_32
 from seqalign._kernels.soft_grad import grad_diag
 from seqalign._kernels.softmath import exp_neg, log1p_02
 
@@ -64,6 +66,20 @@ def softmin3(a, b, c, gamma, inv):
     mx = max(hi2, c)
     md = max(lo2, min(hi2, c))
     return mn - gamma * log1p_02(exp_neg((mn - md) * inv) + exp_neg((mn - mx) * inv))
+
+
+def softmin(a, b, c, gamma, inv):
+    """:func:`softmin3` in the precision of ``a``: float32 values take
+    :func:`seqalign._kernels.soft32.softmin3_32` (eight lanes per vector, shorter
+    polynomials), float64 values :func:`softmin3` (numba picks one when it compiles)."""
+    return softmin3(a, b, c, gamma, inv)
+
+
+@overload(softmin, inline="always", jit_options=_NJIT)
+def _softmin(a, b, c, gamma, inv):
+    if a == types.float32:
+        return lambda a, b, c, gamma, inv: softmin3_32(a, b, c, gamma, inv)
+    return lambda a, b, c, gamma, inv: softmin3(a, b, c, gamma, inv)
 
 
 @njit(inline="always", **_NJIT)
@@ -111,14 +127,14 @@ def _diag_inline(p2, pu, pl, out, xs, ys, gamma, inv):
     """One diagonal, one feature, squared Euclidean: the local cost computed in the loop."""
     for t in range(out.shape[0]):
         e = xs[t] - ys[t]
-        out[t] = e * e + softmin3(p2[t], pu[t], pl[t], gamma, inv)
+        out[t] = e * e + softmin(p2[t], pu[t], pl[t], gamma, inv)
 
 
 @njit(**_NJIT)
 def _diag(p2, pu, pl, out, cc, gamma, inv):
     """One diagonal from precomputed local costs ``cc``."""
     for t in range(out.shape[0]):
-        out[t] = cc[t] + softmin3(p2[t], pu[t], pl[t], gamma, inv)
+        out[t] = cc[t] + softmin(p2[t], pu[t], pl[t], gamma, inv)
 
 
 @njit(**_NJIT)
@@ -128,10 +144,16 @@ def forward(xt, yr, cmat, metric, n, m, dlo, dhi, gamma, group):
     ``xt`` is ``x`` features-first, ``yr`` is ``y`` features-first and reversed in time
     (see :mod:`seqalign._kernels.dtw`), ``cmat`` a precomputed cost matrix when
     ``metric == PRECOMPUTED``; ``group`` diagonals of local costs are computed at a time.
+    The arithmetic is in the precision of ``xt`` (float64, or float32 for values only: eight
+    lanes per vector, see :mod:`seqalign._kernels.soft32`).
     """
-    inv = 1.0 / gamma
-    ring = np.full((3, n + 2), _INF)
-    cbuf = np.zeros((group, n))
+    scalars = np.empty(2, dtype=xt.dtype)  # gamma and 1 / gamma in that precision
+    scalars[0] = gamma
+    scalars[1] = 1.0 / gamma
+    gamma = scalars[0]
+    inv = scalars[1]
+    ring = np.full((3, n + 2), _INF, dtype=xt.dtype)
+    cbuf = np.zeros((group, n), dtype=xt.dtype)
     inline = xt.shape[0] == 1 and metric == SQEUCLIDEAN
     for k in range(n + m - 1):
         lo = dlo[k]

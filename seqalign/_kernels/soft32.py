@@ -1,8 +1,9 @@
-"""Soft-DTW values in float32: the forward sweep of :mod:`seqalign._kernels.soft` with float32
-arithmetic, eight lanes per AVX2 vector instead of four, and shorter polynomials.
+"""The soft minimum in float32, for soft-DTW values in float32: eight lanes per AVX2 vector
+instead of four, and shorter polynomials. :func:`seqalign._kernels.soft.forward` takes it
+for float32 inputs (its ``softmin`` picks the precision of its arguments).
 
-Same recursion, window handling and soft minimum (two exps and one log per cell); the
-exp and log follow :mod:`seqalign._kernels.softmath` with float32 constants:
+Same soft minimum (two exps and one log per cell); the exp and log follow
+:mod:`seqalign._kernels.softmath` with float32 constants:
 
 * ``exp_neg32``: ``2^k`` built in the 8 exponent bits (magic ``1.5 * 2^23``), ``ln 2`` split
   in a 12-bit head and a tail, Taylor degree 7 (truncation below ``5e-9`` relative), flushed
@@ -22,11 +23,9 @@ from numba import njit, types
 from numba.extending import intrinsic
 
 from seqalign import config
-from seqalign._kernels.dtw import SQEUCLIDEAN, diagonal_cost
 
 _NJIT = config.NJIT_FMA
 _F = np.float32
-_INF32 = np.float32(np.inf)
 
 
 @intrinsic
@@ -100,67 +99,3 @@ def softmin3_32(a, b, c, gamma, inv):
     mx = max(hi2, c)
     md = max(lo2, min(hi2, c))
     return mn - gamma * log1p32(exp_neg32((mn - md) * inv) + exp_neg32((mn - mx) * inv))
-
-
-@njit(**_NJIT)
-def _diag_inline32(p2, pu, pl, out, xs, ys, gamma, inv):
-    for t in range(out.shape[0]):
-        e = xs[t] - ys[t]
-        out[t] = e * e + softmin3_32(p2[t], pu[t], pl[t], gamma, inv)
-
-
-@njit(**_NJIT)
-def _diag32(p2, pu, pl, out, cc, gamma, inv):
-    for t in range(out.shape[0]):
-        out[t] = cc[t] + softmin3_32(p2[t], pu[t], pl[t], gamma, inv)
-
-
-@njit(**_NJIT)
-def forward32(xt, yr, cmat, metric, n, m, dlo, dhi, gamma):
-    """float32 soft-DTW value over the window ``dlo``/``dhi`` (see ``soft.forward``);
-    ``xt``, ``yr`` and ``cmat`` are float32."""
-    g = _F(gamma)
-    inv = _F(1.0 / gamma)
-    ring = np.full((3, n + 2), _INF32)
-    c = np.zeros(n, dtype=np.float32)
-    inline = xt.shape[0] == 1 and metric == SQEUCLIDEAN
-    for k in range(n + m - 1):
-        lo = dlo[k]
-        hi = dhi[k]
-        cur = ring[k % 3]
-        if k == 0:
-            diagonal_cost(xt, yr, cmat, metric, 0, 0, 1, c)
-            cur[1] = c[0]
-        else:
-            p2 = ring[(k - 2) % 3][lo:hi]
-            pu = ring[(k - 1) % 3][lo:hi]
-            pl = ring[(k - 1) % 3][lo + 1 : hi + 1]
-            out = cur[lo + 1 : hi + 1]
-            if inline:
-                off = m - 1 - k
-                ys = yr[0][lo + off : hi + off]
-                _diag_inline32(p2, pu, pl, out, xt[0][lo:hi], ys, g, inv)
-            else:
-                diagonal_cost(xt, yr, cmat, metric, k, lo, hi, c)
-                _diag32(p2, pu, pl, out, c[lo:hi], g, inv)
-        cur[lo] = _INF32
-        cur[hi + 1] = _INF32
-    return ring[(n + m - 2) % 3][n]
-
-
-@njit(**_NJIT)
-def pair_values32(xs, x_off, x_len, ys, y_off, y_len, d, pi, pj, band_of, dlo_all, dhi_all,
-                  band_off, metric, gamma, out):  # fmt: skip
-    """float32 ``pair_values`` (see :mod:`seqalign._kernels.soft_batch`)."""
-    empty = np.empty((0, 0), dtype=np.float32)
-    for p in range(pi.shape[0]):
-        i = pi[p]
-        j = pj[p]
-        n = x_len[i]
-        m = y_len[j]
-        xt = xs[x_off[i] : x_off[i] + d * n].reshape((d, n))
-        yr = ys[y_off[j] : y_off[j] + d * m].reshape((d, m))
-        b = band_off[band_of[p]]
-        dlo = dlo_all[b : b + n + m - 1]
-        dhi = dhi_all[b : b + n + m - 1]
-        out[p] = forward32(xt, yr, empty, metric, n, m, dlo, dhi, gamma)

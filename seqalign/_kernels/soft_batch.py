@@ -12,7 +12,8 @@ packed the same way: window ``b`` has ``dlo``/``dhi`` at ``band_off[b]`` (length
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 from seqalign import config
 from seqalign._kernels.soft import (
@@ -27,12 +28,29 @@ from seqalign._kernels.soft_grad import weighted_gradient
 _NJIT = config.NJIT_FMA
 
 
+def _value(xt, yr, cmat, metric, n, m, dlo, dhi, gamma, group, sharp):
+    """Soft-DTW (or with ``sharp`` the sharp value) of one pair; float32 inputs: the value
+    only (:func:`forward` in float32)."""
+    if sharp:
+        return forward_sharp(xt, yr, cmat, metric, n, m, dlo, dhi, gamma, group)
+    return forward(xt, yr, cmat, metric, n, m, dlo, dhi, gamma, group)
+
+
+@overload(_value, jit_options=_NJIT)
+def _value_typed(xt, yr, cmat, metric, n, m, dlo, dhi, gamma, group, sharp):
+    if xt.dtype == types.float32:
+        return lambda xt, yr, cmat, metric, n, m, dlo, dhi, gamma, group, sharp: forward(
+            xt, yr, cmat, metric, n, m, dlo, dhi, gamma, group
+        )
+    return _value
+
+
 @njit(**_NJIT)
 def pair_values(xs, x_off, x_len, ys, y_off, y_len, d, pi, pj, band_of, dlo_all, dhi_all,
                 band_off, metric, gamma, sharp, group, out):  # fmt: skip
     """``out[p]`` = soft-DTW (or the sharp value) of ``x[pi[p]]`` and ``y[pj[p]]`` in the
-    window ``band_of[p]``."""
-    empty = np.empty((0, 0))
+    window ``band_of[p]``; float32 ``xs`` and ``ys`` give float32 values (not sharp)."""
+    empty = np.empty((0, 0), dtype=xs.dtype)
     for p in range(pi.shape[0]):
         i = pi[p]
         j = pj[p]
@@ -43,10 +61,7 @@ def pair_values(xs, x_off, x_len, ys, y_off, y_len, d, pi, pj, band_of, dlo_all,
         b = band_off[band_of[p]]
         dlo = dlo_all[b : b + n + m - 1]
         dhi = dhi_all[b : b + n + m - 1]
-        if sharp:
-            out[p] = forward_sharp(xt, yr, empty, metric, n, m, dlo, dhi, gamma, group)
-        else:
-            out[p] = forward(xt, yr, empty, metric, n, m, dlo, dhi, gamma, group)
+        out[p] = _value(xt, yr, empty, metric, n, m, dlo, dhi, gamma, group, sharp)
 
 
 @njit(**_NJIT)
