@@ -1,8 +1,9 @@
 """Write alignment results: warping paths and time maps, as CSV/TSV, JSON or NPZ.
 
-Every output goes through :func:`atomic_output`: ``-`` is standard output; a file is written to a
-temporary file in the same folder and renamed over the target only once it is complete, so a
-failure never leaves a half-written file behind.
+Every output goes through :func:`seqalign.io.outputs.atomic_output`: ``-`` is standard output; a
+file is written to a temporary file in the same folder and renamed over the target only once it
+is complete, so a failure never leaves a half-written file behind; links are followed, and
+devices, FIFOs and sockets are written straight through.
 
 Times are written in seconds rounded to the microsecond (``0.02322``, ``12.5``); CSV text for long
 paths is built with vectorised numpy, not a Python loop per row.
@@ -10,22 +11,27 @@ paths is built with vectorised numpy, not a Python loop per row.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import io
 import json
 import math
 import os
-import sys
-import tempfile
-from collections.abc import Callable, Iterator
-from typing import IO, Any
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from seqalign.errors import InputError
+from seqalign.io.outputs import atomic_output, check_target
 
-__all__ = ["WRITE_FORMATS", "atomic_output", "output_format", "write_path", "write_time_map"]
+__all__ = [
+    "WRITE_FORMATS",
+    "atomic_output",
+    "check_target",
+    "output_format",
+    "write_path",
+    "write_time_map",
+]
 
 #: Output format name -> description (the valid values of ``--format``).
 WRITE_FORMATS: dict[str, str] = {
@@ -50,85 +56,6 @@ def output_format(target: str, fmt: str | None = None) -> str:
             argument="format",
         )
     return fmt
-
-
-def check_target(target: str, flag: str = "-o") -> None:
-    """Fail early unless ``target`` can be written: ``-`` always can; a file needs an existing,
-    writable folder and must not be a folder itself. ``flag`` names the option in messages."""
-    if target == "-":
-        return
-    folder = os.path.dirname(os.path.abspath(target))
-    if not os.path.isdir(folder):
-        shown = os.path.dirname(target) or folder
-        raise InputError(f"{flag} {target}: folder {shown} does not exist", argument="output")
-    if os.path.isdir(target):
-        raise InputError(f"{flag} {target}: is a folder; give a file name", argument="output")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"{flag} {target}: cannot write in folder {folder}", argument="output")
-
-
-@contextlib.contextmanager
-def atomic_output(target: str, *, binary: bool = False, flag: str = "-o") -> Iterator[IO[Any]]:
-    """Open ``target`` for writing so that it appears complete or not at all.
-
-    Parameters
-    ----------
-    target : str
-        A path, or ``-`` for standard output (``sys.stdout``, or ``sys.stdout.buffer`` when
-        ``binary``); standard output is flushed, not closed.
-    binary : bool
-        Yield a binary stream instead of a UTF-8 text stream.
-    flag : str
-        The option that named ``target``, for messages.
-
-    Yields
-    ------
-    file object
-        Writes go to a temporary file in the target's folder, renamed over ``target`` (keeping
-        its permissions) when the block ends without an exception; on an exception the temporary
-        file is removed and an existing ``target`` is left untouched.
-
-    Raises
-    ------
-    InputError
-        The folder does not exist or cannot be written, or the target is a folder (argument
-        ``"output"``).
-    """
-    if target == "-":
-        stream = sys.stdout.buffer if binary else sys.stdout
-        yield stream
-        stream.flush()
-        return
-    check_target(target, flag)
-    folder = os.path.dirname(os.path.abspath(target))
-    try:
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder
-        )
-    except OSError as error:
-        raise InputError(
-            f"{flag} {target}: cannot write in folder {folder} ({error.strerror or error})",
-            argument="output",
-        ) from error
-    try:
-        if binary:
-            stream = os.fdopen(handle, "wb")
-        else:
-            stream = os.fdopen(handle, "w", encoding="utf-8", newline="")
-        with stream:
-            yield stream
-        try:
-            mode = os.stat(target).st_mode & 0o777
-        except OSError:  # a new file: what open() would give, 0o666 less the umask
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 # -- fast delimited text: every row at once, as a byte matrix with a mask of the kept bytes ------
