@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 from seqalign.errors import InputError
 
+#: The largest count of frames a quantity may give (as the largest integer option).
+MAX_FRAMES = 2**31 - 1
+
 # -- the band: frames or seconds ---------------------------------------------------------------
 
 _BAND = re.compile(r"(?P<number>[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*(?P<unit>s|ms|sec|f)?", re.I)
@@ -43,7 +46,14 @@ class Band:
                 "frames; give --rate (or --rate-b), or the band in frames",
                 argument="radius",
             )
-        return math.ceil(self.seconds * rate - 1e-9)
+        frames = self.seconds * rate
+        if not frames <= MAX_FRAMES:
+            raise InputError(
+                f"--band {self.text}: {frames:.3g} frames of {name}, too large (at most "
+                f"{MAX_FRAMES})",
+                argument="radius",
+            )
+        return math.ceil(frames - 1e-9)
 
     def describe(self, radius: int | None) -> str:
         """How messages show the band: ``2.5s (108 frames)``, or ``200``."""
@@ -73,6 +83,10 @@ def parse_band(text: str) -> Band:
             raise InputError(
                 f"--band {shown}: frames must be a whole number; add s for seconds (e.g. {shown}s)",
                 argument="radius",
+            )
+        if number > MAX_FRAMES:
+            raise InputError(
+                f"--band {shown}: too large (at most {MAX_FRAMES} frames)", argument="radius"
             )
         return Band(shown, frames=int(number))
     return Band(shown, seconds=number / 1000 if unit == "ms" else number)

@@ -211,7 +211,11 @@ def test_bad_input_exits_2_with_one_line_and_no_output(files, case):
 
 def test_usage_errors(files):
     out = cli("segment", "x.npy", "--jump", "two")
-    assert out.code == 2 and "Invalid value for '--jump'" in out.stderr
+    assert out.code == 2
+    assert (
+        out.stderr
+        == "seqalign segment: error: --jump two: not a whole number (see seqalign segment --help)\n"
+    )
 
 
 def test_a_range_of_change_counts(files):

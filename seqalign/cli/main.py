@@ -12,7 +12,8 @@ Exit codes:
 =====  ==========================================================================
 
 Errors are one line on standard error, ``seqalign: error: <message>``, without a traceback
-(``SEQALIGN_DEBUG=1`` adds it). Usage errors keep click's own message. When the reader of
+(``SEQALIGN_DEBUG=1`` adds it); usage errors too, as ``seqalign warp: error: <message> (see
+seqalign warp --help)`` (:mod:`seqalign.cli.usage`). When the reader of
 standard output goes away (``seqalign warp a b | head``), the command stops quietly.
 
 Nothing heavy is imported here: numpy, numba and librosa load inside the commands, so that
@@ -36,6 +37,7 @@ from seqalign.cli.evaluate import evaluate
 from seqalign.cli.matrix import matrix
 from seqalign.cli.segment import segment
 from seqalign.cli.soft import soft
+from seqalign.cli.usage import check_numbers, usage_line
 from seqalign.cli.warp import warp
 from seqalign.errors import SeqalignError
 
@@ -52,6 +54,18 @@ class _Group(typer.core.TyperGroup):
         if option is not None and option.default is None:
             option.default = False
         return option
+
+
+class _Command(typer.core.TyperCommand):
+    """A command whose numbers are checked (:func:`seqalign.cli.usage.check_numbers`) once
+    parsed, before it runs: one check for every integer and real option of every command."""
+
+    def invoke(self, ctx: Any) -> Any:
+        root = ctx.find_root().obj
+        check_numbers(
+            ctx.params, self.params, root.get("argv", ()) if isinstance(root, dict) else ()
+        )
+        return super().invoke(ctx)
 
 
 def _version(value: bool) -> None:
@@ -73,13 +87,13 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.command("warp", no_args_is_help=True)(warp)
-app.command("soft", no_args_is_help=True)(soft)
-app.command("barycenter", no_args_is_help=True)(barycenter)
-app.command("segment", no_args_is_help=True)(segment)
-app.command("evaluate", no_args_is_help=True)(evaluate)
-app.command("matrix", no_args_is_help=True)(matrix)
-app.command("batch", no_args_is_help=True)(batch)
+app.command("warp", no_args_is_help=True, cls=_Command)(warp)
+app.command("soft", no_args_is_help=True, cls=_Command)(soft)
+app.command("barycenter", no_args_is_help=True, cls=_Command)(barycenter)
+app.command("segment", no_args_is_help=True, cls=_Command)(segment)
+app.command("evaluate", no_args_is_help=True, cls=_Command)(evaluate)
+app.command("matrix", no_args_is_help=True, cls=_Command)(matrix)
+app.command("batch", no_args_is_help=True, cls=_Command)(batch)
 
 
 @app.callback()
@@ -94,10 +108,10 @@ def _root(
     """Continuous sequence alignment from the shell."""
 
 
-def _say(message: str) -> None:
+def _say(message: str, prefix: str = "seqalign: ") -> None:
     """One line on standard error (a broken standard error is ignored)."""
     try:
-        sys.stderr.write(f"seqalign: {' '.join(message.split())}\n")
+        sys.stderr.write(f"{prefix}{' '.join(message.split())}\n")
         sys.stderr.flush()
     except (OSError, ValueError):  # pragma: no cover - nowhere left to complain
         pass
@@ -123,23 +137,26 @@ def main(args: Sequence[str] | None = None) -> int:
     raise, they never exit.
     """
     command = typer.main.get_command(app)
+    argv = list(sys.argv[1:] if args is None else args)
     try:
         result = command.main(
             args=None if args is None else list(args),
             prog_name="seqalign",
             standalone_mode=False,
+            obj={"argv": argv},
         )
     except SeqalignError as error:
         if _debug():
             traceback.print_exc()
         _say(f"error: {error.message}")
         return error.exit_code
-    except typer.TyperException as error:  # click's usage errors: their message, exit 2
-        show = getattr(error, "show", None)
-        if show is not None:
-            show()
-        else:  # pragma: no cover - every click exception has show()
-            _say(f"error: {error.format_message()}")
+    except typer.TyperException as error:  # click's usage errors: one line, exit 2
+        if type(error).__name__ == "NoArgsIsHelpError":  # a bare command: its help
+            error.show()
+        elif hasattr(error, "format_message"):
+            _say(usage_line(error, argv, list(command.commands)), prefix="")
+        else:  # pragma: no cover - every click exception has format_message()
+            _say(f"error: {error}")
         return error.exit_code
     except typer.Abort:  # end of input at a prompt
         _say("aborted")

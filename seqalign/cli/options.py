@@ -371,16 +371,18 @@ def check_targets(targets: Mapping[str, str | None], inputs: Iterable[str]) -> N
 
     ``targets`` maps each output flag to its value (None: not asked for).
     """
+    from seqalign.io.outputs import output_place
+
     seen: dict[str, str] = {}
     for flag, target in targets.items():
         if target is None:
             continue
-        place = "-" if target == "-" else os.path.realpath(target)
-        if place in seen:
-            where = "standard output" if target == "-" else target
-            raise InputError(f"{seen[place]} and {flag} both write to {where}; give two files")
-        seen[place] = flag
-        if target == "-" or not os.path.exists(target):
+        place = output_place(target, flag)
+        if place.key in seen and place.path != os.devnull:
+            where = "standard output" if place.kind == "stdout" else target
+            raise InputError(f"{seen[place.key]} and {flag} both write to {where}; give two files")
+        seen[place.key] = flag
+        if place.kind == "stdout" or not os.path.exists(target):
             continue
         for path in inputs:
             if path != "-" and os.path.exists(path) and os.path.samefile(path, target):
