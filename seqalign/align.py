@@ -25,6 +25,7 @@ from seqalign.errors import InputError, NoPathError
 from seqalign.frames import as_frames, check_finite
 from seqalign.metrics import bind_metric, metric_code, prepare, resolve_metric
 from seqalign.steps import StepPattern, get_step_pattern
+from seqalign.units import plural
 from seqalign.windows import anchor_ranges, check_anchors, make_band, resolve_window, row_ranges
 
 
@@ -118,7 +119,7 @@ def _prepare_inputs(x, y, cost, metric):
     ya = _as_frames(y, "y")
     if xa.shape[1] != ya.shape[1]:
         raise InputError(
-            f"y has {ya.shape[1]} features per frame but x has {xa.shape[1]}; "
+            f"y has {plural(ya.shape[1], 'feature')} per frame but x has {xa.shape[1]}; "
             "both inputs need the same features",
             argument="y",
         )
@@ -274,6 +275,15 @@ def dtw(
     pattern = get_step_pattern(step_pattern)
     window_name, radius = resolve_window(window, radius)
     method = methods.resolve_method(method)
+    if multiscale_radius is not None and (
+        isinstance(multiscale_radius, bool)
+        or not isinstance(multiscale_radius, (int, np.integer))
+        or multiscale_radius < 1
+    ):
+        raise InputError(
+            f"multiscale_radius must be a whole number of frames >= 1, got {multiscale_radius!r}",
+            argument="multiscale_radius",
+        )
     if open_begin and pattern.normalization not in ("N", "NA"):
         raise InputError(
             f"open_begin needs a step pattern normalised by n (e.g. asymmetric or symmetric1); "

@@ -46,6 +46,7 @@ from seqalign.soft_pairwise import (
     run_chunks,
 )
 from seqalign.soft_sweep import check_gamma, inverse_norms, no_path
+from seqalign.units import plural
 from seqalign.windows import resolve_window
 
 __all__ = ["BARYCENTER_INITS", "BARYCENTER_METHODS", "Barycenter", "barycenter"]
@@ -134,7 +135,8 @@ def _weights(weights: ArrayLike | None, count: int) -> np.ndarray:
     w = np.asarray(weights, dtype=np.float64).ravel()
     if w.shape[0] != count:
         raise InputError(
-            f"weights has {w.shape[0]} values for {count} sequences; give one per sequence",
+            f"weights has {plural(w.shape[0], 'value')} for {plural(count, 'sequence')}; give "
+            "one per sequence",
             argument="weights",
         )
     if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
@@ -248,7 +250,7 @@ def _initial(init, series, w, length, method, objective_matrix) -> np.ndarray:
         z = as_frames(init, "init", min_frames=2, purpose="a barycenter")
         if z.shape[1] != d:
             raise InputError(
-                f"init has {z.shape[1]} features per frame but the sequences have {d}",
+                f"init has {plural(z.shape[1], 'feature')} per frame but the sequences have {d}",
                 argument="init",
             )
         return z.copy()

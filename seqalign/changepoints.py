@@ -48,6 +48,7 @@ from seqalign.costs import (
 from seqalign.errors import InputError, MemoryBudgetError
 from seqalign.frames import as_frames
 from seqalign.penalties import DEFAULT_PENALTY, Penalty, resolve_penalty
+from seqalign.units import plural
 
 METHODS = {
     "pelt": "exact, penalised (Killick et al. 2012)",
@@ -137,8 +138,9 @@ class Segmentation:
 
 
 def as_signal(x: ArrayLike, name: str = "x") -> np.ndarray:
-    """``x`` as a finite float64 array ``(n_frames, n_features)`` (1-D: one feature)."""
-    return as_frames(x, name)
+    """``x`` as a finite float64 array ``(n_frames, n_features)`` (1-D: one feature), with at
+    least 2 frames (a single frame has nothing to segment)."""
+    return as_frames(x, name, min_frames=2, purpose="segmentation")
 
 
 def _positive_int(value: Any, name: str, minimum: int = 1) -> int:
@@ -184,7 +186,8 @@ def _problem(
     budget = memory.memory_budget(max_memory)
     if budget is not None and need > budget:
         raise MemoryBudgetError(
-            f"the {spec.name} cost of {x.shape[0]} frames x {x.shape[1]} features needs "
+            f"the {spec.name} cost of {plural(x.shape[0], 'frame')} x "
+            f"{plural(x.shape[1], 'feature')} needs "
             f"{memory.format_bytes(need)}, over the budget of {memory.format_bytes(budget)}; "
             "reduce the features (e.g. fewer columns or a projection), use the l2 or rbf "
             "cost, or raise the budget (max_memory, --max-memory)",
@@ -239,7 +242,7 @@ def _check_dynp_memory(n: int, max_bkps: int, max_memory: int | None) -> None:
     budget = memory.memory_budget(max_memory)
     if budget is not None and need > budget:
         raise MemoryBudgetError(
-            f"dynp with {max_bkps} changes over {n} frames needs "
+            f"dynp with {plural(max_bkps, 'change')} over {plural(n, 'frame')} needs "
             f"{memory.format_bytes(need)}, over the budget of {memory.format_bytes(budget)}; "
             "use method binseg or pelt, fewer changes, or a larger --max-memory",
             argument="n_bkps",
@@ -338,7 +341,7 @@ def segment(
     jump : int
         Breakpoints only at multiples of ``jump`` (1: anywhere, the exact optimum).
     width : int, optional
-        Window width of ``window`` (frames, both sides together; default 100).
+        Window width of ``window`` (frames, both sides together, >= 2; default 100).
     gamma : float, optional
         Bandwidth of the rbf kernel (default: the median heuristic).
     noise : float, optional
@@ -384,6 +387,7 @@ def segment(
         n_bkps = _positive_int(n_bkps, "n_bkps", 0)
     if max_bkps is not None:
         max_bkps = _positive_int(max_bkps, "max_bkps", 0)
+    width = DEFAULT_WIDTH if width is None else _positive_int(width, "width", 2)
     if method is None:
         method = "pelt" if n_bkps is None else "dynp" if n <= DYNP_MAX_FRAMES else "binseg"
     method = str(method).lower()
@@ -425,13 +429,15 @@ def segment(
     limit = _max_changes(n, problem.min_size, problem.jump)
     if limit < 0:
         raise InputError(
-            f"{n} frames are fewer than the minimum segment length {problem.min_size}",
+            f"the input has {plural(n, 'frame')}, fewer than the minimum segment length "
+            f"{problem.min_size}",
             argument="min_size",
         )
     if n_bkps is not None and n_bkps > limit:
         raise InputError(
-            f"{n_bkps} changes do not fit in {n} frames with min_size {problem.min_size} and "
-            f"jump {problem.jump} (at most {limit})",
+            f"{plural(n_bkps, 'change')} {'does' if n_bkps == 1 else 'do'} not fit in "
+            f"{plural(n, 'frame')} with min_size {problem.min_size} and jump {problem.jump} "
+            f"(at most {limit})",
             argument="n_bkps",
         )
     w = 0.0 if pen is None else pen.len_weight
@@ -456,8 +462,8 @@ def segment(
         k = top if n_bkps is not None else int(np.argmin(costs + pen.value * np.arange(top + 1)))
         return _result(problem, table[k, : k + 1], costs[k], pen, method)
     if method == "window":
-        bkps, total = _window(problem, width or DEFAULT_WIDTH, n_bkps, pen)
-        return _result(problem, bkps, total, pen, method, width=width or DEFAULT_WIDTH)
+        bkps, total = _window(problem, width, n_bkps, pen)
+        return _result(problem, bkps, total, pen, method, width=width)
     top = n_bkps if n_bkps is not None else (limit if max_bkps is None else min(max_bkps, limit))
     if method == "binseg":
         order, gains = problem.call(seggreedy.binseg, n, top, problem.min_size, problem.jump, w)

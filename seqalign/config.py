@@ -5,12 +5,27 @@ user cache folder when the package folder is not writable, so ``cache=True`` kee
 from a read-only install. numba checks a cached function against its own file only, not
 against the kernels it calls from other files, so a cache we own is emptied whenever any
 kernel source changes (:func:`_drop_stale_cache`): an upgrade never runs stale machine code.
+The check compares a stamp of the sources' sizes and modification times, a few ``stat``
+calls per start.
+
+:func:`start_numba` (run by ``seqalign._kernels`` before the first kernel is defined) makes
+numba's first call cheaper and lets :data:`compile_notice` say when kernels compile.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
+
+#: File in the cache folder that records the kernel sources its machine code was built from.
+STAMP = "seqalign-kernels.stamp"
+
+#: Called once, just before numba compiles the first of seqalign's kernels it has no valid
+#: cache for (a first run, or the first after an upgrade), then reset to None. The command
+#: line sets it to print a notice; None (the default) says nothing.
+compile_notice: Callable[[], None] | None = None
 
 
 def _choose_cache_dir() -> None:
@@ -25,21 +40,29 @@ def _choose_cache_dir() -> None:
     _drop_stale_cache(Path(os.environ["NUMBA_CACHE_DIR"]))
 
 
-def _fingerprint() -> str:
-    """A hash of every kernel source (and this file), which cached machine code depends on."""
-    import hashlib
+def cache_dir() -> Path:
+    """The folder where numba keeps the kernels' machine code (``NUMBA_CACHE_DIR``, else
+    the package's ``_kernels/__pycache__``)."""
+    explicit = os.environ.get("NUMBA_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    return Path(__file__).resolve().parent / "_kernels" / "__pycache__"
 
-    digest = hashlib.sha256()
+
+def _fingerprint() -> str:
+    """Name, size and modification time of every kernel source (and of this file), which
+    cached machine code depends on: any edit or reinstall changes it."""
     package_dir = Path(__file__).resolve().parent
+    lines = []
     for path in sorted((package_dir / "_kernels").glob("*.py")) + [Path(__file__).resolve()]:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+        status = path.stat()
+        lines.append(f"{path.name} {status.st_size} {status.st_mtime_ns}\n")
+    return "".join(lines)
 
 
 def _drop_stale_cache(root: Path) -> None:
     """Delete numba's cache files under ``root`` (ours only) when the kernels have changed."""
-    stamp = root / "seqalign-kernels.sha256"
+    stamp = root / STAMP
     try:
         current = _fingerprint()
         if stamp.is_file() and stamp.read_text() == current:
@@ -52,6 +75,73 @@ def _drop_stale_cache(root: Path) -> None:
         stamp.write_text(current)
     except OSError:  # pragma: no cover - an unwritable cache: numba copes on its own
         pass
+
+
+def _preload_blas() -> None:
+    """Load ``scipy.linalg.cython_blas`` on its own, before numba looks for it.
+
+    At its first compilation or cache load numba checks that BLAS is there with ``import
+    scipy.linalg.cython_blas``, which imports all of ``scipy.linalg`` first: a quarter of a
+    second, more than the rest of a small job. The kernels use no BLAS; loading the one
+    extension module (a few milliseconds) answers the check. A later ``import scipy.linalg``
+    works as usual and reuses the module. Where scipy is laid out otherwise, nothing is done.
+    """
+    name = "scipy.linalg.cython_blas"
+    if name in sys.modules or "scipy.linalg" in sys.modules:
+        return
+    import importlib.machinery
+    import importlib.util
+
+    try:
+        scipy = importlib.util.find_spec("scipy")
+        if scipy is None or not scipy.submodule_search_locations:
+            return
+        folder = Path(next(iter(scipy.submodule_search_locations))) / "linalg"
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            if (folder / f"cython_blas{suffix}").is_file():
+                break
+        else:
+            return
+        spec = importlib.util.spec_from_file_location(name, folder / f"cython_blas{suffix}")
+        if spec is None or spec.loader is None:
+            return
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    except Exception:  # pragma: no cover - numba imports scipy.linalg itself, as usual
+        return
+
+
+def _on_compile(data: dict) -> None:
+    """numba is about to compile ``data["dispatcher"]`` (no valid cache for it)."""
+    global compile_notice
+    module = getattr(getattr(data.get("dispatcher"), "py_func", None), "__module__", "")
+    if compile_notice is not None and module.startswith("seqalign."):
+        notice, compile_notice = compile_notice, None
+        notice()
+
+
+def start_numba() -> None:
+    """Prepare numba for seqalign's kernels: preload BLAS (:func:`_preload_blas`) and call
+    :data:`compile_notice` before the first kernel compiles. Idempotent."""
+    if getattr(start_numba, "done", False):
+        return
+    start_numba.done = True  # type: ignore[attr-defined]
+    _preload_blas()
+    from numba.core import event
+
+    class _Compiling(event.Listener):
+        def on_start(self, ev: event.Event) -> None:
+            _on_compile(ev.data or {})
+
+        def on_end(self, ev: event.Event) -> None:
+            pass
+
+    event.register("numba:compile", _Compiling())
 
 
 _choose_cache_dir()

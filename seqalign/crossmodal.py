@@ -48,6 +48,7 @@ from numpy.typing import ArrayLike
 from seqalign.align import Alignment, _as_frames, dtw
 from seqalign.cca import Projections, check_reg, fit_cca
 from seqalign.errors import InputError
+from seqalign.units import plural
 
 #: Default number of canonical components: ``min(d_x, d_y, DEFAULT_COMPONENTS)``.
 DEFAULT_COMPONENTS = 10
@@ -154,8 +155,8 @@ def _components(n_components: int | None, dx: int, dy: int) -> int:
     k = int(n_components)
     if not 1 <= k <= min(dx, dy):
         raise InputError(
-            f"n_components must be between 1 and min(d_x, d_y) = {min(dx, dy)} (x has {dx} "
-            f"features per frame, y has {dy}); got {k}",
+            f"n_components must be between 1 and min(d_x, d_y) = {min(dx, dy)} (x has "
+            f"{plural(dx, 'feature')} per frame, y has {dy}); got {k}",
             argument="n_components",
         )
     return k

@@ -20,6 +20,7 @@ import numpy as np
 from seqalign.costs import COSTS, get_cost, median_heuristic, noise_scale
 from seqalign.errors import InputError
 from seqalign.penalties import DEFAULT_PENALTY, resolve_penalty
+from seqalign.units import plural
 
 #: ruptures costs without a native counterpart (model name -> what changes).
 RUPTURES_ONLY_COSTS = {
@@ -129,7 +130,8 @@ def segment_ruptures(
         bkps = algo.predict(n_bkps=n_bkps) if pen is None else algo.predict(pen=pen.value)
     except rpt.exceptions.BadSegmentationParameters:
         raise InputError(
-            f"{n_bkps} changes do not fit in {n} frames with min_size {min_size} and jump {jump}",
+            f"{plural(n_bkps, 'change')} {'does' if n_bkps == 1 else 'do'} not fit in "
+            f"{plural(n, 'frame')} with min_size {min_size} and jump {jump}",
             argument="n_bkps",
         ) from None
     bkps = np.asarray(bkps, dtype=np.int64)

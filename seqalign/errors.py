@@ -1,4 +1,4 @@
-"""Exceptions raised by seqalign.
+"""Exceptions and warnings raised by seqalign.
 
 Every error a user can cause is a :class:`SeqalignError`. The command line maps
 :class:`InputError` (bad input or option) to exit code 2 and any other
@@ -6,6 +6,10 @@ Every error a user can cause is a :class:`SeqalignError`. The command line maps
 
 ``argument`` names what is at fault in Python terms (``"x"``, ``"y"``, ``"radius"``...);
 the command line uses it to name the file or the option the user typed.
+
+:class:`InputWarning` flags input that reads but is probably not what the user meant (an array
+with fewer frames than features: transposed?); the command line prints each as one line,
+``seqalign: warning: ...``, unless ``--quiet``.
 """
 
 from __future__ import annotations
@@ -37,3 +41,7 @@ class MemoryBudgetError(InputError, MemoryError):
 
 class NoPathError(InputError):
     """The window and step pattern admit no warping path between the two ends."""
+
+
+class InputWarning(UserWarning):
+    """Input that reads but looks wrong, e.g. an array with fewer frames than features."""

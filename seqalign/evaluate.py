@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from seqalign.errors import InputError
+from seqalign.units import plural
 
 __all__ = [
     "AlignmentScores",
@@ -399,7 +400,7 @@ def _as_map(source: Any, name: str) -> tuple[np.ndarray, np.ndarray, float | Non
         raise InputError(f"{name}: give (a_times, b_times), an (L, 2) path or a read file")
     a, b = _times(a, f"{name} times in A"), _times(b, f"{name} times in B")
     if a.size != b.size:
-        raise InputError(f"{name}: {a.size} times in A but {b.size} in B", argument=name)
+        raise InputError(f"{name}: {plural(a.size, 'time')} in A but {b.size} in B", argument=name)
     if path is not None:
         a, b = _path_map(np.asarray(path, dtype=np.int64), a, b)
         return a, b, rate

@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,7 +28,13 @@ import numpy as np
 
 from seqalign.errors import InputError
 
-__all__ = ["FEATURE_SETS", "compute_features", "feature_names", "feature_rate"]
+__all__ = [
+    "FEATURE_SETS",
+    "compute_features",
+    "feature_memory",
+    "feature_names",
+    "feature_rate",
+]
 
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 N_MFCC = 20
@@ -200,6 +207,53 @@ def _check_name(name: str) -> _FeatureSet:
             argument="features",
         )
     return feature_set
+
+
+#: Feature sets computed from a constant-Q transform (librosa), the others from the STFT.
+_CQT_SETS = frozenset({"chroma_cqt", "dlnco", "chroma_onset"})
+_CQT_BINS = 84  # 7 octaves of 12 semitones from C1, as librosa's chroma_cqt and our dlnco
+_TOP_OCTAVE_HZ = 32.70 * 2**6  # lowest pitch of the top octave, where filters run at full rate
+
+
+def feature_memory(n_samples: int, sr: int, name: str, hop_length: int) -> dict[str, float]:
+    """Estimated peak bytes of :func:`compute_features` on ``n_samples`` samples at ``sr``, in
+    three parts, so that a message can say which setting is at fault.
+
+    Returns
+    -------
+    dict
+        ``"signal"``: copies of the signal (grows with the sample rate and the duration);
+        ``"transform"``: one FFT or filter and the filter banks (grows with the FFT size,
+        ``max(2048, 4 * hop_length)`` for the STFT sets); ``"frames"``: the spectrogram (grows
+        with the number of frames, ``1 + n_samples // hop_length``, times the bins). Estimates
+        from the array shapes of each step, rounded up, not measurements.
+
+    Examples
+    --------
+    >>> parts = feature_memory(22050 * 60, 22050, "logmel", 512)
+    >>> round(sum(parts.values()) / 1e6)  # a minute at the defaults: about 100 MB
+    98
+    """
+    n = float(max(int(n_samples), 1))
+    frames = 1.0 + n // max(int(hop_length), 1)
+    if name in _CQT_SETS:
+        longest_filter = 2.0 ** math.ceil(math.log2(max(17.0 * sr / _TOP_OCTAVE_HZ, 2.0)))
+        return {
+            "signal": 8.0 * n * 6,  # float64 copies and the early-downsampled octaves
+            "transform": 16.0 * 12 * longest_filter * 4,  # one octave's filters, in frequency
+            "frames": 16.0 * _CQT_BINS * frames * 4,  # complex CQT, magnitudes, chroma
+        }
+    n_fft = float(_n_fft(hop_length))
+    n_bins = 1.0 + n_fft // 2
+    block = min(1024.0, frames)
+    bands = {"mfcc": 128, "logmel": N_MELS}.get(name, 12)
+    spectra = 3 if name == "chroma" else 1  # librosa's chroma_stft keeps a complex STFT
+    copies = 10 if name == "chroma" else 5  # temporaries while a filter bank is built
+    return {
+        "signal": 8.0 * (n + n_fft) * 2,
+        "transform": 8.0 * block * (n_fft + 4 * n_bins) + 8.0 * (bands + 2) * n_bins * copies,
+        "frames": 8.0 * n_bins * frames * spectra + 8.0 * bands * frames * 2,
+    }
 
 
 def feature_rate(sr: int | float, hop_length: int) -> float:

@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from seqalign.errors import InputError
+from seqalign.units import plural
 
 
 def check_finite(arr: np.ndarray, name: str) -> None:
@@ -93,7 +94,8 @@ def as_series(X: Any, name: str, *, purpose: str = "DTW") -> list[np.ndarray]:
     for k, item in enumerate(series):
         if item.shape[1] != d:
             raise InputError(
-                f"{name}[{k}] has {item.shape[1]} features per frame but {name}[0] has {d}; "
+                f"{name}[{k}] has {plural(item.shape[1], 'feature')} per frame but {name}[0] "
+                f"has {d}; "
                 "every sequence needs the same features",
                 argument=name,
             )

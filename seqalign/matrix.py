@@ -43,6 +43,7 @@ from seqalign.errors import InputError
 from seqalign.frames import as_series
 from seqalign.metrics import bind_metric, extra_rows, metric_code, prepare, resolve_metric
 from seqalign.soft_pairwise import resolve_jobs, run_chunks
+from seqalign.units import plural
 from seqalign.windows import resolve_window
 
 __all__ = ["STEP_WEIGHTS", "Neighbors", "knn_dtw", "pairwise_dtw"]
@@ -226,7 +227,7 @@ def pairwise_dtw(
     ys = None if Y is None else _series(Y, "Y")
     if ys is not None and ys[0].shape[1] != xs[0].shape[1]:
         raise InputError(
-            f"Y has {ys[0].shape[1]} features per frame but X has {xs[0].shape[1]}",
+            f"Y has {plural(ys[0].shape[1], 'feature')} per frame but X has {xs[0].shape[1]}",
             argument="Y",
         )
     setup = replace(setup, metric=bind_metric(setup.metric, *xs, *(ys or [])))
@@ -331,7 +332,7 @@ def knn_dtw(
     rs = qs if references is None else _series(references, "references")
     if rs[0].shape[1] != qs[0].shape[1]:
         raise InputError(
-            f"references have {rs[0].shape[1]} features per frame but queries have "
+            f"references have {plural(rs[0].shape[1], 'feature')} per frame but queries have "
             f"{qs[0].shape[1]}",
             argument="references",
         )

@@ -33,6 +33,7 @@ from seqalign.changepoints import (
     segment,
 )
 from seqalign.errors import InputError
+from seqalign.units import plural
 
 
 def crops(
@@ -151,7 +152,8 @@ def segment_range(
     limit = _max_changes(n, problem.min_size, problem.jump)
     if wanted[-1] > limit:
         raise InputError(
-            f"{wanted[-1]} changes do not fit in {n} frames with min_size "
+            f"{plural(wanted[-1], 'change')} {'does' if wanted[-1] == 1 else 'do'} not fit in "
+            f"{plural(n, 'frame')} with min_size "
             f"{problem.min_size} and jump {problem.jump} (at most {limit})",
             argument="n_bkps",
         )

@@ -18,6 +18,7 @@ from seqalign import config, frames
 from seqalign.errors import InputError
 from seqalign.metrics import bind_metric, metric_code, prepare, resolve_metric
 from seqalign.soft_sweep import check_gamma, inverse_norms, no_path, resolve_dtype, window_band
+from seqalign.units import plural
 from seqalign.windows import Band, resolve_window
 
 __all__ = [
@@ -186,7 +187,7 @@ def pairwise_soft_dtw(
     ys = xs if symmetric else as_series(Y, "Y")
     if ys[0].shape[1] != xs[0].shape[1]:
         raise InputError(
-            f"Y has {ys[0].shape[1]} features per frame but X has {xs[0].shape[1]}",
+            f"Y has {plural(ys[0].shape[1], 'feature')} per frame but X has {xs[0].shape[1]}",
             argument="Y",
         )
     every = xs if symmetric else xs + ys

@@ -19,6 +19,7 @@ from seqalign.align import _band
 from seqalign.errors import InputError, MemoryBudgetError, NoPathError
 from seqalign.frames import as_frames, check_finite
 from seqalign.metrics import extra_rows, metric_code, prepare
+from seqalign.units import plural
 from seqalign.windows import Band
 
 __all__ = [
@@ -141,7 +142,7 @@ def frames(a: ArrayLike, name: str) -> tuple[np.ndarray, bool]:
 def same_features(xa: np.ndarray, ya: np.ndarray) -> None:
     if xa.shape[1] != ya.shape[1]:
         raise InputError(
-            f"y has {ya.shape[1]} features per frame but x has {xa.shape[1]}; "
+            f"y has {plural(ya.shape[1], 'feature')} per frame but x has {xa.shape[1]}; "
             "both inputs need the same features",
             argument="y",
         )

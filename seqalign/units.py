@@ -1,5 +1,6 @@
 """Quantities users type: a band in frames or seconds (``200``, ``2.5s``) and a size in
-bytes (``500MB``, ``2GiB``). Used by the command line and by batch manifests alike.
+bytes (``500MB``, ``2GiB``). Used by the command line and by batch manifests alike; and
+:func:`plural`, how every message and summary counts things (``1 frame``, ``2 frames``).
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ class Band:
     frames: int | None = None
     seconds: float | None = None
 
-    def radius(self, rate: float | None, name: str) -> int:
+    def radius(
+        self, rate: float | None, name: str, rate_flags: str = "--rate (or --rate-b)"
+    ) -> int:
         """The band in frames of the input ``name`` whose frame rate is ``rate``.
 
         Seconds become ``ceil(seconds * rate)`` frames, so the band is at least as wide as
-        asked.
+        asked. ``rate_flags``: the options that give a frame rate, named when none is known.
 
         Examples
         --------
@@ -43,7 +46,7 @@ class Band:
         if rate is None:
             raise InputError(
                 f"--band {self.text}: {name} has no frame rate, so seconds cannot become "
-                "frames; give --rate (or --rate-b), or the band in frames",
+                f"frames; give {rate_flags}, or the band in frames",
                 argument="radius",
             )
         frames = self.seconds * rate
@@ -58,7 +61,7 @@ class Band:
     def describe(self, radius: int | None) -> str:
         """How messages show the band: ``2.5s (108 frames)``, or ``200``."""
         if self.seconds is not None and radius is not None:
-            return f"{self.text} ({radius} frame{'' if radius == 1 else 's'})"
+            return f"{self.text} ({plural(radius, 'frame')})"
         return self.text
 
 
@@ -132,3 +135,22 @@ def parse_size(text: str, flag: str = "--max-memory") -> int:
     if size <= 0:
         raise InputError(f"{flag} {text}: the size must be positive", argument="max_memory")
     return size
+
+
+# -- counts -----------------------------------------------------------------------------------
+
+
+def plural(count: int, noun: str, many: str | None = None, spec: str = "") -> str:
+    """``count`` and ``noun``, in the plural (``many``, else ``noun + "s"``) unless it is 1.
+
+    ``spec`` formats the number (``","``: thousands separated).
+
+    Examples
+    --------
+    >>> plural(1, "frame"), plural(0, "change"), plural(2, "query", "queries")
+    ('1 frame', '0 changes', '2 queries')
+    >>> plural(12000, "DTW", spec=",")
+    '12,000 DTWs'
+    """
+    word = noun if count == 1 else (many or noun + "s")
+    return f"{count:{spec}} {word}"

@@ -32,6 +32,7 @@ from typing import Any
 
 from seqalign.batch.options import OPTIONS, TASKS, canonical_name, parse_option
 from seqalign.errors import InputError, SeqalignError
+from seqalign.units import plural
 
 __all__ = ["Job", "plan_jobs", "read_manifest"]
 
@@ -146,7 +147,8 @@ def _rows(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
     for number, cells in zip(numbers[1:], table[1:]):
         if len(cells) > len(header):
             raise InputError(
-                f"manifest {name}, line {number}: {len(cells)} cells but {len(header)} columns",
+                f"manifest {name}, line {number}: {plural(len(cells), 'cell')} but "
+                f"{plural(len(header), 'column')}",
                 argument="manifest",
             )
         row = {h: c.strip() for h, c in zip(header, cells) if c.strip() != ""}

@@ -188,6 +188,8 @@ OPTIONS: dict[str, Option] = {
         Option("time_column", "--time-column", _text, _BOTH),
         Option("normalize", "--normalize", _named(_reading("normalize")), _BOTH),
         Option("input_format", "--input-format", _named(_reading("format")), _BOTH),
+        Option("missing", "--missing", _named(_reading("missing")), _BOTH),
+        Option("transpose", "--transpose", _bool, _BOTH),
         Option("max_memory", "--max-memory", _size, _BOTH),
         # warp
         Option("rate_b", "--rate-b", _rate, _WARP),
@@ -199,7 +201,6 @@ OPTIONS: dict[str, Option] = {
         Option("open_end", "--open-end", _bool, _WARP),
         Option("subsequence", "--subsequence", _bool, _WARP),
         # segment
-        Option("missing", "--missing", _named(_reading("missing")), _SEGMENT),
         Option("cost", "--cost", _text, _SEGMENT),
         Option("method", "--method", _text, _SEGMENT),
         Option("penalty", "--penalty", _text, _SEGMENT),

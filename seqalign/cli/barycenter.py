@@ -9,14 +9,13 @@ written, so a bad input leaves no file. numpy, numba and scipy are imported insi
 from __future__ import annotations
 
 import math
-import os
 import time
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from seqalign.cli import options as opt
-from seqalign.cli.report import print_rows
+from seqalign.cli.report import describe_many, print_rows
 from seqalign.cli.soft import (
     DEFAULT_FEATURES,
     DEFAULT_METRIC,
@@ -33,6 +32,7 @@ from seqalign.cli.soft import (
     _write,
 )
 from seqalign.errors import InputError
+from seqalign.units import plural
 from seqalign.wording import naming
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,6 +50,7 @@ TEMPLATE_FORMATS: dict[str, str] = {
 
 
 def _template_format(target: str, fmt: str | None) -> str:
+    from seqalign.cli.extensions import format_by_extension
     from seqalign.io.writers import check_target
 
     if fmt is not None:
@@ -59,8 +60,8 @@ def _template_format(target: str, fmt: str | None) -> str:
                 argument="format",
             )
     else:
-        extension = "" if target == "-" else os.path.splitext(target)[1].lower().lstrip(".")
-        fmt = extension if extension in TEMPLATE_FORMATS else "csv"
+        extensions = {f".{name}": name for name in TEMPLATE_FORMATS}
+        fmt = format_by_extension(target, "-o", extensions) or "csv"
     check_target(target, "-o")
     return fmt
 
@@ -77,7 +78,8 @@ def _parse_weights(text: str | None, count: int) -> list[float] | None:
         ) from None
     if len(values) != count:
         raise InputError(
-            f"--weights {text}: {len(values)} values for {count} files; give one per file",
+            f"--weights {text}: {plural(len(values), 'value')} for {plural(count, 'file')}; "
+            "give one per file",
             argument="weights",
         )
     if not all(math.isfinite(v) and v >= 0 for v in values) or sum(values) <= 0:
@@ -135,7 +137,7 @@ def barycenter(
         _option(
             "--format",
             metavar="FORMAT",
-            help="npy, npz, csv, tsv or json [default: from the extension].",
+            help="npy, npz, csv, tsv or json [default: from the extension, else csv].",
             panel=opt.OUTPUT_PANEL,
         ),
     ] = None,
@@ -210,16 +212,18 @@ def barycenter(
     ] = None,
     metric: SoftMetric = None,
     window: opt.Window = None,
-    band: opt.BandOption = None,
+    band: opt.BandAll = None,
     features: opt.Features = DEFAULT_FEATURES,
     sample_rate: opt.SampleRate = 22050,
     hop: opt.Hop = 512,
-    rate: opt.Rate = None,
+    rate: opt.RateAll = None,
     key: opt.Key = None,
     column: opt.Columns = None,
     time_column: opt.TimeColumn = None,
     normalize: opt.Normalize = None,
     input_format: opt.InputFormat = None,
+    missing: opt.Missing = "error",
+    transpose: opt.Transpose = False,
     quiet: opt.Quiet = False,
 ) -> None:
     """Average sequences of any lengths into one template under (soft-)DTW.
@@ -245,7 +249,7 @@ def barycenter(
         "length": f"{length}",
         "weights": weights or "",
     }
-    with naming({}, typed), _flags(typed):
+    with opt.input_warnings(quiet), naming({}, typed), _flags(typed):
         weight_values = _parse_weights(weights, len(files))
         reading = _reading(
             features=features,
@@ -256,6 +260,8 @@ def barycenter(
             time_column=time_column,
             input_format=input_format,
             normalize=normalize,
+            missing=missing,
+            transpose=transpose,
         )
         options = opt.reader_options(rate=rate, **reading)
         out_format = _template_format(output, fmt)
@@ -299,23 +305,18 @@ def barycenter(
         _write(output, _template_bytes(out_format, result.average, names, record), "-o")
         work_s = time.perf_counter() - started - read_s
     if not quiet:
-        lengths = [seq.n_frames for seq in sequences]
         what = "soft-DTW" if result.method == "soft" else "DBA"
         if result.method == "soft":
             what += f", gamma {gamma:g}, {result.metric}"
             what += ", divergence" * divergence + ", sharp" * sharp
         print_rows(
             [
-                (
-                    "inputs",
-                    f"{len(files)} sequences of {min(lengths)}-{max(lengths)} frames x "
-                    f"{first.n_features} features",
-                ),
-                ("barycenter", f"{result.average.shape[0]} frames ({what})"),
+                ("inputs", describe_many(sequences)),
+                ("barycenter", f"{plural(result.average.shape[0], 'frame')} ({what})"),
                 (
                     "objective",
                     f"{result.initial_objective:.6g} at the start, "
-                    f"{result.objective:.6g} after {result.n_iter} iterations"
+                    f"{result.objective:.6g} after {plural(result.n_iter, 'iteration')}"
                     + ("" if result.converged else " (not converged)"),
                 ),
                 ("time", f"read {read_s:.2f} s, average {work_s:.2f} s"),

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from seqalign.cli import options as opt
+from seqalign.units import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from seqalign.batch import BatchReport, JobResult
@@ -205,8 +206,8 @@ def batch(
     except KeyboardInterrupt:
         bar.stop()
         sys.stderr.write(
-            f"seqalign: {bar.done} of {bar.total} jobs finished before Ctrl-C; they are in "
-            f"{output_dir}/journal.jsonl: rerun with --resume to finish\n"
+            f"seqalign: {bar.done} of {plural(bar.total, 'job')} finished before Ctrl-C; they "
+            f"are in {output_dir}/journal.jsonl: rerun with --resume to finish\n"
         )
         raise
     finally:

@@ -19,6 +19,7 @@ import typer
 
 from seqalign.cli.options import ALIGN_PANEL, OUTPUT_PANEL
 from seqalign.errors import InputError
+from seqalign.units import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from seqalign.align import Alignment
@@ -90,10 +91,12 @@ def check_flags(
     if reg is not None and not (math.isfinite(reg) and reg >= 0):
         raise InputError(f"--reg {reg:g}: must be a finite number >= 0")
     if projections is not None:
+        from seqalign.cli.extensions import PROJECTION_EXTENSIONS, format_by_extension
         from seqalign.io.writers import check_target
 
         if projections == "-":
             raise InputError("--projections -: give a file (.npz); standard output is for -o")
+        format_by_extension(projections, "--projections", PROJECTION_EXTENSIONS, None)
         check_target(projections, "--projections")
 
 
@@ -143,8 +146,8 @@ def summary_rows(alignment: Any) -> list[tuple[str, str]]:
     shown = ", ".join(f"{r:.3f}" for r in projections.correlations[:5])
     more = ", ..." if projections.n_components > 5 else ""
     text = (
-        f"{projections.n_components} components, reg {projections.reg:g}; {state} after "
-        f"{steps} step{'s' if steps != 1 else ''} (best: step {alignment.iteration + 1}); "
+        f"{plural(projections.n_components, 'component')}, reg {projections.reg:g}; {state} "
+        f"after {plural(steps, 'step')} (best: step {alignment.iteration + 1}); "
         f"correlations {shown}{more}"
     )
     return [("ctw", text)]

@@ -21,7 +21,6 @@ import csv
 import io
 import json
 import math
-import os
 import re
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -65,8 +64,10 @@ def _choice(value: str | None, valid: tuple[str, ...], flag: str) -> None:
 def _output_format(target: str, fmt: str | None) -> str:
     _choice(fmt, FORMATS, "--format")
     if fmt is None:
-        extension = os.path.splitext(target)[1].lower() if target != "-" else ""
-        fmt = "csv" if extension == ".csv" else "json"
+        from seqalign.cli.extensions import format_by_extension
+
+        extensions = {f".{name}": name for name in FORMATS}
+        fmt = format_by_extension(target, "-o", extensions) or "json"
     return fmt
 
 

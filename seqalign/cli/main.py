@@ -38,6 +38,7 @@ from seqalign.cli.matrix import matrix
 from seqalign.cli.segment import segment
 from seqalign.cli.soft import soft
 from seqalign.cli.usage import check_numbers, usage_line
+from seqalign.cli.warmup import warmup
 from seqalign.cli.warp import warp
 from seqalign.errors import SeqalignError
 
@@ -94,6 +95,7 @@ app.command("segment", no_args_is_help=True, cls=_Command)(segment)
 app.command("evaluate", no_args_is_help=True, cls=_Command)(evaluate)
 app.command("matrix", no_args_is_help=True, cls=_Command)(matrix)
 app.command("batch", no_args_is_help=True, cls=_Command)(batch)
+app.command("warmup", cls=_Command)(warmup)
 
 
 @app.callback()

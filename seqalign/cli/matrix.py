@@ -31,9 +31,10 @@ import typer
 
 from seqalign.cli import kernels as kn
 from seqalign.cli import options as opt
-from seqalign.cli.report import print_rows
+from seqalign.cli.report import describe_many, print_rows
 from seqalign.cli.soft import _dumps, _normalize_audio, _npz, _radius, _reading, _write
 from seqalign.errors import InputError
+from seqalign.units import plural
 from seqalign.wording import naming
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,6 +54,18 @@ MATRIX_FORMATS: dict[str, str] = {
     "csv": "comma-separated table with a header",
     "json": "one object: settings, names and the values as lists",
 }
+#: ``--metric``: :data:`seqalign.cli.options.Metric` with this command's default.
+Metric = Annotated[
+    str | None,
+    typer.Option(
+        "--metric",
+        metavar="NAME",
+        help="Local cost between frames: euclidean, sqeuclidean, cityblock, cosine, or a kernel "
+        "linear, polynomial or rbf [default: cosine when an input is audio, else sqeuclidean].",
+        rich_help_panel=opt.ALIGN_PANEL,
+        show_default=False,
+    ),
+]
 
 
 def _option(*flags: str, metavar: str | None = None, help: str):
@@ -86,11 +99,12 @@ def read_manifest(path: str, flag: str) -> list[str]:
 
 
 def _format(target: str, fmt: str | None, knn: bool) -> str:
+    from seqalign.cli.extensions import format_by_extension
     from seqalign.io.writers import check_target
 
     if fmt is None:
-        extension = "" if target == "-" else os.path.splitext(target)[1].lower().lstrip(".")
-        fmt = extension if extension in MATRIX_FORMATS else "csv"
+        extensions = {f".{name}": name for name in MATRIX_FORMATS}
+        fmt = format_by_extension(target, "-o", extensions) or "csv"
     elif fmt not in MATRIX_FORMATS:
         raise InputError(
             f"--format {fmt!r}: unknown format; valid: {', '.join(MATRIX_FORMATS)}",
@@ -227,7 +241,7 @@ def matrix(
             "'local' for a local one of --jobs processes (needs seqalign[dask]).",
         ),
     ] = None,
-    metric: opt.Metric = None,
+    metric: Metric = None,
     kernel_gamma: kn.KernelGamma = None,
     degree: kn.Degree = None,
     coef0: kn.Coef0 = None,
@@ -240,16 +254,18 @@ def matrix(
         ),
     ] = None,
     window: opt.Window = None,
-    band: opt.BandOption = None,
+    band: opt.BandAll = None,
     features: opt.Features = DEFAULT_FEATURES,
     sample_rate: opt.SampleRate = 22050,
     hop: opt.Hop = 512,
-    rate: opt.Rate = None,
+    rate: opt.RateAll = None,
     key: opt.Key = None,
     column: opt.Columns = None,
     time_column: opt.TimeColumn = None,
     normalize: opt.Normalize = None,
     input_format: opt.InputFormat = None,
+    missing: opt.Missing = "error",
+    transpose: opt.Transpose = False,
     output: opt.Output = "-",
     fmt: Annotated[
         str | None,
@@ -298,7 +314,7 @@ def matrix(
     spec = None if band is None else opt.parse_band(band)
     opt.check_rate(rate, "--rate")
     typed = {"k": str(knn)}
-    with naming({}, typed):
+    with opt.input_warnings(quiet), naming({}, typed):
         metric = kn.kernel_metric(metric, kernel_gamma, degree, coef0)
         reading = _reading(
             features=features,
@@ -309,16 +325,20 @@ def matrix(
             time_column=time_column,
             input_format=input_format,
             normalize=normalize,
+            missing=missing,
+            transpose=transpose,
         )
         options = opt.reader_options(rate=rate, **reading)
         out_format = _format(output, fmt, knn is not None)
 
         from seqalign.io import read_sequence
+        from seqalign.windows import resolve_window
 
         sequences = [read_sequence(path, options) for path in every]
         opt.check_same_features(sequences)
         normalize = _normalize_audio(sequences, normalize)
         radius = _radius(spec, sequences, typed)
+        window_name = resolve_window(window, radius)[0]  # the one used: none, or slantedband
         audio = any(seq.kind == "audio" for seq in sequences)
         metric = metric or (AUDIO_METRIC if audio else DEFAULT_METRIC)
         xs = [seq.data for seq in sequences[: len(queries)]]
@@ -330,7 +350,7 @@ def matrix(
             "references": names[1],
             "metric": metric,
             "step_pattern": step_pattern or "symmetric1",
-            "window": window,
+            "window": window_name,
             "radius": radius,
             "sqrt": sqrt,
             "soft_gamma": soft,
@@ -343,8 +363,9 @@ def matrix(
                             window=window, radius=radius, sqrt=sqrt, n_jobs=jobs)  # fmt: skip
             record["k"] = knn
             data = _knn_bytes(out_format, found.indices, found.distances, names, record)
-            shape = f"{len(xs)} queries x {knn} neighbours"
-            work = f", {found.computed:,} of {found.candidates:,} DTWs run to the end"
+            shape = f"{plural(len(xs), 'query', 'queries')} x {plural(knn, 'neighbour')}"
+            dtws = plural(found.candidates, "DTW", spec=",")
+            work = f", {found.computed:,} of {dtws} run to the end"
         else:
             if soft is not None:
                 from seqalign.soft_pairwise import pairwise_soft_dtw
@@ -363,18 +384,13 @@ def matrix(
         work_s = time.perf_counter() - started - read_s
         _write(output, data, "-o")
     if not quiet:
-        lengths = [seq.n_frames for seq in sequences]
         what = f"soft-DTW (gamma {soft:g})" if soft is not None else "DTW"
         what += f", {metric}" + (", sqrt" if sqrt else "")
         if radius is not None:
-            what += f", band {radius} frames"
+            what += f", band {plural(radius, 'frame')}"
         print_rows(
             [
-                (
-                    "inputs",
-                    f"{len(sequences)} sequences of {min(lengths)}-{max(lengths)} frames x "
-                    f"{sequences[0].n_features} features",
-                ),
+                ("inputs", describe_many(sequences)),
                 ("result", f"{shape} ({what}){work}"),
                 ("time", f"read {read_s:.2f} s, compute {work_s:.2f} s"),
             ]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from seqalign.errors import InputError
+from seqalign.units import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from seqalign.io import Sequence
@@ -130,7 +131,7 @@ def anchor_frames(texts: list[str] | None, seq_a: Sequence, seq_b: Sequence):
             if not 0 <= frame < seq.n_frames:
                 raise InputError(
                     f"--anchor {text!r}: frame {frame} is outside {seq.label} "
-                    f"({seq.n_frames} frames)",
+                    f"({plural(seq.n_frames, 'frame')})",
                     argument="anchors",
                 )
             frames.append(frame)

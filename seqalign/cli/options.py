@@ -3,11 +3,13 @@
 Every command takes its flags from here, so ``warp`` and the commands to come (``segment``,
 ``soft``, ``batch``) spell, document and validate them the same way:
 
-* reading inputs: :data:`Features` ... :data:`InputFormat`, gathered by :func:`reader_options`;
+* reading inputs: :data:`Features` ... :data:`Transpose`, gathered by :func:`reader_options`;
+  the readers' warnings are shown by :func:`input_warnings`;
 * aligning: :data:`Metric`, :data:`StepPattern`, :data:`Window`, :data:`BandOption`...,
   with :func:`parse_band` (``200`` frames or ``2.5s``) and :func:`parse_size` (``500MB``);
 * writing: :data:`Output`, :data:`Format`, :data:`TimeMap`, :data:`Quiet`, checked by
-  :func:`check_output` and :func:`check_targets` before anything is read or written.
+  :func:`check_output` (with :func:`seqalign.cli.extensions.format_by_extension`) and
+  :func:`check_targets` before anything is read or written.
 
 Errors of the library are reworded in the terms the user typed by :mod:`seqalign.wording`.
 
@@ -19,15 +21,18 @@ below name the valid values literally (a test keeps them in step with the regist
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from seqalign.cli import compiling
 from seqalign.errors import InputError
-from seqalign.units import Band, parse_band, parse_size  # noqa: F401  (re-exported)
+from seqalign.units import Band, parse_band, parse_size, plural  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
     from seqalign.io import ReadOptions, Sequence
@@ -83,6 +88,17 @@ RateB = Annotated[
         "--rate-b",
         metavar="FPS",
         help="Frames per second of input B, when it differs from --rate.",
+        rich_help_panel=INPUT_PANEL,
+        show_default=False,
+    ),
+]
+#: ``--rate`` of the commands without an input B (segment, barycenter, matrix).
+RateAll = Annotated[
+    float | None,
+    typer.Option(
+        "--rate",
+        metavar="FPS",
+        help="Frames per second of arrays and tables.",
         rich_help_panel=INPUT_PANEL,
         show_default=False,
     ),
@@ -146,8 +162,17 @@ Missing = Annotated[
     typer.Option(
         "--missing",
         metavar="POLICY",
-        help="Missing values (empty cells, NaN): error, interpolate (linearly in time) or drop "
-        "(the frames).",
+        help="Missing values (empty cells, NaN) and infinite ones: error, interpolate "
+        "(linearly in time) or drop (the frames).",
+        rich_help_panel=INPUT_PANEL,
+    ),
+]
+Transpose = Annotated[
+    bool,
+    typer.Option(
+        "--transpose",
+        help="Read 2-D arrays and tables as (features, frames): swap their axes first (a "
+        "table's columns become frames; audio is read as it is).",
         rich_help_panel=INPUT_PANEL,
     ),
 ]
@@ -196,6 +221,18 @@ BandOption = Annotated[
         metavar="FRAMES|SECONDS",
         help="Half-width of the window in frames of B (200) or in seconds (2.5s, 500ms; needs "
         "the frame rate of B).",
+        rich_help_panel=ALIGN_PANEL,
+        show_default=False,
+    ),
+]
+#: ``--band`` of the commands without an input B (barycenter, matrix).
+BandAll = Annotated[
+    str | None,
+    typer.Option(
+        "--band",
+        metavar="FRAMES|SECONDS",
+        help="Half-width of the window in frames (200) or in seconds (2.5s, 500ms; needs one "
+        "frame rate for every input).",
         rich_help_panel=ALIGN_PANEL,
         show_default=False,
     ),
@@ -278,7 +315,11 @@ Plot = Annotated[
 Quiet = Annotated[
     bool,
     typer.Option(
-        "--quiet", "-q", help="No summary on standard error.", rich_help_panel=OUTPUT_PANEL
+        "--quiet",
+        "-q",
+        help="No summary on standard error, nor the notice that kernels compile (first run).",
+        rich_help_panel=OUTPUT_PANEL,
+        callback=compiling.quiet_option,
     ),
 ]
 
@@ -295,6 +336,8 @@ def reader_options(
     normalize: str = "none",
     input_format: str | None = None,
     missing: str = "error",
+    transpose: bool = False,
+    max_memory: int | None = None,
 ) -> ReadOptions:
     """The :class:`seqalign.io.ReadOptions` of the reader flags (validated on construction).
 
@@ -316,7 +359,31 @@ def reader_options(
         normalize=normalize,
         format=input_format,
         missing=missing,
+        transpose=transpose,
+        max_memory=max_memory,
     )
+
+
+@contextlib.contextmanager
+def input_warnings(quiet: bool) -> Iterator[None]:
+    """Show the readers' :class:`~seqalign.errors.InputWarning` (an array with fewer frames
+    than features...) as one line each on standard error, ``seqalign: warning: ...``, once the
+    block has succeeded. ``--quiet`` drops them, and so does an error: its one line says what
+    went wrong. Other warnings are shown as Python shows them."""
+    import warnings
+
+    from seqalign.errors import InputWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputWarning)
+        yield
+    for warning in caught:
+        if not issubclass(warning.category, InputWarning):
+            warnings.showwarning(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+        elif not quiet:
+            sys.stderr.write(f"seqalign: warning: {' '.join(str(warning.message).split())}\n")
 
 
 def check_rate(value: float | None, flag: str) -> None:
@@ -339,12 +406,13 @@ def check_same_features(sequences: list[Sequence], argument: str = "files") -> N
         if seq.n_frames < 2:
             raise InputError(
                 f"{seq.label}: a single frame (shape {seq.data.shape}); every input needs at "
-                "least 2 (arrays are time-first: (frames, features); transpose it?)",
+                "least 2 (arrays are time-first (frames, features): transposed? give "
+                "--transpose)",
                 argument=argument,
             )
         if seq.n_features != first.n_features:
             raise InputError(
-                f"{seq.label}: {seq.n_features} features per frame but {first.label} has "
+                f"{seq.label}: {plural(seq.n_features, 'feature')} per frame but {first.label} has "
                 f"{first.n_features}; every input needs the same features",
                 argument=argument,
             )
@@ -353,14 +421,21 @@ def check_same_features(sequences: list[Sequence], argument: str = "files") -> N
 # -- outputs ----------------------------------------------------------------------------------
 
 
-def check_output(target: str, flag: str, fmt: str | None = None) -> str:
+def check_output(
+    target: str, flag: str, fmt: str | None = None, format_flag: str | None = "--format"
+) -> str:
     """Check that ``target`` can be written and return its format (before any work is done).
 
     ``-`` (standard output) always can; a file needs an existing, writable folder and must not
-    be a folder itself. The format is ``fmt`` if given, else from the extension, else csv.
+    be a folder itself. The format is ``fmt`` if given, else from the extension (one of
+    :data:`seqalign.cli.extensions.OUTPUT_EXTENSIONS`: another is an error naming ``flag`` and
+    ``format_flag``), else csv.
     """
+    from seqalign.cli.extensions import OUTPUT_EXTENSIONS, format_by_extension
     from seqalign.io.writers import check_target, output_format
 
+    if fmt is None:
+        format_by_extension(target, flag, OUTPUT_EXTENSIONS, format_flag)
     fmt = output_format(target, fmt)
     check_target(target, flag)
     return fmt

@@ -16,6 +16,7 @@ import typer
 from seqalign.cli import options as opt
 from seqalign.cli.report import describe, print_rows
 from seqalign.errors import InputError
+from seqalign.units import plural
 from seqalign.wording import naming
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,7 +62,8 @@ def segment(
             "--method",
             metavar="NAME",
             help="Search: pelt (exact, penalised), dynp (exact, --n-bkps), binseg, bottomup or "
-            "window [default: pelt; dynp with --n-bkps, binseg beyond 20,000 frames].",
+            "window [default: pelt; dynp with --n-bkps, binseg beyond 20,000 frames for a "
+            "single K].",
         ),
     ] = None,
     penalty: Annotated[
@@ -148,13 +150,14 @@ def segment(
     features: opt.Features = "logmel",
     sample_rate: opt.SampleRate = 22050,
     hop: opt.Hop = 512,
-    rate: opt.Rate = None,
+    rate: opt.RateAll = None,
     key: opt.Key = None,
     column: opt.Columns = None,
     time_column: opt.TimeColumn = None,
     normalize: opt.Normalize = None,
     input_format: opt.InputFormat = None,
     missing: opt.Missing = "error",
+    transpose: opt.Transpose = False,
     output: opt.Output = "-",
     fmt: opt.Format = None,
     segments: Annotated[
@@ -219,7 +222,7 @@ def segment(
         "pruning": pruning,
         "max_memory": max_memory or "",
     }
-    with naming({"x": ("INPUT", input)}, typed):
+    with opt.input_warnings(quiet), naming({"x": ("INPUT", input)}, typed):
         reading = opt.reader_options(
             features=features,
             sample_rate=sample_rate,
@@ -231,11 +234,20 @@ def segment(
             normalize=normalize or "none",
             input_format=input_format,
             missing=missing,
+            transpose=transpose,
+            max_memory=budget,
         )
         out_format = opt.check_output(output, "-o", fmt)
-        for flag, target in (("--segments", segments), ("--labels", labels)):
-            if target is not None:
-                opt.check_output(target, flag)
+        if (bounds is not None or k_range is not None) and out_format == "npz":
+            raise InputError(f"-o {output}: several segmentations are written as csv, tsv or json")
+        if segments is not None:
+            opt.check_output(segments, "--segments", format_flag=None)
+        if labels is not None:
+            from seqalign.cli.extensions import LABEL_EXTENSIONS, format_by_extension
+            from seqalign.io.writers import check_target
+
+            format_by_extension(labels, "--labels", LABEL_EXTENSIONS, None)
+            check_target(labels, "--labels")
         if plot is not None:
             from seqalign.plots import check_plot_target
 
@@ -351,7 +363,7 @@ def _write(
     if plot is not None:
         from seqalign.plots import plot_segmentation, save_figure
 
-        title = f"{result.method}, {result.cost_name}: {result.n_bkps} changes"
+        title = f"{result.method}, {result.cost_name}: {plural(result.n_bkps, 'change')}"
         figure = plot_segmentation(
             seq.data,
             result.breakpoints,

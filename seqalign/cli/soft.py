@@ -128,8 +128,14 @@ def _normalize_audio(sequences: list[Sequence], normalize: str | None) -> str:
     return "none"
 
 
-def _radius(spec: opt.Band | None, sequences: list[Sequence], typed: dict[str, str]) -> int | None:
-    """The band in frames of the reference(s); seconds need one common frame rate."""
+def _radius(
+    spec: opt.Band | None,
+    sequences: list[Sequence],
+    typed: dict[str, str],
+    rate_flags: str = "--rate",
+) -> int | None:
+    """The band in frames of the reference(s); seconds need one common frame rate (given by
+    ``rate_flags`` when the inputs have none)."""
     if spec is None:
         return None
     rates = {seq.rate for seq in sequences}
@@ -140,7 +146,7 @@ def _radius(spec: opt.Band | None, sequences: list[Sequence], typed: dict[str, s
             "give one width in frames; give the band in frames",
             argument="radius",
         )
-    radius = spec.radius(reference.rate, reference.label)
+    radius = spec.radius(reference.rate, reference.label, rate_flags)
     typed["radius"] = spec.describe(radius)
     return radius
 
@@ -246,6 +252,8 @@ def soft(
     time_column: opt.TimeColumn = None,
     normalize: opt.Normalize = None,
     input_format: opt.InputFormat = None,
+    missing: opt.Missing = "error",
+    transpose: opt.Transpose = False,
     alignment: Annotated[
         str | None,
         _option(
@@ -277,7 +285,8 @@ def soft(
     opt.check_rate(rate, "--rate")
     opt.check_rate(rate_b, "--rate-b")
     typed = {"max_memory": max_memory or "", "gamma": f"{gamma:g}"}
-    with naming({"x": ("A", a), "y": ("B", b)}, typed), _flags(typed):
+    inputs = {"x": ("A", a), "y": ("B", b)}
+    with opt.input_warnings(quiet), naming(inputs, typed), _flags(typed):
         metric = kn.kernel_metric(metric, kernel_gamma, degree, coef0)
         reading = _reading(
             features=features,
@@ -288,9 +297,13 @@ def soft(
             time_column=time_column,
             input_format=input_format,
             normalize=normalize,
+            missing=missing,
+            transpose=transpose,
         )
-        options_a = opt.reader_options(rate=rate, **reading)
-        options_b = opt.reader_options(rate=rate if rate_b is None else rate_b, **reading)
+        options_a = opt.reader_options(rate=rate, max_memory=budget, **reading)
+        options_b = opt.reader_options(
+            rate=rate if rate_b is None else rate_b, max_memory=budget, **reading
+        )
         fmt = None if alignment is None else _alignment_format(alignment)
 
         from seqalign.io import read_sequence
@@ -299,7 +312,7 @@ def soft(
         seq_a = read_sequence(a, options_a)
         seq_b = read_sequence(b, options_b)
         normalize = _normalize_audio([seq_a, seq_b], normalize)
-        radius = _radius(spec, [seq_a, seq_b], typed)
+        radius = _radius(spec, [seq_a, seq_b], typed, "--rate (or --rate-b)")
         settings = {
             "gamma": gamma,
             "metric": metric or DEFAULT_METRIC,

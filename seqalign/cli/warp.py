@@ -19,6 +19,8 @@ from seqalign.cli import crossmodal as cm
 from seqalign.cli import kernels as kn
 from seqalign.cli import methods as lm
 from seqalign.cli import options as opt
+from seqalign.cli.report import describe, print_rows
+from seqalign.units import plural
 from seqalign.wording import naming
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,6 +84,8 @@ def warp(
     time_column: opt.TimeColumn = None,
     normalize: opt.Normalize = None,
     input_format: opt.InputFormat = None,
+    missing: opt.Missing = "error",
+    transpose: opt.Transpose = False,
     output: opt.Output = "-",
     fmt: opt.Format = None,
     time_map: opt.TimeMap = None,
@@ -113,7 +117,7 @@ def warp(
     opt.check_rate(rate_b, "--rate-b")
     inputs = {"x": ("A", a), "y": ("B", b)}
     typed = {"max_memory": max_memory or ""}  # "radius" is added once the band is in frames
-    with naming(inputs, typed):
+    with opt.input_warnings(quiet), naming(inputs, typed):
         metric = kn.kernel_metric(metric, kernel_gamma, degree, coef0)
         reading = {
             "features": features,
@@ -124,12 +128,15 @@ def warp(
             "time_column": time_column,
             "input_format": input_format,
             "normalize": normalize or "none",
+            "missing": missing,
+            "transpose": transpose,
+            "max_memory": budget,
         }
         options_a = opt.reader_options(rate=rate, **reading)
         options_b = opt.reader_options(rate=rate if rate_b is None else rate_b, **reading)
         path_format = opt.check_output(output, "-o", fmt)
         if time_map is not None:
-            opt.check_output(time_map, "--time-map")
+            opt.check_output(time_map, "--time-map", format_flag=None)
         if plot is not None:
             from seqalign.plots import check_plot_target
 
@@ -251,19 +258,18 @@ def _method_rows(alignment: Alignment) -> list[tuple[str, str]]:
         rows.append(
             (
                 "agreement",
-                f"{agreement['within']:.2%} of path points within {agreement['tolerance']} "
-                f"frames of the exact path (mean {agreement['mean']:.2f}, max "
-                f"{agreement['max']} frames); exact distance {agreement['exact_distance']:.6g}",
+                f"{agreement['within']:.2%} of path points within "
+                f"{plural(agreement['tolerance'], 'frame')} of the exact path (mean "
+                f"{agreement['mean']:.2f}, max {plural(agreement['max'], 'frame')}); exact "
+                f"distance {agreement['exact_distance']:.6g}",
             )
         )
     return rows
 
 
 def _describe(seq: Sequence) -> str:
-    text = f"{seq.label}: {seq.n_frames} frames x {seq.n_features} features"
-    if seq.rate:
-        text += f", {seq.n_frames / seq.rate:.2f} s at {seq.rate:.4g} frames/s"
-    else:
+    text = describe(seq)
+    if not seq.rate:
         text += ", no frame rate (times are frame indices)"
     return text
 
@@ -278,13 +284,10 @@ def _summary(
     align_s: float,
 ) -> None:
     """A short table on standard error: inputs, distances, settings, path and times."""
-    from rich.console import Console
-    from rich.text import Text
-
     norm = alignment.normalized_distance
     window = alignment.window
     if alignment.radius is not None:
-        window += f" (radius {alignment.radius} frames of B)"
+        window += f" (radius {plural(alignment.radius, 'frame')} of B)"
     settings = f"{alignment.step_pattern}, {alignment.metric}, window {window}"
     settings += f", normalize {normalize}" + (f", features {features}" if features else "")
     ends = (("begin", alignment.open_begin), ("end", alignment.open_end))
@@ -305,11 +308,8 @@ def _summary(
         ),
         ("settings", settings),
         *cm.summary_rows(alignment),
-        ("path", f"{alignment.path.shape[0]} steps"),
+        ("path", plural(alignment.path.shape[0], "step")),
         *_method_rows(alignment),
         ("time", f"read {read_s:.2f} s, align {align_s:.2f} s"),
     ]
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
-    width = max(len(name) for name, _ in rows) + 2
-    for name, value in rows:
-        console.print(Text.assemble((name.ljust(width), "bold"), value))
+    print_rows(rows)

@@ -1,12 +1,16 @@
 """Read NumPy ``.npy`` arrays and ``.npz`` archives as time-first sequences.
 
-A 1-D array of ``n`` values becomes ``(n, 1)``; a 2-D array is ``(frames, features)`` as is.
-Pickled objects are never loaded.
+A 1-D array of ``n`` values becomes ``(n, 1)``; a 2-D array is ``(frames, features)`` as is, or
+``(features, frames)`` with ``ReadOptions.transpose``. Pickled objects are never loaded: a file
+that is not a NumPy array (no ``NUMPY`` header), a truncated one, an object array or an archive
+member that is not an array is refused with one line saying so.
 """
 
 from __future__ import annotations
 
+import contextlib
 import zipfile
+from collections.abc import Iterator
 from typing import BinaryIO
 
 import numpy as np
@@ -16,14 +20,38 @@ from seqalign.io.sequence import ReadOptions, Sequence, display_name
 
 __all__ = ["read_npy", "read_npz"]
 
-_LOAD_ERRORS = (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError)
+_LOAD_ERRORS = (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, UnicodeDecodeError)
+_NPY_MAGIC = b"\x93NUMPY"
+_ZIP_MAGIC = b"PK"
 
 
 def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
+    text = " ".join(str(error).split())
+    if "pickle" in text:  # numpy would suggest allow_pickle=True: never what we want
+        return "not an array numpy can read without pickle"
+    return text or type(error).__name__
 
 
-def _as_frames(array: np.ndarray, where: str) -> np.ndarray:
+def _object_array(error: BaseException) -> bool:
+    return isinstance(error, ValueError) and "Object arrays" in str(error)
+
+
+@contextlib.contextmanager
+def _opened(file: str | BinaryIO) -> Iterator[BinaryIO]:
+    if isinstance(file, str):
+        with open(file, "rb") as stream:
+            yield stream
+    else:
+        yield file
+
+
+def _head(stream: BinaryIO, size: int = 8) -> bytes:
+    head = stream.read(size)
+    stream.seek(0)
+    return head
+
+
+def _as_frames(array: np.ndarray, where: str, transpose: bool = False) -> np.ndarray:
     """Check an array's dtype and shape and return it as (frames, features) float64."""
     dtype = array.dtype
     if dtype.names is not None:
@@ -46,6 +74,8 @@ def _as_frames(array: np.ndarray, where: str) -> np.ndarray:
             f"{where} has shape {array.shape} ({array.ndim}-D); expected 1-D (frames) "
             "or 2-D (frames, features): reshape it to (frames, features) first"
         )
+    elif transpose:
+        array = array.T
     return np.ascontiguousarray(array, dtype=np.float64)
 
 
@@ -59,25 +89,34 @@ def read_npy(file: str | BinaryIO, source: str, options: ReadOptions) -> Sequenc
     source : str
         The path as given, or ``"-"``, used in messages and kept in :attr:`Sequence.source`.
     options : ReadOptions
-        ``rate`` gives the frame rate (None: unknown).
+        ``rate`` gives the frame rate (None: unknown); ``transpose`` swaps a 2-D array's axes.
+
+    Raises
+    ------
+    InputError
+        Not a valid numeric .npy array file: no ``NUMPY`` header, truncated or corrupt, or
+        an array of Python objects (which would need pickle, never used).
     """
     name = display_name(source)
+    invalid = f"{name}: not a valid .npy array file"
     try:
-        array = np.load(file, allow_pickle=False)
-    except ValueError as error:
-        if "Object arrays" in str(error):
-            raise InputError(
-                f"{name}: the array holds Python objects (pickled), which are not loaded; "
-                "save a numeric array"
-            ) from error
-        if "pickled data" in str(error):
-            raise InputError(f"{name}: not a NumPy .npy file (no NUMPY header)") from error
-        raise InputError(f"{name}: cannot read .npy array ({_one_line(error)})") from error
+        with _opened(file) as stream:
+            head = _head(stream)
+            if head.startswith(_ZIP_MAGIC):
+                raise InputError(f"{invalid} (a zip: an .npz archive? use --input-format npz)")
+            if not head.startswith(_NPY_MAGIC):
+                raise InputError(f"{invalid} (no NUMPY header)")
+            array = np.lib.format.read_array(stream, allow_pickle=False)
+    except InputError:
+        raise
     except _LOAD_ERRORS as error:
-        raise InputError(f"{name}: cannot read .npy array ({_one_line(error)})") from error
-    if not isinstance(array, np.ndarray):
-        raise InputError(f"{name}: is not a .npy array (an .npz archive? use --input-format npz)")
-    data = _as_frames(array, f"{name}: the array")
+        if _object_array(error):
+            raise InputError(
+                f"{name}: not a numeric array file: the array holds Python objects (pickled), "
+                "which are never loaded; save a numeric array"
+            ) from error
+        raise InputError(f"{invalid} (truncated or corrupt: {_one_line(error)})") from error
+    data = _as_frames(array, f"{name}: the array", options.transpose)
     return Sequence(data=data, rate=options.rate, source=source, kind="array")
 
 
@@ -91,20 +130,30 @@ def read_npz(file: str | BinaryIO, source: str, options: ReadOptions) -> Sequenc
     source : str
         The path as given, or ``"-"``.
     options : ReadOptions
-        ``key`` names the array; ``rate`` gives the frame rate (None: unknown).
+        ``key`` names the array; ``rate`` gives the frame rate (None: unknown); ``transpose``
+        swaps a 2-D array's axes.
+
+    Raises
+    ------
+    InputError
+        Not a valid .npz archive (no zip header, corrupt), or the chosen member is not a valid
+        numeric .npy array (not an array, truncated, Python objects).
     """
     name = display_name(source)
-    try:
-        archive = np.load(file, allow_pickle=False)
-    except ValueError as error:
-        if "pickled data" in str(error):
-            raise InputError(f"{name}: not a NumPy .npz archive (no zip header)") from error
-        raise InputError(f"{name}: cannot read .npz archive ({_one_line(error)})") from error
-    except _LOAD_ERRORS as error:
-        raise InputError(f"{name}: cannot read .npz archive ({_one_line(error)})") from error
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise InputError(f"{name}: is not an .npz archive (a .npy array? use --input-format npy)")
-    with archive:
+    invalid = f"{name}: not a valid .npz archive"
+    with contextlib.ExitStack() as stack:
+        try:
+            stream = stack.enter_context(_opened(file))
+            head = _head(stream)
+            if head.startswith(_NPY_MAGIC):
+                raise InputError(f"{invalid} (a .npy array? use --input-format npy)")
+            if not head.startswith(_ZIP_MAGIC):
+                raise InputError(f"{invalid} (no zip header)")
+            archive = stack.enter_context(np.load(stream, allow_pickle=False))
+        except InputError:
+            raise
+        except _LOAD_ERRORS as error:
+            raise InputError(f"{invalid} ({_one_line(error)})") from error
         keys = list(archive.files)
         available = ", ".join(repr(k) for k in sorted(keys))
         if not keys:
@@ -123,17 +172,21 @@ def read_npz(file: str | BinaryIO, source: str, options: ReadOptions) -> Sequenc
                 f"{name}: holds {len(keys)} arrays ({available}); choose one with --key",
                 argument="key",
             )
+        member = f"{name}: array {key!r}" + ("" if options.key is None else " (--key)")
         try:
             array = archive[key]
-        except ValueError as error:
-            if "Object arrays" in str(error):
+        except _LOAD_ERRORS as error:
+            if _object_array(error):
                 raise InputError(
-                    f"{name}: array {key!r} (--key) holds Python objects (pickled), which are "
-                    "not loaded; save a numeric array",
+                    f"{member} is not a numeric array: it holds Python objects (pickled), "
+                    "which are never loaded; save a numeric array",
                     argument="key",
                 ) from error
-            raise InputError(f"{name}: cannot read array {key!r} ({_one_line(error)})") from error
-        except _LOAD_ERRORS as error:
-            raise InputError(f"{name}: cannot read array {key!r} ({_one_line(error)})") from error
-    data = _as_frames(array, f"{name}: array {key!r}")
+            raise InputError(
+                f"{member} is not a valid .npy array (truncated or corrupt: {_one_line(error)})",
+                argument="key",
+            ) from error
+    if not isinstance(array, np.ndarray):  # numpy hands back the bytes of a non-.npy member
+        raise InputError(f"{member} is not a valid .npy array (no NUMPY header)", argument="key")
+    data = _as_frames(array, member, options.transpose)
     return Sequence(data=data, rate=options.rate, source=source, kind="array")

@@ -8,15 +8,16 @@ The signal is mixed to mono, resampled to ``options.sample_rate`` and turned int
 from __future__ import annotations
 
 import importlib.util
+import math
 from typing import BinaryIO
 
 import numpy as np
 
-from seqalign.errors import InputError
+from seqalign.errors import InputError, MemoryBudgetError
 from seqalign.features import compute_features, feature_names, feature_rate
 from seqalign.io.sequence import ReadOptions, Sequence, display_name
 
-__all__ = ["read_audio", "read_signal"]
+__all__ = ["check_feature_memory", "read_audio", "read_signal"]
 
 
 def _one_line(error: BaseException) -> str:
@@ -69,6 +70,84 @@ def _resample(signal: np.ndarray, sr: int, target_sr: int) -> np.ndarray:
     return librosa.resample(signal, orig_sr=sr, target_sr=target_sr, res_type="polyphase")
 
 
+def check_feature_memory(
+    n_samples: int, sr: int, source: str, options: ReadOptions, channels: int = 1
+) -> None:
+    """Refuse, before it starts, a feature extraction whose memory is over the budget.
+
+    Parameters
+    ----------
+    n_samples, sr : int
+        Length and sample rate of the audio as stored.
+    source : str
+        The path as given, or ``"-"``, for messages.
+    options : ReadOptions
+        ``features``, ``sample_rate``, ``hop_length`` and ``max_memory`` are used.
+    channels : int
+        Channels of the stored audio (read before they are mixed).
+
+    Raises
+    ------
+    MemoryBudgetError
+        Naming the file, the estimate, the budget and the setting to change.
+    InputError
+        A hop longer than the audio (a single frame).
+    """
+    from seqalign.features import feature_memory
+    from seqalign.memory import format_bytes, memory_budget
+
+    target = int(options.sample_rate)
+    resampled = math.ceil(n_samples * (target / sr))
+    seconds = n_samples / sr
+    if resampled < options.hop_length:  # one frame: nothing to align or segment
+        raise InputError(
+            f"{display_name(source)}: {seconds:.3g} s of audio at --hop-length "
+            f"{options.hop_length} ({options.hop_length / target:.3g} s) gives a single frame; "
+            "give a smaller --hop-length",
+            argument="hop_length",
+        )
+    budget = memory_budget(options.max_memory)
+    if budget is None:
+        return
+    parts = feature_memory(resampled, target, options.features, int(options.hop_length))
+    parts["signal"] += 4.0 * n_samples * (channels + 2) + 4.0 * resampled
+    total = sum(parts.values())
+    if total <= budget:
+        return
+    part = max(parts, key=parts.__getitem__)
+    hop, rate = int(options.hop_length), int(options.sample_rate)
+    if part == "signal" and rate > 22050:
+        flag, advice = "--sample-rate", f"the cause is --sample-rate {rate}: give a lower one"
+    elif part == "transform" and hop > 512:
+        flag, advice = "--hop-length", f"the cause is --hop-length {hop} (an FFT of 4 hops): "
+        advice += "give a smaller one"
+    elif part == "frames" and hop < 512:
+        flag, advice = "--hop-length", f"the cause is --hop-length {hop}: give a larger one"
+    else:
+        flag, advice = "--max-memory", "give a shorter input"
+    if options.max_memory is not None:
+        advice += " or a larger --max-memory"
+    raise MemoryBudgetError(
+        f"{display_name(source)}: --features {options.features} of {seconds:.3g} s at "
+        f"--sample-rate {rate} and --hop-length {hop} needs about {format_bytes(total)}, over "
+        f"the memory budget of {format_bytes(budget)}; {advice}",
+        argument=flag.lstrip("-").replace("-", "_"),
+    )
+
+
+def _stored_size(file: str | BinaryIO) -> tuple[int, int, int] | None:
+    """(samples, sample rate, channels) of an audio file from its header, or None."""
+    if not isinstance(file, str):
+        return None
+    import soundfile
+
+    try:
+        info = soundfile.info(file)
+    except Exception:  # unreadable here: read_signal says why
+        return None
+    return int(info.frames), int(info.samplerate), int(info.channels)
+
+
 def read_audio(file: str | BinaryIO, source: str, options: ReadOptions) -> Sequence:
     """Read audio and compute its features.
 
@@ -89,7 +168,12 @@ def read_audio(file: str | BinaryIO, source: str, options: ReadOptions) -> Seque
         ``n_samples`` counts samples after resampling. Silence and audio shorter than one hop are
         returned as read; deciding whether they can be aligned is the caller's business.
     """
+    stored = _stored_size(file)
+    if stored is not None and stored[0] > 0 and stored[1] > 0:
+        check_feature_memory(stored[0], stored[1], source, options, channels=stored[2])
     signal, sr = read_signal(file, source)
+    if stored is None:
+        check_feature_memory(len(signal), sr, source, options)
     signal = _resample(signal, sr, int(options.sample_rate))
     try:
         data = compute_features(

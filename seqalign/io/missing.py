@@ -3,7 +3,8 @@
 ``error`` (the default) refuses them with the file, line or frame and column at fault;
 ``interpolate`` fills each gap linearly in time from its neighbours in the same column
 (gaps at either end take the nearest value); ``drop`` removes every frame with a missing
-value. Infinite values are always an error: they are not missing, they are wrong.
+value. Infinite values (``inf``, ``-inf``: a division by zero, a log of 0) count as missing:
+no distance can use them, so every policy treats them as NaN.
 """
 
 from __future__ import annotations
@@ -21,9 +22,13 @@ MISSING_POLICIES: dict[str, str] = {
 
 
 def resolve_missing(
-    data: np.ndarray, policy: str, name: str, times: np.ndarray | None = None
+    data: np.ndarray,
+    policy: str,
+    name: str,
+    times: np.ndarray | None = None,
+    features: tuple[str, ...] | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Apply ``policy`` to the NaN cells of ``data`` (frames x features).
+    """Apply ``policy`` to the missing (NaN) and infinite cells of ``data`` (frames x features).
 
     Parameters
     ----------
@@ -34,6 +39,8 @@ def resolve_missing(
     times : ndarray, shape (n_frames,), optional
         Time of each frame (default: the frame index), for interpolation; returned with the
         dropped frames removed.
+    features : tuple of str, optional
+        A name per feature (table columns), for messages.
 
     Returns
     -------
@@ -46,6 +53,8 @@ def resolve_missing(
     [1.0, 2.0, 3.0, 3.0]
     >>> resolve_missing(x, "drop", "x")[0].ravel().tolist()
     [1.0, 3.0]
+    >>> resolve_missing(np.array([[1.0], [np.inf], [3.0]]), "interpolate", "x")[0].ravel().tolist()
+    [1.0, 2.0, 3.0]
     """
     if policy not in MISSING_POLICIES:
         raise InputError(
@@ -53,14 +62,18 @@ def resolve_missing(
             f"{', '.join(MISSING_POLICIES)}",
             argument="missing",
         )
-    missing = np.isnan(data)
+    missing = ~np.isfinite(data)
     if not missing.any():
         return data, times
     if policy == "error":
         frame, feature = (int(k) for k in np.argwhere(missing)[0])
+        value = float(data[frame, feature])
+        label = f"feature {feature}"
+        if features is not None:
+            label += f" ({features[feature]})"
         raise InputError(
-            f"{name}: frame {frame}, feature {feature} is missing ({int(missing.sum())} "
-            "missing values in all); give --missing interpolate or --missing drop",
+            f"{name}: frame {frame}, {label} is {'NaN' if np.isnan(value) else value}; give "
+            f"--missing interpolate or --missing drop ({int(missing.sum())} in all)",
             argument="missing",
         )
     if policy == "drop":

@@ -53,6 +53,7 @@ OPTION_FLAGS: dict[str, str] = {
     "normalize": "--normalize",
     "format": "--input-format",
     "missing": "--missing",
+    "transpose": "--transpose",
 }
 
 
@@ -167,8 +168,17 @@ class ReadOptions:
     format : str or None
         Force a key of :data:`INPUT_FORMATS`; default from the extension, or sniffed.
     missing : str
-        A key of :data:`seqalign.io.missing.MISSING_POLICIES`: refuse missing values
-        (``error``), ``interpolate`` them or ``drop`` their frames.
+        A key of :data:`seqalign.io.missing.MISSING_POLICIES`: refuse missing values (NaN,
+        empty cells) and infinite ones (``error``), ``interpolate`` them or ``drop`` their
+        frames.
+    transpose : bool
+        Read 2-D arrays and tables as (features, frames): their axes are swapped before
+        anything else (a table's columns become frames, so it has no time column). 1-D arrays
+        and audio are read as they are.
+    max_memory : int or None
+        Bytes that computing audio features may take (estimated before resampling,
+        :func:`seqalign.features.feature_memory`); default half the available memory, as
+        :func:`seqalign.memory.memory_budget`.
 
     Raises
     ------
@@ -186,6 +196,8 @@ class ReadOptions:
     normalize: str = "none"
     format: str | None = None
     missing: str = "error"
+    transpose: bool = False
+    max_memory: int | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.columns, str):
@@ -200,6 +212,12 @@ class ReadOptions:
         _one_of(self.missing, "missing", "missing-value policy", MISSING_POLICIES)
         if self.format is not None:
             _one_of(self.format, "format", "input format", INPUT_FORMATS)
+        if self.transpose and self.time_column is not None:
+            raise InputError(
+                f"--time-column {self.time_column!r} and --transpose: a transposed table's "
+                "columns are frames, so it has no time column; give --rate",
+                argument="time_column",
+            )
         if self.rate is not None and self.time_column is not None:
             raise InputError(
                 f"--rate {self.rate:g} and --time-column {self.time_column!r} both set the "

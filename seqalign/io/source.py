@@ -2,7 +2,9 @@
 
 The format comes from ``options.format``, else the file extension, else the first bytes (always
 for ``-``, standard input, which is read into memory). The reader's frames are then checked
-(non-empty, finite) and normalised.
+(non-empty), their missing and infinite values handled as ``options.missing`` says, and
+normalised. An array with fewer frames than features is read, with an
+:class:`~seqalign.errors.InputWarning` (transposed?).
 """
 
 from __future__ import annotations
@@ -11,17 +13,19 @@ import io
 import os
 import stat
 import sys
+import warnings
 from collections.abc import Callable
 from typing import BinaryIO
 
 import numpy as np
 
-from seqalign.errors import InputError
+from seqalign.errors import InputError, InputWarning
 from seqalign.io.arrays import read_npy, read_npz
 from seqalign.io.audio import read_audio
 from seqalign.io.missing import resolve_missing
 from seqalign.io.sequence import INPUT_FORMATS, ReadOptions, Sequence, display_name
 from seqalign.io.tables import read_table
+from seqalign.units import plural
 
 __all__ = ["EXTENSIONS", "normalize", "read_sequence", "sniff_format"]
 
@@ -150,28 +154,23 @@ def normalize(data: np.ndarray, method: str) -> np.ndarray:
     raise InputError(f"unknown normalisation {method!r} (--normalize)", argument="normalize")
 
 
-def _validate(sequence: Sequence) -> None:
+def _check_shape(sequence: Sequence, options: ReadOptions) -> None:
+    """Refuse an empty input; warn about an array with fewer frames than features."""
     name = sequence.label
     n_frames, n_features = sequence.data.shape
     if n_frames == 0:
         raise InputError(f"{name}: no frames (the input is empty)")
     if n_features == 0:
         raise InputError(f"{name}: no features (shape {sequence.data.shape})")
-    finite = np.isfinite(sequence.data)
-    if not finite.all():
-        frame, feature = (int(k) for k in np.argwhere(~finite)[0])
-        value = sequence.data[frame, feature]
-        what = "NaN" if np.isnan(value) else str(float(value))
-        label = f"feature {feature}"
-        if sequence.feature_names is not None:
-            label += f" ({sequence.feature_names[feature]})"
-        count = int(finite.size - np.count_nonzero(finite))
-        hint = (
-            "give --missing interpolate or --missing drop"
-            if what == "NaN"
-            else "clean the input or drop the frames with non-finite values"
-        )
-        raise InputError(f"{name}: frame {frame}, {label} is {what}; {hint} ({count} in all)")
+    if sequence.kind == "array" and n_frames < n_features:
+        shape = f"{plural(n_frames, 'frame')} x {plural(n_features, 'feature')}"
+        if options.transpose:
+            shape += " after --transpose"
+            hint = "leave out --transpose?"
+        else:
+            hint = "transposed? give --transpose"
+        message = f"{name}: {shape}; arrays are time-first (frames, features): {hint}"
+        warnings.warn(message, InputWarning, stacklevel=3)
 
 
 def read_sequence(path: str | os.PathLike[str], options: ReadOptions | None = None) -> Sequence:
@@ -187,15 +186,23 @@ def read_sequence(path: str | os.PathLike[str], options: ReadOptions | None = No
     Returns
     -------
     Sequence
-        ``data`` of shape (n_frames, n_features), float64, C-contiguous, finite, non-empty,
-        normalised as ``options.normalize`` asks.
+        ``data`` of shape (n_frames, n_features), float64, C-contiguous, finite (missing and
+        infinite values handled as ``options.missing`` says), non-empty, normalised as
+        ``options.normalize`` asks.
 
     Raises
     ------
     InputError
         A missing or unreadable file, an unrecognised or corrupt format, an option that does
-        not fit the file (``--key``, ``--column``...), empty input or non-finite values. The
-        message is one line that starts with the file name (``standard input`` for ``-``).
+        not fit the file (``--key``, ``--column``...), empty input, or missing or infinite
+        values under ``missing="error"``. The message is one line that starts with the file
+        name (``standard input`` for ``-``).
+
+    Warns
+    -----
+    InputWarning
+        An array with fewer frames than features (probably (features, frames): see
+        ``options.transpose``).
 
     Examples
     --------
@@ -231,8 +238,9 @@ def read_sequence(path: str | os.PathLike[str], options: ReadOptions | None = No
         if fmt is None:
             fmt = _sniff_file(source, name)
     sequence = _READERS[fmt](file, source, options)
-    if options.missing != "error":
-        sequence.data, _ = resolve_missing(sequence.data, options.missing, name)
-    _validate(sequence)
+    _check_shape(sequence, options)
+    sequence.data, _ = resolve_missing(
+        sequence.data, options.missing, name, features=sequence.feature_names
+    )
     sequence.data = normalize(sequence.data, options.normalize)
     return sequence

@@ -4,7 +4,9 @@ The delimiter comes from the format (``csv``: comma, ``tsv``: tab) or is sniffed
 line (tab, comma, semicolon, else whitespace). Timing comes from ``--rate`` or a time column in
 seconds; timestamps must be strictly increasing, and irregular ones (a step more than
 :data:`REGULAR_TOLERANCE` of the median step away from it) are resampled onto a uniform grid at
-the median step by linear interpolation of each column. Missing values are an error.
+the median step by linear interpolation of each column. Missing values (empty, NaN, NA...) and
+infinite ones follow ``--missing``; a missing or infinite time is always an error. With
+``--transpose`` the table is read as (features, frames): each numeric column is a frame.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 from seqalign.errors import InputError
 from seqalign.io.missing import resolve_missing
 from seqalign.io.sequence import ReadOptions, Sequence, display_name
+from seqalign.units import plural
 
 __all__ = ["REGULAR_TOLERANCE", "TIME_COLUMN_NAMES", "read_table"]
 
@@ -64,7 +67,8 @@ class _Table:
     def values(self, column: str, what: str, allow_missing: bool = False) -> np.ndarray:
         """The column as float64, with an error naming the line of the first bad cell.
 
-        With ``allow_missing``, missing cells (empty, NaN, NA...) are NaN, not an error.
+        With ``allow_missing``, missing cells (empty, NaN, NA...) and infinite ones are NaN,
+        not an error.
         """
         strings = self.strings(column)
         try:
@@ -73,14 +77,18 @@ class _Table:
             if allow_missing:
                 strings = ["nan" if t.strip().lower() in _MISSING else t for t in strings]
             values = self._parse_slowly(strings, column, what)
-        bad = np.flatnonzero(~np.isfinite(values) & ~(allow_missing & np.isnan(values)))
+        if allow_missing:
+            values[np.isinf(values)] = np.nan
+            return values
+        bad = np.flatnonzero(~np.isfinite(values))
         if bad.size:
             line, value = self.lines[bad[0]], values[bad[0]]
             if np.isnan(value):
                 raise self._missing(line, column, what)
             raise InputError(
-                f"{self.name}: line {line}, {what} {column!r} is {value}; clean the input "
-                "or drop that row"
+                f"{self.name}: line {line}, {what} {column!r} is {value}; "
+                + self._advice(what, "fix it"),
+                argument=None if what == "time column" else "missing",
             )
         return values
 
@@ -97,11 +105,16 @@ class _Table:
                 ) from None
         return np.array([float(text) for text in strings], dtype=np.float64)
 
+    @staticmethod
+    def _advice(what: str, fix: str = "fill it") -> str:
+        if what == "time column":  # --missing is for features; every row needs its time
+            return f"every row needs a finite time: {fix} or drop that row"
+        return f"give --missing interpolate or --missing drop, or {fix}"
+
     def _missing(self, line: int, column: str, what: str) -> InputError:
         return InputError(
-            f"{self.name}: missing value at line {line}, {what} {column!r}; give --missing "
-            "interpolate or --missing drop, or fill it",
-            argument="missing",
+            f"{self.name}: missing value at line {line}, {what} {column!r}; {self._advice(what)}",
+            argument=None if what == "time column" else "missing",
         )
 
     def looks_numeric(self, column: str) -> bool:
@@ -186,7 +199,8 @@ def _parse(text: str, delimiter: str | None, name: str) -> _Table:
     ragged = next((k for k, row in enumerate(rows) if len(row) != width), None)
     if ragged is not None:
         raise InputError(
-            f"{name}: line {lines[ragged]} has {len(rows[ragged])} fields but the header has "
+            f"{name}: line {lines[ragged]} has {plural(len(rows[ragged]), 'field')} but the "
+            "header has "
             f"{width} ({', '.join(names)})"
         )
     return _Table(name, names, rows, lines)
@@ -202,6 +216,8 @@ def _is_number(text: str) -> bool:
 
 def _time_column(table: _Table, options: ReadOptions) -> tuple[str | None, str | None]:
     """(the column that gives the timing or None, a time-named column to leave out of features)."""
+    if options.transpose:  # the columns are frames: none of them is a time
+        return None, None
     if options.time_column is not None:
         table.index(options.time_column, "--time-column", "time_column")
         return options.time_column, options.time_column
@@ -286,7 +302,7 @@ def read_table(
     source : str
         The path as given, or ``"-"``.
     options : ReadOptions
-        ``columns``, ``time_column`` and ``rate`` are used.
+        ``columns``, ``time_column``, ``rate``, ``missing`` and ``transpose`` are used.
     fmt : {"csv", "tsv"} or None
         Fixes the delimiter; None sniffs it from the header line.
 
@@ -294,7 +310,9 @@ def read_table(
     -------
     Sequence
         ``kind="table"``, one feature per selected column (``feature_names``), ``rate`` and
-        ``start_time`` from the time column (or ``options.rate``, or None).
+        ``start_time`` from the time column (or ``options.rate``, or None). With
+        ``options.transpose``: one frame per selected column, one feature per row, no time
+        column and no feature names.
     """
     name = display_name(source)
     text = _read_text(file, name)
@@ -315,11 +333,13 @@ def read_table(
                 table.lines = [line for line, k in zip(table.lines, np.isin(times, kept)) if k]
                 times = kept
         data, rate, start = _uniform(table, times, data, time_name)
+    if options.transpose:
+        data = data.T
     return Sequence(
         data=np.ascontiguousarray(data),
         rate=rate,
         source=source,
         kind="table",
-        feature_names=tuple(columns),
+        feature_names=None if options.transpose else tuple(columns),
         start_time=start,
     )

@@ -19,6 +19,7 @@ import numpy as np
 
 from seqalign.errors import InputError
 from seqalign.io.annotations import Loaded, _header, _is_json, _json, _number, _rows, load
+from seqalign.units import plural
 
 __all__ = ["TimeMapFile", "read_time_map"]
 
@@ -55,7 +56,7 @@ def _columns(file: Loaded) -> dict[str, np.ndarray]:
     for line, fields in rows[1:]:
         if len(fields) != len(header):
             raise InputError(
-                f"{file.name}: line {line} has {len(fields)} fields but the header has "
+                f"{file.name}: line {line} has {plural(len(fields), 'field')} but the header has "
                 f"{len(header)} ({', '.join(header)})"
             )
         for name, text in zip(header, fields):
@@ -139,7 +140,7 @@ def read_time_map(file: str | os.PathLike[str] | Loaded) -> TimeMapFile:
     n = len(path) if path is not None else a_time.size
     if a_time.shape != (n,) or b_time.shape != (n,) or n == 0:
         raise InputError(
-            f"{file.name}: {a_time.size} times in A but {b_time.size} in B"
+            f"{file.name}: {plural(a_time.size, 'time')} in A but {b_time.size} in B"
             if a_time.size != b_time.size
             else f"{file.name}: no rows"
         )
