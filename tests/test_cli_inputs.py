@@ -411,3 +411,57 @@ def test_bad_output_extension_subprocess(files):
     (line,) = done.stderr.decode().splitlines()
     assert line.startswith("seqalign: error: -o t.wav: ")
     assert not (files / "t.wav").exists()
+
+
+# -- inputs that are pipes, and headers that lie ---------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+def test_a_fifo_input_is_read_like_standard_input(files):
+    import threading
+
+    os.mkfifo("a.fifo.npy")
+    data = (files / "a.npy").read_bytes()
+
+    def feed() -> None:
+        with open("a.fifo.npy", "wb") as fifo:
+            fifo.write(data)
+
+    threading.Thread(target=feed, daemon=True).start()
+    piped = cli("warp", "a.fifo.npy", "b.npy", "-q")
+    direct = cli("warp", "a.npy", "b.npy", "-q")
+    assert piped.code == 0 and piped.stdout == direct.stdout
+
+
+@pytest.mark.skipif(not os.path.exists("/bin/bash"), reason="process substitution needs bash")
+def test_process_substitution_inputs(files):
+    import shlex
+    import subprocess
+    import sys
+
+    command = f"{shlex.quote(sys.executable)} -m seqalign warp <(cat a.npy) <(cat b.npy) -q"
+    piped = subprocess.run(["/bin/bash", "-c", command], capture_output=True, timeout=120)
+    direct = run_seqalign("warp", "a.npy", "b.npy", "-q")
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout == direct.stdout
+
+
+def _lying_header(shape: tuple[int, ...]) -> bytes:
+    buffer = io.BytesIO()
+    header = {"descr": "<f8", "fortran_order": False, "shape": shape}
+    np.lib.format.write_array_header_1_0(buffer, header)
+    return buffer.getvalue() + bytes(800)
+
+
+@pytest.mark.parametrize("kind", ["npy", "npz", "stdin"])
+def test_a_header_claiming_more_than_the_file_holds_is_refused(files, kind):
+    blob = _lying_header((10**12, 3))
+    if kind == "npz":
+        with zipfile.ZipFile("huge.npz", "w") as archive:
+            archive.writestr("x.npy", blob)
+    else:
+        (files / "huge.npy").write_bytes(blob)
+    name = {"npy": "huge.npy", "npz": "huge.npz", "stdin": "-"}[kind]
+    outcome = cli("segment", name, "-o", "out.csv", input=blob if kind == "stdin" else None)
+    assert_one_line_error(outcome, "truncated: its header says shape (1000000000000, 3)")
+    assert not (files / "out.csv").exists()

@@ -174,7 +174,10 @@ def main(args: Sequence[str] | None = None) -> int:
     except MemoryError:
         if _debug():
             traceback.print_exc()
-        _say("error: out of memory; narrow the window (--band) or use shorter inputs")
+        _say(
+            "error: out of memory while working (the estimate before it fell short); give "
+            "shorter inputs or a lower --max-memory"
+        )
         return 1
     except OSError as error:  # the system refused: disk full, permissions changed mid-run...
         if _debug():

@@ -9,6 +9,8 @@ member that is not an array is refused with one line saying so.
 from __future__ import annotations
 
 import contextlib
+import math
+import os
 import zipfile
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -79,6 +81,43 @@ def _as_frames(array: np.ndarray, where: str, transpose: bool = False) -> np.nda
     return np.ascontiguousarray(array, dtype=np.float64)
 
 
+def _check_size(stream: BinaryIO, invalid: str) -> None:
+    """Refuse a header whose shape needs more bytes than the file holds (before numpy would
+    allocate them: a corrupt header can claim terabytes). Leaves ``stream`` at the start."""
+    start = stream.tell()
+    version = np.lib.format.read_magic(stream)
+    read_header = {
+        (1, 0): np.lib.format.read_array_header_1_0,
+        (2, 0): np.lib.format.read_array_header_2_0,
+    }.get(version)
+    if read_header is None:  # a newer format: numpy checks it
+        stream.seek(start)
+        return
+    shape, _, dtype = read_header(stream, max_header_size=100_000)
+    if dtype.hasobject:  # numpy's own message says "pickled"
+        stream.seek(start)
+        return
+    needed = dtype.itemsize * math.prod(shape)
+    data_start = stream.tell()
+    held = stream.seek(0, os.SEEK_END) - data_start
+    stream.seek(start)
+    if needed > held:
+        raise InputError(
+            f"{invalid} (truncated: its header says shape {tuple(shape)} of {dtype}, "
+            f"{needed:,} bytes, but it holds {held:,})"
+        )
+
+
+def _check_member_size(archive: np.lib.npyio.NpzFile, key: str, invalid: str) -> None:
+    """:func:`_check_size` for the member ``key`` of an .npz archive."""
+    names = archive.zip.namelist()
+    stored = key if key in names else f"{key}.npy"
+    with archive.zip.open(stored) as raw:
+        if raw.read(len(_NPY_MAGIC)) == _NPY_MAGIC:
+            raw.seek(0)
+            _check_size(raw, invalid)
+
+
 def read_npy(file: str | BinaryIO, source: str, options: ReadOptions) -> Sequence:
     """Read a ``.npy`` array.
 
@@ -106,6 +145,7 @@ def read_npy(file: str | BinaryIO, source: str, options: ReadOptions) -> Sequenc
                 raise InputError(f"{invalid} (a zip: an .npz archive? use --input-format npz)")
             if not head.startswith(_NPY_MAGIC):
                 raise InputError(f"{invalid} (no NUMPY header)")
+            _check_size(stream, invalid)
             array = np.lib.format.read_array(stream, allow_pickle=False)
     except InputError:
         raise
@@ -174,7 +214,10 @@ def read_npz(file: str | BinaryIO, source: str, options: ReadOptions) -> Sequenc
             )
         member = f"{name}: array {key!r}" + ("" if options.key is None else " (--key)")
         try:
+            _check_member_size(archive, key, f"{member} is not a valid .npy array")
             array = archive[key]
+        except InputError:
+            raise
         except _LOAD_ERRORS as error:
             if _object_array(error):
                 raise InputError(

@@ -126,7 +126,7 @@ def output_place(target: str, flag: str = "-o") -> OutputPlace:
         why = "is not a folder" if os.path.lexists(shown) else "does not exist"
         raise _refuse(flag, target, f"folder {shown} {why}")
     try:
-        real = os.path.realpath(target, strict=True) if os.path.lexists(target) else target
+        real = os.path.realpath(target, strict=os.path.lexists(target))
     except OSError:  # a dangling link (its target is created) or a loop (refused)
         real = os.path.realpath(target)
         if os.path.islink(real) or not os.path.isdir(os.path.dirname(real) or os.curdir):

@@ -116,6 +116,21 @@ def _check_path(path: str, name: str) -> None:
         raise InputError(f"{name}: permission denied")
 
 
+def _is_stream(path: str, name: str) -> bool:
+    """Whether ``path`` is something to read once, not a file to seek in: a FIFO, a character
+    device, a socket, a process substitution's ``/dev/fd/N``."""
+    _check_path(path, name)
+    return not stat.S_ISREG(os.stat(path).st_mode)
+
+
+def _read_stream(path: str, name: str) -> bytes:
+    try:
+        with open(path, "rb") as stream:
+            return stream.read()
+    except OSError as error:
+        raise InputError(f"{name}: cannot read ({error.strerror or error})") from error
+
+
 def _sniff_file(path: str, name: str) -> str | None:
     try:
         with open(path, "rb") as stream:
@@ -217,14 +232,15 @@ def read_sequence(path: str | os.PathLike[str], options: ReadOptions | None = No
     source = os.fsdecode(path)
     name = display_name(source)
     file: str | BinaryIO
-    if source == "-":
-        raw = sys.stdin.buffer.read()
+    special = source != "-" and _is_stream(source, name)
+    if source == "-" or special:  # a pipe (<(...), a FIFO, /dev/stdin) is read once, whole
+        raw = sys.stdin.buffer.read() if source == "-" else _read_stream(source, name)
         if not raw:
             raise InputError(f"{name}: no data (the input is empty)")
         file = io.BytesIO(raw)
-        if options.format is not None:
-            fmt: str | None = options.format
-        else:
+        extension = "" if source == "-" else os.path.splitext(source)[1].lower()
+        fmt: str | None = options.format or EXTENSIONS.get(extension)
+        if fmt is None:
             try:
                 fmt = sniff_format(raw[:4096])
             except InputError as error:
