@@ -265,6 +265,26 @@ def _initial(init, series, w, length, method, objective_matrix) -> np.ndarray:
     return best.copy() if length is None else resample(best, length)
 
 
+def _check_memory(length: int, xs: list[np.ndarray], jobs: int) -> None:
+    """Refuse a barycenter ``length`` whose arrays would not fit the memory budget: the
+    resampled inputs and the optimiser's copies (``L x d`` each) and, per thread, the
+    accumulated-cost matrices of one alignment (``L x n``)."""
+    from seqalign.errors import MemoryBudgetError
+    from seqalign.memory import format_bytes, memory_budget
+
+    budget = memory_budget(None)
+    d = xs[0].shape[1]
+    longest = max(x.shape[0] for x in xs)
+    need = 8.0 * length * d * (len(xs) + 30)
+    need += 8.0 * 3 * (length + 2) * (longest + 2) * min(jobs, len(xs))
+    if budget is not None and need > budget:
+        raise MemoryBudgetError(
+            f"a barycenter of {plural(length, 'frame')} would need about {format_bytes(need)}, "
+            f"over the memory budget of {format_bytes(budget)}; give a smaller length",
+            argument="length",
+        )
+
+
 def barycenter(
     series: Any,
     *,
@@ -338,6 +358,7 @@ def barycenter(
         length = _positive_int(length, "length", "frames of the barycenter")
         if length < 2:
             raise InputError("length must be at least 2 frames", argument="length")
+        _check_memory(length, xs, jobs)
     if method == "dba":
         if resolve_metric(metric) != "sqeuclidean":
             raise InputError(

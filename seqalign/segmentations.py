@@ -138,6 +138,8 @@ def segment_range(
     [[90], [60, 90], [30, 60, 90]]
     """
     signal = as_signal(x)
+    if isinstance(n_bkps, range) and len(n_bkps) > signal.shape[0]:  # K1:K2 with a huge K2
+        n_bkps = [n_bkps[0], n_bkps[-1]] if n_bkps.step > 0 else [n_bkps[-1], n_bkps[0]]
     wanted = sorted({_positive_int(k, "n_bkps", 0) for k in n_bkps})
     if not wanted:
         raise InputError("give at least one number of changes", argument="n_bkps")

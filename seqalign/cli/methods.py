@@ -5,13 +5,14 @@ Imported by the command modules; nothing heavy at import time.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from seqalign.errors import InputError
-from seqalign.units import plural
+from seqalign.units import MAX_FRAMES, plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from seqalign.io import Sequence
@@ -102,7 +103,10 @@ def parse_anchor(text: str) -> tuple[tuple[float, str], tuple[float, str]]:
             f"--anchor {text!r}: give two times TA:TB, e.g. 12.5:14.2 or 300f:340f",
             argument="anchors",
         )
-    return tuple((float(m["number"]), (m["unit"] or "").lower()) for m in matches)  # type: ignore[return-value,union-attr]
+    ends = tuple((float(m["number"]), (m["unit"] or "").lower()) for m in matches)  # type: ignore[union-attr]
+    if not all(math.isfinite(value) and abs(value) <= MAX_FRAMES for value, _ in ends):
+        raise InputError(f"--anchor {text!r}: a time out of range", argument="anchors")
+    return ends  # type: ignore[return-value]
 
 
 def anchor_frames(texts: list[str] | None, seq_a: Sequence, seq_b: Sequence):

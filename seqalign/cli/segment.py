@@ -16,7 +16,7 @@ import typer
 from seqalign.cli import options as opt
 from seqalign.cli.report import describe, print_rows
 from seqalign.errors import InputError
-from seqalign.units import plural
+from seqalign.units import MAX_FRAMES, plural
 from seqalign.wording import naming
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -315,6 +315,8 @@ def _parse_n_bkps(text: str | None) -> tuple[int | None, range | None]:
         values = [int(p) for p in parts]
     except ValueError:
         values = []
+    if any(abs(v) > MAX_FRAMES for v in values):
+        raise InputError(f"--n-bkps {text}: too large (at most {MAX_FRAMES})", argument="n_bkps")
     if len(parts) == 1 and values:
         return values[0], None
     if len(values) == 2 and 0 <= values[0] <= values[1]:

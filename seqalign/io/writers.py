@@ -111,12 +111,37 @@ def _time_blocks(values: np.ndarray) -> list[_Block]:
     ]
 
 
+#: Seconds beyond which microseconds overflow int64: such times take the plain, slow path.
+_FAST_TIME_LIMIT = 9e12
+
+
+def _time_text(value: float) -> str:
+    """One time as :func:`_time_blocks` writes it, for any float (``1e+300`` stays readable)."""
+    if not np.isfinite(value) or abs(value) >= 1e15:
+        return repr(float(value))
+    text = f"{value:.{_TIME_DECIMALS}f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
+def _delimited_rows(columns: dict[str, tuple[str, np.ndarray]], delimiter: str) -> str:
+    """Rows formatted one value at a time (times too large for the vectorised path)."""
+    cells = [
+        [str(int(v)) for v in values] if kind == "int" else [_time_text(v) for v in values]
+        for kind, values in columns.values()
+    ]
+    return "".join(delimiter.join(row) + "\n" for row in zip(*cells))
+
+
 def _delimited(columns: dict[str, tuple[str, np.ndarray]], delimiter: str) -> str:
     """Header and rows of ``name -> (kind, values)`` columns, kind ``"int"`` or ``"time"``."""
     header = delimiter.join(columns) + "\n"
     n = len(next(iter(columns.values()))[1])
     if n == 0:
         return header
+    if not all(
+        kind == "int" or np.all(np.abs(v) < _FAST_TIME_LIMIT) for kind, v in columns.values()
+    ):
+        return header + _delimited_rows(columns, delimiter)
     blocks: list[_Block] = []
     for k, (kind, values) in enumerate(columns.values()):
         if k:
