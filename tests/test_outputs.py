@@ -237,3 +237,23 @@ def test_a_failure_leaves_a_symlinked_target_untouched(inputs) -> None:
     assert (inputs / "real.csv").read_text() == "old\n"
     assert os.path.islink("link.csv")
     assert _names(inputs) == {"a.npy", "b.npy", "real.csv", "link.csv"}
+
+
+@POSIX
+def test_two_outputs_to_one_file_through_hard_links_are_refused(inputs, capsys) -> None:
+    (inputs / "one.csv").write_text("old\n")
+    os.link("one.csv", "two.csv")
+    assert main(["warp", "a.npy", "b.npy", "-q", "-o", "one.csv", "--time-map", "two.csv"]) == 2
+    assert "both write to two.csv" in capsys.readouterr().err
+    assert (inputs / "one.csv").read_text() == "old\n"
+
+
+@POSIX
+def test_a_descriptor_open_for_reading_is_refused(inputs) -> None:
+    command = [sys.executable, "-m", "seqalign", "warp", "a.npy", "b.npy", "-o", "/dev/stdin"]
+    with open("a.npy", "rb") as stdin:
+        done = subprocess.run(command, stdin=stdin, capture_output=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == b""
+    assert done.stderr.decode().splitlines() == [
+        "seqalign: error: -o /dev/stdin: file descriptor 0 is open for reading only"
+    ]

@@ -63,12 +63,16 @@ class OutputPlace:
 
     @property
     def key(self) -> str:
-        """Two outputs with the same key write to the same place."""
+        """Two outputs with the same key write to the same place (hard links included)."""
         if self.kind == "stdout":
             return "-"
         if self.kind == "fd":
             return f"fd:{self.fd}"
-        return self.path
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return self.path
+        return f"inode:{info.st_dev}:{info.st_ino}"
 
 
 def _fd_alias(path: str) -> int | None:
@@ -115,10 +119,14 @@ def output_place(target: str, flag: str = "-o") -> OutputPlace:
     if fd is not None:
         if fd == 1:
             return OutputPlace("stdout", "-")
+        import fcntl  # POSIX: descriptor paths exist only there
+
         try:
-            os.fstat(fd)
+            mode = fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE
         except OSError:
             raise _refuse(flag, target, f"file descriptor {fd} is not open") from None
+        if mode == os.O_RDONLY:
+            raise _refuse(flag, target, f"file descriptor {fd} is open for reading only")
         return OutputPlace("fd", target, fd)
     folder = os.path.dirname(target) or os.curdir
     if not os.path.isdir(folder):  # the system's view: "nosuch/../o.csv" has no folder
