@@ -91,6 +91,8 @@ def _check_output_dir(output_dir: str, resume: bool, overwrite: bool) -> bool:
     it holds a journal."""
     if resume and overwrite:
         raise InputError("give --resume or --overwrite, not both", argument="resume")
+    if not output_dir.strip():
+        raise InputError("--output-dir is empty; give a folder", argument="output")
     if os.path.exists(output_dir) and not os.path.isdir(output_dir):
         raise InputError(f"--output-dir {output_dir}: is a file, not a folder", argument="output")
     journal = os.path.join(output_dir, JOURNAL_NAME)
@@ -101,7 +103,7 @@ def _check_output_dir(output_dir: str, resume: bool, overwrite: bool) -> bool:
             "finish it or --overwrite to start again",
             argument="output",
         )
-    parent = os.path.dirname(os.path.abspath(output_dir))
+    parent = os.path.dirname(output_dir.rstrip(os.sep)) or os.curdir  # as the system sees it
     if not os.path.isdir(parent):
         raise InputError(
             f"--output-dir {output_dir}: folder {parent} does not exist", argument="output"
