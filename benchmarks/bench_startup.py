@@ -4,7 +4,8 @@ Run from the repository root::
 
     python benchmarks/bench_startup.py                  # 15 runs of each command
     python benchmarks/bench_startup.py --repeat 30
-    python benchmarks/bench_startup.py --tree /tmp/old  # another checkout, for before/after
+    git archive HEAD seqalign | tar -x -C /tmp/old      # before/after: another checkout
+    python benchmarks/bench_startup.py --tree /tmp/old --tree .
 
 A shell loop over many small files pays this per file: importing the command line, numpy and
 numba, numba loading the kernels from its cache, reading, computing (microseconds here) and
@@ -12,8 +13,9 @@ writing. The inputs are written to a temporary folder: two 10 x 2 arrays for ``w
 six-row, two-column CSV for ``segment``. Each command runs once untimed first (so the kernels
 are compiled and cached, and the files are in the page cache), then ``--repeat`` times
 round-robin, each in a fresh process; the median, lowest and highest wall times are printed.
-``--tree DIR`` puts ``DIR`` first on ``PYTHONPATH``, so that the ``seqalign`` package of
-another checkout (``git archive HEAD | tar -x -C DIR``) runs, with its own kernel cache.
+``--tree DIR`` puts ``DIR`` first on ``PYTHONPATH``, so that the ``seqalign`` package found
+there runs (with its own kernel cache); repeated, the trees alternate run by run, so that a
+change of load on the machine hits each alike.
 """
 
 from __future__ import annotations
@@ -59,32 +61,49 @@ def run_once(args: list[str], cwd: Path, env: dict[str, str]) -> float:
     return elapsed
 
 
+def environment(tree: Path | None) -> dict[str, str]:
+    env = dict(os.environ)
+    if tree is not None:
+        paths = [str(tree.resolve()), *filter(None, [env.get("PYTHONPATH")])]
+        env["PYTHONPATH"] = os.pathsep.join(paths)
+    return env
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=15, help="timed runs per command")
-    parser.add_argument("--tree", type=Path, help="run the seqalign package found in this folder")
+    parser.add_argument(
+        "--tree",
+        type=Path,
+        action="append",
+        help="run the seqalign package found in this folder (repeat to compare; default: "
+        "the installed one)",
+    )
     options = parser.parse_args()
-    env = dict(os.environ)
-    if options.tree is not None:
-        env["PYTHONPATH"] = os.pathsep.join(
-            [str(options.tree.resolve()), *filter(None, [env.get("PYTHONPATH")])]
-        )
+    trees: list[Path | None] = options.tree or [None]
+    envs = [environment(tree) for tree in trees]
+    names = [str(tree) if tree else "installed" for tree in trees]
+    times = {(c, t): [] for c in COMMANDS for t in range(len(trees))}
     with tempfile.TemporaryDirectory() as folder:
         cwd = Path(folder)
         write_inputs(cwd)
-        times: dict[str, list[float]] = {name: [] for name in COMMANDS}
-        for args in COMMANDS.values():
-            run_once(args, cwd, env)
-        for _ in range(options.repeat):
-            for name, args in COMMANDS.items():
-                times[name].append(run_once(args, cwd, env))
-    where = options.tree or Path(__file__).resolve().parents[1]
-    print(f"seqalign from {where}, {options.repeat} runs each (python -m seqalign), warm cache")
-    print("| command | median (s) | min (s) | max (s) |")
-    print("|---|---:|---:|---:|")
-    for name, values in times.items():
-        row = (statistics.median(values), min(values), max(values))
-        print(f"| `{name}` | {row[0]:.3f} | {row[1]:.3f} | {row[2]:.3f} |")
+        for env in envs:  # compile and cache the kernels, warm the page cache
+            for args in COMMANDS.values():
+                run_once(args, cwd, env)
+        for _ in range(options.repeat):  # round-robin: load changes hit every column alike
+            for command, args in COMMANDS.items():
+                for t, env in enumerate(envs):
+                    times[command, t].append(run_once(args, cwd, env))
+    print(f"wall time of python -m seqalign, median (min-max) of {options.repeat} runs, warm cache")
+    print("| command | " + " | ".join(names) + " |")
+    print("|---|" + "---:|" * len(names))
+    for command in COMMANDS:
+        cells = []
+        for t in range(len(trees)):
+            values = times[command, t]
+            low, mid, high = min(values), statistics.median(values), max(values)
+            cells.append(f"{mid:.3f} s ({low:.3f}-{high:.3f})")
+        print(f"| `{command}` | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ STAMP = "seqalign-kernels.stamp"
 #: line sets it to print a notice; None (the default) says nothing.
 compile_notice: Callable[[], None] | None = None
 
+_started = False
+
 
 def _choose_cache_dir() -> None:
     if "NUMBA_CACHE_DIR" in os.environ:
@@ -84,7 +86,8 @@ def _preload_blas() -> None:
     scipy.linalg.cython_blas``, which imports all of ``scipy.linalg`` first: a quarter of a
     second, more than the rest of a small job. The kernels use no BLAS; loading the one
     extension module (a few milliseconds) answers the check. A later ``import scipy.linalg``
-    works as usual and reuses the module. Where scipy is laid out otherwise, nothing is done.
+    works as usual, reusing the module (:class:`_BlasAttribute`). Where scipy is laid out
+    otherwise, nothing is done.
     """
     name = "scipy.linalg.cython_blas"
     if name in sys.modules or "scipy.linalg" in sys.modules:
@@ -97,12 +100,11 @@ def _preload_blas() -> None:
         if scipy is None or not scipy.submodule_search_locations:
             return
         folder = Path(next(iter(scipy.submodule_search_locations))) / "linalg"
-        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-            if (folder / f"cython_blas{suffix}").is_file():
-                break
-        else:
-            return
-        spec = importlib.util.spec_from_file_location(name, folder / f"cython_blas{suffix}")
+        paths = [
+            folder / f"cython_blas{suffix}" for suffix in importlib.machinery.EXTENSION_SUFFIXES
+        ]
+        found = [path for path in paths if path.is_file()]
+        spec = importlib.util.spec_from_file_location(name, found[0]) if found else None
         if spec is None or spec.loader is None:
             return
         module = importlib.util.module_from_spec(spec)
@@ -112,8 +114,34 @@ def _preload_blas() -> None:
         except BaseException:
             del sys.modules[name]
             raise
+        sys.meta_path.insert(0, _BlasAttribute)  # type: ignore[arg-type]
     except Exception:  # pragma: no cover - numba imports scipy.linalg itself, as usual
         return
+
+
+class _BlasAttribute:
+    """Import hook that gives ``scipy.linalg`` its ``cython_blas`` attribute once imported
+    (the import system sets it only when it loads the submodule itself), then leaves."""
+
+    @staticmethod
+    def find_spec(name: str, path: object = None, target: object = None) -> object:
+        if name != "scipy.linalg":
+            return None
+        import importlib.machinery
+
+        spec = importlib.machinery.PathFinder.find_spec(name, path)  # type: ignore[arg-type]
+        if spec is None or spec.loader is None:
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module: object) -> None:
+            run(module)
+            if _BlasAttribute in sys.meta_path:
+                sys.meta_path.remove(_BlasAttribute)  # type: ignore[arg-type]
+            module.cython_blas = sys.modules.get("scipy.linalg.cython_blas")  # type: ignore[attr-defined]
+
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
 
 
 def _on_compile(data: dict) -> None:
@@ -128,9 +156,10 @@ def _on_compile(data: dict) -> None:
 def start_numba() -> None:
     """Prepare numba for seqalign's kernels: preload BLAS (:func:`_preload_blas`) and call
     :data:`compile_notice` before the first kernel compiles. Idempotent."""
-    if getattr(start_numba, "done", False):
+    global _started
+    if _started:
         return
-    start_numba.done = True  # type: ignore[attr-defined]
+    _started = True
     _preload_blas()
     from numba.core import event
 

@@ -12,8 +12,13 @@ Standard library only: ``seqalign --help`` must not load numpy.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
+
+#: Environment variable: ``0`` silences the notice (as the test suite does, so that a cold
+#: cache does not change what the tests read on standard error).
+SWITCH = "SEQALIGN_COMPILE_NOTICE"
 
 #: The notice, after ``seqalign: ``.
 MESSAGE = "compiling seqalign's kernels: first run only, about 10 s"
@@ -36,7 +41,7 @@ def _disarm() -> None:
 
 def quiet_option(ctx: Any, quiet: bool) -> bool:
     """Callback of ``--quiet``: unless quiet, say :data:`MESSAGE` if this command compiles."""
-    if not quiet and not ctx.resilient_parsing:
+    if not quiet and not ctx.resilient_parsing and os.environ.get(SWITCH, "1") != "0":
         from seqalign import config
 
         config.compile_notice = say

@@ -33,6 +33,7 @@ import typer
 from seqalign import __version__
 from seqalign.cli.barycenter import barycenter
 from seqalign.cli.batch import batch
+from seqalign.cli.coercion import PlainValues
 from seqalign.cli.evaluate import evaluate
 from seqalign.cli.matrix import matrix
 from seqalign.cli.segment import segment
@@ -43,7 +44,7 @@ from seqalign.cli.warp import warp
 from seqalign.errors import SeqalignError
 
 
-class _Group(typer.core.TyperGroup):
+class _Group(PlainValues, typer.core.TyperGroup):
     """The root group; its ``--help`` flag defaults to False rather than None.
 
     typer converts a flag's value through pydantic unless it is already a bool, and importing
@@ -57,7 +58,7 @@ class _Group(typer.core.TyperGroup):
         return option
 
 
-class _Command(typer.core.TyperCommand):
+class _Command(PlainValues, typer.core.TyperCommand):
     """A command whose numbers are checked (:func:`seqalign.cli.usage.check_numbers`) once
     parsed, before it runs: one check for every integer and real option of every command."""
 
