@@ -86,7 +86,8 @@ def test_the_notice_fires_once_and_only_for_seqalign_kernels(monkeypatch):
     assert said == [1] and config.compile_notice is None
 
 
-def test_quiet_arms_the_notice_for_its_command_only():
+def test_quiet_arms_the_notice_for_its_command_only(monkeypatch):
+    monkeypatch.delenv(compiling.SWITCH, raising=False)
     seen = []
     app = typer.Typer()
 
@@ -98,6 +99,9 @@ def test_quiet_arms_the_notice_for_its_command_only():
     assert CliRunner().invoke(app, ["--quiet"]).exit_code == 0
     assert seen == [compiling.say, None]
     assert config.compile_notice is None
+    monkeypatch.setenv(compiling.SWITCH, "0")
+    assert CliRunner().invoke(app, []).exit_code == 0
+    assert seen[-1] is None
 
 
 # -- seqalign warmup -----------------------------------------------------------------------
