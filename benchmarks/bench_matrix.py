@@ -82,7 +82,7 @@ def main() -> None:
     if args.quick:
         args.count, args.length, args.radius = 60, 200, 20
 
-    from seqalign.matrix import knn_dtw, pairwise_dtw
+    from seqalign.matrix.pairwise import knn_dtw, pairwise_dtw
 
     X = _walks(args.count, args.length, seed=0)
     r, jobs = args.radius, args.jobs

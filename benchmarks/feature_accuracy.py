@@ -280,7 +280,7 @@ def synthetic_pairs(seeds: int) -> dict[str, list[tuple[np.ndarray, np.ndarray, 
 
 
 def synthetic_cases(pairs, features: str, hop: int) -> dict[str, list[Case]]:
-    from seqalign.features import compute_features, feature_rate
+    from seqalign.audio.features import compute_features, feature_rate
 
     return {
         name: [
@@ -355,7 +355,7 @@ def table(names, rows) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from seqalign.features import FEATURE_SETS
+    from seqalign.audio.features import FEATURE_SETS
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hop-length", type=int, default=512)

@@ -11,26 +11,26 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "dtw": "seqalign.align",
-    "Alignment": "seqalign.align",
-    "time_map": "seqalign.align",
-    "path_agreement": "seqalign.multiscale",
-    "cost_matrix": "seqalign.metrics",
-    "ctw": "seqalign.crossmodal",
-    "CTWAlignment": "seqalign.crossmodal",
+    "dtw": "seqalign.warping.align",
+    "Alignment": "seqalign.warping.align",
+    "time_map": "seqalign.warping.align",
+    "path_agreement": "seqalign.warping.multiscale",
+    "cost_matrix": "seqalign.localcosts",
+    "ctw": "seqalign.crossmodal.ctw",
+    "CTWAlignment": "seqalign.crossmodal.ctw",
     "SeqalignError": "seqalign.errors",
     "InputError": "seqalign.errors",
     "MemoryBudgetError": "seqalign.errors",
     "NoPathError": "seqalign.errors",
-    "soft_dtw": "seqalign.soft",
-    "soft_dtw_divergence": "seqalign.soft",
-    "SoftAlignment": "seqalign.soft",
-    "pairwise_soft_dtw": "seqalign.soft_pairwise",
-    "pairwise_dtw": "seqalign.matrix",
-    "knn_dtw": "seqalign.matrix",
-    "Neighbors": "seqalign.matrix",
-    "barycenter": "seqalign.barycenters",
-    "Barycenter": "seqalign.barycenters",
+    "soft_dtw": "seqalign.soft.api",
+    "soft_dtw_divergence": "seqalign.soft.api",
+    "SoftAlignment": "seqalign.soft.api",
+    "pairwise_soft_dtw": "seqalign.soft.pairwise",
+    "pairwise_dtw": "seqalign.matrix.pairwise",
+    "knn_dtw": "seqalign.matrix.pairwise",
+    "Neighbors": "seqalign.matrix.pairwise",
+    "barycenter": "seqalign.soft.barycenters",
+    "Barycenter": "seqalign.soft.barycenters",
     "AlignmentScores": "seqalign.evaluate",
     "SegmentationScores": "seqalign.evaluate",
     "covering": "seqalign.evaluate",
@@ -39,10 +39,10 @@ _EXPORTS = {
     "precision_recall": "seqalign.evaluate",
     "score_alignment": "seqalign.evaluate",
     "score_segmentation": "seqalign.evaluate",
-    "segment": "seqalign.changepoints",
-    "Segmentation": "seqalign.changepoints",
-    "segment_range": "seqalign.segmentations",
-    "crops": "seqalign.segmentations",
+    "segment": "seqalign.changepoints.search",
+    "Segmentation": "seqalign.changepoints.search",
+    "segment_range": "seqalign.changepoints.ranges",
+    "crops": "seqalign.changepoints.ranges",
     "run_batch": "seqalign.batch",
     "BatchReport": "seqalign.batch",
 }
@@ -86,11 +86,10 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from seqalign.align import Alignment, dtw, time_map
-    from seqalign.barycenters import Barycenter, barycenter
     from seqalign.batch import BatchReport, run_batch
-    from seqalign.changepoints import Segmentation, segment
-    from seqalign.crossmodal import CTWAlignment, ctw
+    from seqalign.changepoints.ranges import crops, segment_range
+    from seqalign.changepoints.search import Segmentation, segment
+    from seqalign.crossmodal.ctw import CTWAlignment, ctw
     from seqalign.errors import InputError, MemoryBudgetError, NoPathError, SeqalignError
     from seqalign.evaluate import (
         AlignmentScores,
@@ -102,12 +101,13 @@ if TYPE_CHECKING:  # pragma: no cover
         score_alignment,
         score_segmentation,
     )
-    from seqalign.matrix import Neighbors, knn_dtw, pairwise_dtw
-    from seqalign.metrics import cost_matrix
-    from seqalign.multiscale import path_agreement
-    from seqalign.segmentations import crops, segment_range
-    from seqalign.soft import SoftAlignment, soft_dtw, soft_dtw_divergence
-    from seqalign.soft_pairwise import pairwise_soft_dtw
+    from seqalign.localcosts import cost_matrix
+    from seqalign.matrix.pairwise import Neighbors, knn_dtw, pairwise_dtw
+    from seqalign.soft.api import SoftAlignment, soft_dtw, soft_dtw_divergence
+    from seqalign.soft.barycenters import Barycenter, barycenter
+    from seqalign.soft.pairwise import pairwise_soft_dtw
+    from seqalign.warping.align import Alignment, dtw, time_map
+    from seqalign.warping.multiscale import path_agreement
 
 
 def __getattr__(name: str) -> Any:

@@ -373,8 +373,9 @@ def _times(values: Any, name: str) -> np.ndarray:
 
 
 def _path_map(path: np.ndarray, a_time: np.ndarray, b_time: np.ndarray):
-    """:func:`seqalign.align.time_map` of a path, in the times of its (index, time) pairs."""
-    from seqalign.align import time_map
+    """:func:`seqalign.warping.align.time_map` of a path, in the times of its (index, time)
+    pairs."""
+    from seqalign.warping.align import time_map
 
     a0, b0 = (int(v) for v in path.min(axis=0))
     n = int(path[:, 0].max()) - a0 + 1
@@ -445,7 +446,7 @@ def score_alignment(
     predicted, reference
         Each one of: ``(a_times, b_times)``, corresponding times; an (L, 2) integer path
         (then times are frame indices); or what :func:`seqalign.io.read_time_map` returns. A
-        path becomes a time map by :func:`seqalign.align.time_map` (a frame of A matched to
+        path becomes a time map by :func:`seqalign.warping.align.time_map` (a frame of A matched to
         several frames of B takes their mean time), and so do repeated times of A.
     tolerances : iterable of float
         Report the percentage of points whose error is at most each of these.

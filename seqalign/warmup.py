@@ -44,11 +44,11 @@ def _signal(n: int, d: int, seed: int = 0) -> np.ndarray:
 
 
 def _alignments() -> Iterator[Callable[[], object]]:
-    from seqalign.align import dtw
-    from seqalign.crossmodal import ctw
-    from seqalign.metrics import KERNEL_METRICS, METRICS, cost_matrix
-    from seqalign.steps import STEP_PATTERNS
-    from seqalign.windows import WINDOWS
+    from seqalign.crossmodal.ctw import ctw
+    from seqalign.localcosts import KERNEL_METRICS, METRICS, cost_matrix
+    from seqalign.warping.align import dtw
+    from seqalign.warping.steps import STEP_PATTERNS
+    from seqalign.warping.windows import WINDOWS
 
     x, y = _signal(12, 2), _signal(10, 2, seed=1)
     for d, metric in itertools.product((1, 2, 5), [*METRICS, *KERNEL_METRICS]):
@@ -74,10 +74,10 @@ def _alignments() -> Iterator[Callable[[], object]]:
 
 
 def _soft() -> Iterator[Callable[[], object]]:
-    from seqalign.barycenters import BARYCENTER_METHODS, barycenter
-    from seqalign.matrix import knn_dtw, pairwise_dtw
-    from seqalign.soft import soft_dtw, soft_dtw_divergence
-    from seqalign.soft_pairwise import pairwise_soft_dtw
+    from seqalign.matrix.pairwise import knn_dtw, pairwise_dtw
+    from seqalign.soft.api import soft_dtw, soft_dtw_divergence
+    from seqalign.soft.barycenters import BARYCENTER_METHODS, barycenter
+    from seqalign.soft.pairwise import pairwise_soft_dtw
 
     x, y = _signal(12, 2), _signal(10, 2, seed=1)
     series = [_signal(12, 2, seed=s) for s in range(3)] + [_signal(9, 2, seed=3)]
@@ -114,9 +114,9 @@ def _soft() -> Iterator[Callable[[], object]]:
 
 
 def _segmentations() -> Iterator[Callable[[], object]]:
-    from seqalign.changepoints import METHODS, segment
-    from seqalign.costs import COSTS
-    from seqalign.segmentations import crops, segment_range
+    from seqalign.changepoints.costs import COSTS
+    from seqalign.changepoints.ranges import crops, segment_range
+    from seqalign.changepoints.search import METHODS, segment
 
     for d, cost in itertools.product((1, 3), COSTS):
         if cost == "linear" and d == 1:

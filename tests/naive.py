@@ -1,7 +1,8 @@
 """Naive references: slow, obviously correct loops over full matrices.
 
 Every kernel is compared with these. They follow the definitions in the docstrings of
-seqalign.align, seqalign.steps, seqalign.windows and seqalign.metrics, written as
+seqalign.warping.align, seqalign.warping.steps, seqalign.warping.windows and
+seqalign.localcosts, written as
 directly as possible (dtw-python's reading of a step pattern: for each step, the origin's
 accumulated cost plus the weighted local costs of the cells it passes through).
 """
@@ -132,7 +133,7 @@ def path_cost(C: np.ndarray, path: np.ndarray, pattern) -> float:
 
 
 def segment_cost(x: np.ndarray, s: int, e: int, cost: str, *, gamma=1.0, eps=1e-6) -> float:
-    """C(s, e) straight from the definitions in seqalign.costs (x is (n, d))."""
+    """C(s, e) straight from the definitions in seqalign.changepoints.costs (x is (n, d))."""
     seg = x[s:e]
     length = e - s
     if cost == "l2":
@@ -229,7 +230,7 @@ def binseg_greedy(x, cost, n_bkps, min_size=1, jump=1, **kw):
 
 
 # --- soft-DTW ---
-# Definitions of seqalign.soft written as directly as possible: the recursion on full
+# Definitions of seqalign.soft.api written as directly as possible: the recursion on full
 # matrices with math.exp/math.log, its backward pass by the chain rule, and, for tiny inputs,
 # the soft minimum over every warping path enumerated one by one.
 
@@ -363,7 +364,7 @@ def sharp_value(C: np.ndarray, gamma: float, mask: np.ndarray | None = None) -> 
 def dba_naive(series, average: np.ndarray, weights=None) -> np.ndarray:
     """One DBA update (Petitjean et al. 2011): each frame of the average becomes the weighted
     mean of the frames that the optimal sqeuclidean symmetric1 paths match to it."""
-    from seqalign.steps import STEP_PATTERNS
+    from seqalign.warping.steps import STEP_PATTERNS
 
     weights = np.ones(len(series)) if weights is None else np.asarray(weights, float)
     sums = np.zeros_like(average)
@@ -384,7 +385,7 @@ def dba_naive(series, average: np.ndarray, weights=None) -> np.ndarray:
 
 
 # --- kernel metrics ---
-# seqalign.metrics' kernel metrics written out one pair of frames at a time: the cost is the
+# seqalign.localcosts' kernel metrics written out one pair of frames at a time: the cost is the
 # squared distance in the kernel's feature space, k(a, a) + k(b, b) - 2 k(a, b) (clipped at
 # 0), its gradient by the chain rule, and the median heuristic over every pair of frames.
 

@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 
 import seqalign
-from seqalign.features import compute_features, feature_rate
+from seqalign.audio.features import compute_features, feature_rate
 from seqalign.io import ReadOptions, normalize, read_sequence
 
 SR = 22050

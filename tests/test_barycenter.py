@@ -1,4 +1,4 @@
-"""seqalign.barycenters: soft-DTW barycenters (L-BFGS-B on our gradient) and DBA, against the
+"""seqalign.soft.barycenters: soft-DTW barycenters (L-BFGS-B on our gradient) and DBA, against the
 naive DBA update, tslearn's softdtw_barycenter / dtw_barycenter_averaging (same objective: the
 sum of soft-DTW values on the squared Euclidean cost; DBA on squared Euclidean DTW), and their
 properties (the objective goes down, weights act as repetitions, the divergence's barycenter of
@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import seqalign
-from seqalign.barycenters import BARYCENTER_INITS, resample
 from seqalign.errors import InputError
+from seqalign.soft.barycenters import BARYCENTER_INITS, resample
 from tests import naive
 
 

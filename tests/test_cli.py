@@ -456,7 +456,7 @@ def _raise(error: BaseException):
 
 
 def test_internal_error_is_one_line_and_exit_1(files, monkeypatch):
-    monkeypatch.setattr("seqalign.align.dtw", _raise(ZeroDivisionError("boom")))
+    monkeypatch.setattr("seqalign.warping.align.dtw", _raise(ZeroDivisionError("boom")))
     monkeypatch.delenv("SEQALIGN_DEBUG", raising=False)
     outcome = cli("warp", "a.npy", "b.npy", "-o", "p.csv")
     assert outcome.code == 1
@@ -467,7 +467,7 @@ def test_internal_error_is_one_line_and_exit_1(files, monkeypatch):
 
 
 def test_debug_shows_the_traceback(files, monkeypatch):
-    monkeypatch.setattr("seqalign.align.dtw", _raise(ZeroDivisionError("boom")))
+    monkeypatch.setattr("seqalign.warping.align.dtw", _raise(ZeroDivisionError("boom")))
     outcome = cli("warp", "a.npy", "b.npy", env={"SEQALIGN_DEBUG": "1"})
     assert outcome.code == 1
     assert "Traceback" in outcome.stderr
@@ -475,14 +475,14 @@ def test_debug_shows_the_traceback(files, monkeypatch):
 
 
 def test_a_failure_while_working_exits_1(files, monkeypatch):
-    monkeypatch.setattr("seqalign.align.dtw", _raise(SeqalignError("the kernel gave up")))
+    monkeypatch.setattr("seqalign.warping.align.dtw", _raise(SeqalignError("the kernel gave up")))
     outcome = cli("warp", "a.npy", "b.npy")
     assert outcome.code == 1
     assert outcome.error_lines == ["seqalign: error: the kernel gave up"]
 
 
 def test_ctrl_c_exits_130(files, monkeypatch):
-    monkeypatch.setattr("seqalign.align.dtw", _raise(KeyboardInterrupt()))
+    monkeypatch.setattr("seqalign.warping.align.dtw", _raise(KeyboardInterrupt()))
     outcome = cli("warp", "a.npy", "b.npy", "-o", "p.csv")
     assert outcome.code == 130
     assert outcome.error_lines == ["seqalign: interrupted"]
@@ -598,10 +598,10 @@ def test_help_and_version():
 
 
 def test_warp_help_names_every_valid_value():
-    from seqalign.features import FEATURE_SETS
+    from seqalign.audio.features import FEATURE_SETS
     from seqalign.io import INPUT_FORMATS, NORMALIZATIONS, WRITE_FORMATS
-    from seqalign.metrics import METRICS
-    from seqalign.windows import WINDOWS
+    from seqalign.localcosts import METRICS
+    from seqalign.warping.windows import WINDOWS
 
     outcome = cli("warp", "--help")
     assert outcome.code == 0
@@ -655,7 +655,7 @@ def test_the_command_line_starts_without_heavy_imports(code):
     assert "seqalign.cli.main" in names
     heavy = sorted(n for n in names if n.split(".")[0] in HEAVY)
     assert not heavy
-    assert not {"seqalign.io", "seqalign.align"} & names
+    assert not {"seqalign.io", "seqalign.warping.align"} & names
 
 
 def test_python_dash_m_runs_the_same_main(files):

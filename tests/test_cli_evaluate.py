@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from seqalign.align import time_map
 from seqalign.cli import main as cli_main
 from seqalign.evaluate import score_alignment, score_segmentation
 from seqalign.io import read_length, read_locations, read_time_map, write_path
 from seqalign.io import write_time_map as write_map
 from seqalign.io.annotations import Loaded, evaluation_kind
+from seqalign.warping.align import time_map
 
 TCPD = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "tcpd"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import seqalign
-from seqalign.matrix import knn_dtw, pairwise_dtw
-from seqalign.soft_pairwise import pairwise_soft_dtw
+from seqalign.matrix.pairwise import knn_dtw, pairwise_dtw
+from seqalign.soft.pairwise import pairwise_soft_dtw
 from tests.test_cli import assert_one_line_error, cli, read_csv
 
 N, M, D = 18, 15, 2

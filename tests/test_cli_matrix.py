@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from seqalign.matrix import knn_dtw, pairwise_dtw
-from seqalign.soft_pairwise import pairwise_soft_dtw
+from seqalign.matrix.pairwise import knn_dtw, pairwise_dtw
+from seqalign.soft.pairwise import pairwise_soft_dtw
 from tests.test_cli import assert_one_line_error, cli
 
 COUNT, N, D = 6, 24, 2

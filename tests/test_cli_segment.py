@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from seqalign.changepoints import segment
+from seqalign.changepoints.search import segment
 from tests.test_cli import assert_one_line_error, cli
 
 RATE = 50.0
@@ -230,10 +230,10 @@ def test_a_range_of_change_counts(files):
 
 
 def test_help_lists_costs_methods_penalties():
-    from seqalign.changepoints import METHODS
-    from seqalign.costs import COSTS
+    from seqalign.changepoints.costs import COSTS
+    from seqalign.changepoints.penalties import PENALTIES
+    from seqalign.changepoints.search import METHODS
     from seqalign.io.missing import MISSING_POLICIES
-    from seqalign.penalties import PENALTIES
 
     out = cli("segment", "--help")
     text = " ".join(out.stdout.split())

@@ -1,4 +1,4 @@
-"""Canonical time warping (seqalign.ctw) and the CCA under it (seqalign.cca).
+"""Canonical time warping (seqalign.ctw) and the CCA under it (seqalign.crossmodal.cca).
 
 The accuracy tests observe one latent trajectory through two random linear maps of different
 dimensions, each with noise and its own time warp, so the true alignment is known; agreement
@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import seqalign
-from seqalign.align import time_map
-from seqalign.cca import fit_cca
-from seqalign.crossmodal import CTWAlignment, ctw, diagonal_path
+from seqalign.crossmodal.cca import fit_cca
+from seqalign.crossmodal.ctw import CTWAlignment, ctw, diagonal_path
 from seqalign.errors import InputError
+from seqalign.warping.align import time_map
 
 SEEDS = range(5)
 

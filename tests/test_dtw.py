@@ -13,9 +13,9 @@ from hypothesis.extra.numpy import arrays
 
 import seqalign
 from seqalign.errors import InputError, MemoryBudgetError, NoPathError
-from seqalign.metrics import METRICS, cost_matrix
-from seqalign.steps import STEP_PATTERNS
-from seqalign.windows import WINDOWS
+from seqalign.localcosts import METRICS, cost_matrix
+from seqalign.warping.steps import STEP_PATTERNS
+from seqalign.warping.windows import WINDOWS
 from tests import naive
 
 PATTERNS = sorted(STEP_PATTERNS)

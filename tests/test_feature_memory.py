@@ -8,8 +8,8 @@ import tracemalloc
 import numpy as np
 import pytest
 
+from seqalign.audio.features import compute_features, feature_memory
 from seqalign.cli.main import main
-from seqalign.features import compute_features, feature_memory
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from seqalign.audio.features import FEATURE_SETS, compute_features, feature_names, feature_rate
 from seqalign.errors import InputError
-from seqalign.features import FEATURE_SETS, compute_features, feature_names, feature_rate
 
 SR = 22050
 HOP = 512

@@ -211,14 +211,14 @@ CONSTANTS: dict[tuple[str | None, str], Callable[[], Any]] = {
     (None, "--max-memory"): lambda: (
         ("half",) if _constant("seqalign.config", "MEMORY_FRACTION")() == (0.5,) else ("?",)
     ),
-    ("warp", "--time-limit"): _constant("seqalign.methods", "LINEAR_TIME_LIMIT"),
-    ("warp", "--verify"): _constant("seqalign.methods", "VERIFY_TIME_LIMIT"),
-    ("warp", "--multiscale-radius"): _constant("seqalign.multiscale", "DEFAULT_RADIUS"),
-    ("warp", "--components"): _constant("seqalign.crossmodal", "DEFAULT_COMPONENTS"),
-    ("warp", "--reg"): _constant("seqalign.crossmodal", "DEFAULT_REG"),
-    ("segment", "--method"): _constant("seqalign.changepoints", "DYNP_MAX_FRAMES"),
-    ("segment", "--width"): _constant("seqalign.changepoints", "DEFAULT_WIDTH"),
-    ("segment", "--penalty"): _constant("seqalign.penalties", "DEFAULT_PENALTY"),
+    ("warp", "--time-limit"): _constant("seqalign.warping.planner", "LINEAR_TIME_LIMIT"),
+    ("warp", "--verify"): _constant("seqalign.warping.planner", "VERIFY_TIME_LIMIT"),
+    ("warp", "--multiscale-radius"): _constant("seqalign.warping.multiscale", "DEFAULT_RADIUS"),
+    ("warp", "--components"): _constant("seqalign.crossmodal.ctw", "DEFAULT_COMPONENTS"),
+    ("warp", "--reg"): _constant("seqalign.crossmodal.ctw", "DEFAULT_REG"),
+    ("segment", "--method"): _constant("seqalign.changepoints.search", "DYNP_MAX_FRAMES"),
+    ("segment", "--width"): _constant("seqalign.changepoints.search", "DEFAULT_WIDTH"),
+    ("segment", "--penalty"): _constant("seqalign.changepoints.penalties", "DEFAULT_PENALTY"),
     ("evaluate", "--margin"): _constant("seqalign.cli.evaluate", "DEFAULT_MARGIN"),
     ("evaluate", "--tolerance"): _constant("seqalign.cli.evaluate", "DEFAULT_TOLERANCES"),
 }

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import soundfile
 
+from seqalign.audio.features import feature_names
 from seqalign.errors import InputError
-from seqalign.features import feature_names
 from seqalign.io import (
     WRITE_FORMATS,
     ReadOptions,

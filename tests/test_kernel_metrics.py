@@ -1,6 +1,6 @@
 """Kernel metrics (linear, polynomial, rbf) as local costs of DTW, soft-DTW and the matrices.
 
-Definition (seqalign.metrics): the cost of frames ``a``, ``b`` is the squared distance in the
+Definition (seqalign.localcosts): the cost of frames ``a``, ``b`` is the squared distance in the
 kernel's feature space, ``k(a, a) + k(b, b) - 2 k(a, b)``; scikit-learn's ``rbf_kernel`` and
 ``polynomial_kernel`` (same parameters, same defaults) are the peers; the naive references
 are in ``tests/naive.py`` (section "kernel metrics").
@@ -16,8 +16,7 @@ import pytest
 
 import seqalign
 from seqalign.errors import InputError
-from seqalign.matrix import knn_dtw, pairwise_dtw
-from seqalign.metrics import (
+from seqalign.localcosts import (
     KERNEL_METRICS,
     MEDIAN_FRAMES,
     MetricSpec,
@@ -26,8 +25,9 @@ from seqalign.metrics import (
     median_gamma,
     resolve_metric,
 )
-from seqalign.soft_pairwise import pairwise_soft_dtw
-from seqalign.steps import STEP_PATTERNS
+from seqalign.matrix.pairwise import knn_dtw, pairwise_dtw
+from seqalign.soft.pairwise import pairwise_soft_dtw
+from seqalign.warping.steps import STEP_PATTERNS
 from tests import naive
 
 #: (metric as given, its parameters for the naive reference: None = the median heuristic)

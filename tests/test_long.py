@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 import seqalign
-from seqalign import exact, methods, multiscale, sweeps
 from seqalign.errors import InputError, MemoryBudgetError
-from seqalign.steps import STEP_PATTERNS
-from seqalign.windows import make_band, window_band
+from seqalign.warping import exact, multiscale, sweeps
+from seqalign.warping import planner as methods
+from seqalign.warping.steps import STEP_PATTERNS
+from seqalign.warping.windows import make_band, window_band
 from tests import naive
 
 PATTERNS = ["symmetric1", "symmetric2", "asymmetric", "symmetricP05", "typeIIIc", "mori2006"]
@@ -279,8 +280,8 @@ def test_auto_choice_under_budgets():
 
 
 def _estimates(x, y):
-    from seqalign.metrics import prepare
-    from seqalign.sweeps import Problem
+    from seqalign.localcosts import prepare
+    from seqalign.warping.sweeps import Problem
 
     n, m = x.shape[0], y.shape[0]
     xt, yr = prepare(x, y, "euclidean")

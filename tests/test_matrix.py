@@ -1,4 +1,4 @@
-"""Distance matrices and nearest neighbours (seqalign.matrix) against naive pairwise loops,
+"""Distance matrices and nearest neighbours (seqalign.matrix.pairwise) against naive pairwise loops,
 against dtaidistance, and pruned k-NN against the brute-force matrix.
 
 Definitions: ``pairwise_dtw`` gives seqalign's ``dtw(...).distance`` for each pair (symmetric1
@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from seqalign import NoPathError
 from seqalign.errors import InputError
-from seqalign.matrix import knn_dtw, pairwise_dtw
-from seqalign.steps import get_step_pattern
+from seqalign.matrix.pairwise import knn_dtw, pairwise_dtw
+from seqalign.warping.steps import get_step_pattern
 from tests import naive
 
 METRICS = ["sqeuclidean", "euclidean", "cityblock", "cosine"]

@@ -12,8 +12,8 @@ import pytest
 pytest.importorskip("dask")
 pytest.importorskip("distributed")
 
-from seqalign.matrix import pairwise_dtw
-from seqalign.matrix_dask import _blocks
+from seqalign.matrix.distributed import _blocks
+from seqalign.matrix.pairwise import pairwise_dtw
 from tests.test_batch_dask import cluster  # noqa: F401  (the fixture)
 from tests.test_cli import assert_one_line_error, cli
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from seqalign import onsets
+from seqalign.audio import onsets
+from seqalign.audio.features import PITCH_CLASSES, compute_features, feature_names, feature_rate
 from seqalign.errors import InputError
-from seqalign.features import PITCH_CLASSES, compute_features, feature_names, feature_rate
 from tests.test_cli import PATH_HEADER, assert_warping_path, cli, read_csv
 
 SR = 22050

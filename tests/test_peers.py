@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import seqalign
-from seqalign.steps import STEP_PATTERNS
+from seqalign.warping.steps import STEP_PATTERNS
 
 dtwpy = pytest.importorskip("dtw")
 

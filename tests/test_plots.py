@@ -54,7 +54,7 @@ def test_missing_matplotlib_is_a_clear_error(pair, monkeypatch):
 
 def test_plot_alignment_draws_path_and_costs():
     from seqalign import dtw
-    from seqalign.metrics import cost_matrix
+    from seqalign.localcosts import cost_matrix
     from seqalign.plots import plot_alignment
 
     x = np.sin(np.linspace(0, 6, 40))

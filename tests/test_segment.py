@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from seqalign._kernels import segsearch
 from seqalign._kernels.segcost import segment_cost
-from seqalign.changepoints import segment
-from seqalign.costs import COSTS, get_cost, median_heuristic, prepare_cost
+from seqalign.changepoints.costs import COSTS, get_cost, median_heuristic, prepare_cost
+from seqalign.changepoints.ranges import segment_range
+from seqalign.changepoints.search import segment
 from seqalign.errors import InputError
-from seqalign.segmentations import segment_range
 from tests import naive
 
 COST_NAMES = list(COSTS)
@@ -235,7 +235,7 @@ def test_the_package_function_is_not_shadowed_by_a_module():
 
     import seqalign
 
-    importlib.import_module("seqalign.changepoints")
-    importlib.import_module("seqalign.segmentations")
+    importlib.import_module("seqalign.changepoints.search")
+    importlib.import_module("seqalign.changepoints.ranges")
     for name in seqalign.__all__:
         assert not isinstance(getattr(seqalign, name), type(seqalign)), name

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from seqalign.changepoints import segment
-from seqalign.segmentations import crops
+from seqalign.changepoints.ranges import crops
+from seqalign.changepoints.search import segment
 
 rpt = pytest.importorskip("ruptures")
 

@@ -1,4 +1,4 @@
-"""seqalign.soft: soft-DTW, its gradients, the sharp variant and the divergences, against the
+"""seqalign.soft.api: soft-DTW, its gradients, the sharp variant and the divergences, against the
 naive references in tests/naive.py, finite differences, tslearn, and their properties.
 
 Definitions shared with tslearn: ``tslearn.metrics.soft_dtw`` is soft-DTW on the *squared*
@@ -21,8 +21,8 @@ from hypothesis.extra.numpy import arrays
 import seqalign
 from seqalign._kernels import softmath
 from seqalign.errors import InputError, MemoryBudgetError, NoPathError
-from seqalign.metrics import METRICS
-from seqalign.windows import WINDOWS
+from seqalign.localcosts import METRICS
+from seqalign.warping.windows import WINDOWS
 from tests import naive
 
 GAMMAS = [0.01, 0.3, 1.0, 10.0]

@@ -1,4 +1,4 @@
-"""Tests of seqalign.steps: the step-pattern vocabulary, checked against dtw-python."""
+"""Tests of seqalign.warping.steps: the step-pattern vocabulary, checked against dtw-python."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import math
 import numpy as np
 import pytest
 
-import seqalign.steps as steps_module
+import seqalign.warping.steps as steps_module
 from seqalign.errors import InputError
-from seqalign.steps import (
+from seqalign.warping.steps import (
     NORMALIZATIONS,
     STEP_PATTERNS,
     StepPattern,

@@ -40,7 +40,7 @@ COSINE = 3
 PRECOMPUTED = 4
 RBF = 5
 POLYNOMIAL = 6
-#: Rows after the features in the kernel layout (see :func:`seqalign.metrics.prepare`): RBF
+#: Rows after the features in the kernel layout (see :func:`seqalign.localcosts.prepare`): RBF
 #: holds ``gamma``; POLYNOMIAL ``k(a, a)``, the gradient's factor, ``gamma``, ``coef0`` and
 #: ``degree``. The kernel metrics' cost is ``k(a, a) + k(b, b) - 2 k(a, b)``: for RBF
 #: ``2 - 2 exp(-gamma |a - b|^2)``, for POLYNOMIAL ``max(0, k(a, a) + k(b, b) - 2 (gamma

@@ -3,7 +3,7 @@
 Notation: a pair is a query ``x`` (``n`` frames, rows ``i``) and a reference ``y`` (``m``
 frames, columns ``j``), both time-first ``(frames, features)``. The window is given by row
 ranges ``lo[i] <= j < hi[i]``, both non-decreasing (every window of
-:mod:`seqalign.windows`). The recurrence, with ``w = 1`` (symmetric1) or ``w = 2``
+:mod:`seqalign.warping.windows`). The recurrence, with ``w = 1`` (symmetric1) or ``w = 2``
 (symmetric2) on the diagonal step::
 
     D[i, j] = min(D[i-1, j-1] + w C[i, j], D[i-1, j] + C[i, j], D[i, j-1] + C[i, j])
@@ -28,7 +28,7 @@ Rakthanmanon et al. 2012). :func:`keogh_rows` gives the per-row LB_Keogh terms (
 Ratanamahatana 2005) against an envelope from :func:`envelope`.
 
 Metric codes as :mod:`seqalign._kernels.dtw` (cosine expects unit rows, rbf and polynomial
-their parameter columns after the features, see :func:`seqalign.metrics.prepare`: the
+their parameter columns after the features, see :func:`seqalign.localcosts.prepare`: the
 arrays here are that layout, time-first).
 """
 

@@ -78,7 +78,7 @@ class LocalExecutor:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if "forkserver" in methods:
-            context.set_forkserver_preload(["seqalign.batch.jobs", "seqalign.align"])
+            context.set_forkserver_preload(["seqalign.batch.jobs", "seqalign.warping.align"])
         return ProcessPoolExecutor(self.n_workers, mp_context=context, initializer=_init_worker)
 
     def start(self) -> None:

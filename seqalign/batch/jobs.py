@@ -149,7 +149,7 @@ def warm() -> None:
     try:
         import numpy as np
 
-        from seqalign.align import dtw
+        from seqalign.warping.align import dtw
 
         x = np.zeros((3, 1))
         dtw(x, x)
@@ -174,8 +174,8 @@ def _reader(options: dict[str, Any], rate: float | None):
 
 
 def _warp(job: Job, target: str) -> float:
-    from seqalign.align import dtw
     from seqalign.io import normalize, read_sequence, write_path
+    from seqalign.warping.align import dtw
 
     o = job.options
     seq_a = read_sequence(job.inputs[0], _reader(o, o.get("rate")))
@@ -224,7 +224,7 @@ def _warp(job: Job, target: str) -> float:
 
 
 def _segment(job: Job, target: str) -> float:
-    from seqalign.changepoints import segment
+    from seqalign.changepoints.search import segment
     from seqalign.io import normalize, read_sequence
     from seqalign.io.boundaries import write_boundaries
 

@@ -96,19 +96,19 @@ def _named(check: Callable[[str], Any]) -> Callable[[Any, str], str]:
 
 
 def _metric(name: str) -> None:
-    from seqalign.metrics import parse_metric
+    from seqalign.localcosts import parse_metric
 
     parse_metric(name)
 
 
 def _step_pattern(name: str) -> None:
-    from seqalign.steps import get_step_pattern
+    from seqalign.warping.steps import get_step_pattern
 
     get_step_pattern(name)
 
 
 def _window(name: str) -> None:
-    from seqalign.windows import WINDOWS
+    from seqalign.warping.windows import WINDOWS
 
     if name.lower().replace("-", "").replace("_", "") not in WINDOWS:
         raise InputError(f"unknown window; choose one of: {', '.join(WINDOWS)}")

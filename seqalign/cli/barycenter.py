@@ -1,6 +1,6 @@
 """``seqalign barycenter FILES...``: average sequences into one template under (soft-)DTW.
 
-A thin shell over :func:`seqalign.barycenters.barycenter`: flags ->
+A thin shell over :func:`seqalign.soft.barycenters.barycenter`: flags ->
 :func:`seqalign.io.read_sequence` for each file -> API -> an atomic write of the template
 (``.npy``, ``.npz``, ``.csv``, ``.tsv`` or ``.json``). Everything is checked before anything is
 written, so a bad input leaves no file. numpy, numba and scipy are imported inside the command.
@@ -266,8 +266,8 @@ def barycenter(
         options = opt.reader_options(rate=rate, **reading)
         out_format = _template_format(output, fmt)
 
-        from seqalign.barycenters import barycenter as average
         from seqalign.io import read_sequence
+        from seqalign.soft.barycenters import barycenter as average
 
         sequences = [read_sequence(path, options) for path in files]
         opt.check_same_features(sequences, "series")

@@ -2,11 +2,11 @@
 ``--projections FILE``.
 
 With ``--cross-modal ctw`` the inputs may have different numbers of features (a .wav against a
-.npy of video embeddings); ``warp`` calls :func:`seqalign.crossmodal.ctw` instead of
+.npy of video embeddings); ``warp`` calls :func:`seqalign.crossmodal.ctw.ctw` instead of
 :func:`seqalign.dtw` and writes the same outputs, plus the learned projections on request.
 Only the standard library and typer are imported here (``seqalign warp --help`` stays fast);
 the method names are validated by the library's registry,
-:data:`seqalign.crossmodal.CROSS_MODAL`.
+:data:`seqalign.crossmodal.ctw.CROSS_MODAL`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from seqalign.errors import InputError
 from seqalign.units import plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    from seqalign.align import Alignment
     from seqalign.io import Sequence
+    from seqalign.warping.align import Alignment
 
 #: Local cost in the shared space when --metric is not given (the CTW objective's).
 DEFAULT_METRIC = "sqeuclidean"
@@ -106,7 +106,7 @@ def aligner(
     """The library call for ``--cross-modal METHOD``: ``dtw``'s signature, CTW's options bound."""
     import functools
 
-    from seqalign.crossmodal import CROSS_MODAL, DEFAULT_REG, ctw
+    from seqalign.crossmodal.ctw import CROSS_MODAL, DEFAULT_REG, ctw
 
     if cross_modal.lower() not in CROSS_MODAL:
         raise InputError(

@@ -1,6 +1,6 @@
 """The kernel metrics' flags, shared by ``warp``, ``soft`` and ``matrix``.
 
-``--metric rbf`` or ``--metric polynomial`` (:data:`seqalign.metrics.KERNEL_METRICS`) take
+``--metric rbf`` or ``--metric polynomial`` (:data:`seqalign.localcosts.KERNEL_METRICS`) take
 their parameters from :data:`KernelGamma` (``--kernel-gamma``; ``--gamma`` is soft-DTW's
 smoothing), :data:`Degree` and :data:`Coef0`; :func:`kernel_metric` folds them into the
 metric's name (``rbf:gamma=0.5``) that the library parses and validates. They live here, not
@@ -50,7 +50,7 @@ Coef0 = Annotated[
     ),
 ]
 
-#: Parameter of :class:`seqalign.metrics.MetricSpec` -> its flag.
+#: Parameter of :class:`seqalign.localcosts.MetricSpec` -> its flag.
 FLAGS = {"gamma": "--kernel-gamma", "degree": "--degree", "coef0": "--coef0"}
 #: The library's argument names for errors about each flag (none of them is ``gamma``, which
 #: :mod:`seqalign.wording` would call ``--gamma``).
@@ -86,7 +86,7 @@ def kernel_metric(
     key = next(iter(given))
     if metric is None:
         raise InputError(f"{FLAGS[key]} needs --metric rbf or polynomial", argument=_ARGUMENTS[key])
-    from seqalign.metrics import check_parameters, parse_metric
+    from seqalign.localcosts import check_parameters, parse_metric
 
     base = parse_metric(metric)  # a bad --metric is named as such
     for key, value in given.items():

@@ -1,7 +1,8 @@
 """``seqalign matrix FILES... | --manifest M``: pairwise DTW distances, or nearest neighbours.
 
-A thin shell over :func:`seqalign.matrix.pairwise_dtw`, :func:`seqalign.matrix.knn_dtw` and
-:func:`seqalign.soft_pairwise.pairwise_soft_dtw`:
+A thin shell over :func:`seqalign.matrix.pairwise.pairwise_dtw`,
+:func:`seqalign.matrix.pairwise.knn_dtw` and
+:func:`seqalign.soft.pairwise.pairwise_soft_dtw`:
 
 * ``seqalign matrix a.npy b.npy c.npy -o D.npy``: the square matrix of every input against
   every input (the inputs are FILES, then the paths listed in ``--manifest``);
@@ -332,7 +333,7 @@ def matrix(
         out_format = _format(output, fmt, knn is not None)
 
         from seqalign.io import read_sequence
-        from seqalign.windows import resolve_window
+        from seqalign.warping.windows import resolve_window
 
         sequences = [read_sequence(path, options) for path in every]
         opt.check_same_features(sequences)
@@ -357,7 +358,7 @@ def matrix(
             "normalize": normalize,
         }
         if knn is not None:
-            from seqalign.matrix import knn_dtw
+            from seqalign.matrix.pairwise import knn_dtw
 
             found = knn_dtw(xs, ys, knn, metric=metric, step_pattern=step_pattern or "symmetric1",
                             window=window, radius=radius, sqrt=sqrt, n_jobs=jobs)  # fmt: skip
@@ -368,12 +369,12 @@ def matrix(
             work = f", {found.computed:,} of {dtws} run to the end"
         else:
             if soft is not None:
-                from seqalign.soft_pairwise import pairwise_soft_dtw
+                from seqalign.soft.pairwise import pairwise_soft_dtw
 
                 values = pairwise_soft_dtw(xs, ys, gamma=soft, metric=metric, window=window,
                                            radius=radius, n_jobs=jobs)  # fmt: skip
             else:
-                from seqalign.matrix import pairwise_dtw
+                from seqalign.matrix.pairwise import pairwise_dtw
 
                 values = pairwise_dtw(xs, ys, metric=metric, window=window, radius=radius,
                                       step_pattern=step_pattern or "symmetric1", sqrt=sqrt,

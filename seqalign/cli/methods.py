@@ -79,7 +79,7 @@ _TIME = re.compile(r"\s*(?P<number>[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(?P<un
 
 def check_method(method: str, multiscale_radius: int | None) -> str:
     """Validate ``--method`` and ``--multiscale-radius`` before reading anything."""
-    from seqalign.methods import METHODS
+    from seqalign.warping.planner import METHODS
 
     name = method.lower()
     if name not in METHODS:

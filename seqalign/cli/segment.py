@@ -1,6 +1,7 @@
 """``seqalign segment INPUT``: find where a stream changes behaviour; write the boundaries.
 
-A thin shell over :func:`seqalign.changepoints.segment` (and :func:`seqalign.segmentations.crops`):
+A thin shell over :func:`seqalign.changepoints.search.segment` (and
+:func:`seqalign.changepoints.ranges.crops`):
 flags -> :func:`seqalign.io.read_sequence` -> search -> :mod:`seqalign.io.boundaries`.
 Everything is checked before anything is written; outputs are written atomically.
 """
@@ -20,7 +21,7 @@ from seqalign.units import MAX_FRAMES, plural
 from seqalign.wording import naming
 
 if TYPE_CHECKING:  # pragma: no cover
-    from seqalign.changepoints import Segmentation
+    from seqalign.changepoints.search import Segmentation
     from seqalign.io import Sequence
 
 SEARCH_PANEL = "Segmentation"
@@ -272,7 +273,7 @@ def segment(
             "gamma": gamma,
         }
         if bounds is not None or k_range is not None:
-            from seqalign.segmentations import crops, segment_range
+            from seqalign.changepoints.ranges import crops, segment_range
 
             if bounds is not None:
                 path = crops(seq.data, bounds[0], bounds[1], **settings)
@@ -285,7 +286,7 @@ def segment(
                 _summary_many(seq, path, read_s, time.perf_counter() - started - read_s)
             return
 
-        from seqalign.changepoints import segment as run_segment
+        from seqalign.changepoints.search import segment as run_segment
 
         result = run_segment(
             seq.data,

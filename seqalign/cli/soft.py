@@ -1,6 +1,7 @@
 """``seqalign soft A B``: soft-DTW from the shell, and the helpers ``barycenter`` shares.
 
-A thin shell over :func:`seqalign.soft.soft_dtw` and :func:`seqalign.soft.soft_dtw_divergence`:
+A thin shell over :func:`seqalign.soft.api.soft_dtw` and
+:func:`seqalign.soft.api.soft_dtw_divergence`:
 flags -> :func:`seqalign.io.read_sequence` -> API -> the value on standard output (and an
 atomic write of ``--alignment``). Everything is checked before anything is written, so a bad
 input leaves no file. numpy and numba are imported inside the command, not with this module.
@@ -307,7 +308,7 @@ def soft(
         fmt = None if alignment is None else _alignment_format(alignment)
 
         from seqalign.io import read_sequence
-        from seqalign.soft import soft_dtw, soft_dtw_divergence
+        from seqalign.soft.api import soft_dtw, soft_dtw_divergence
 
         seq_a = read_sequence(a, options_a)
         seq_b = read_sequence(b, options_b)
@@ -365,7 +366,7 @@ def _write_alignment(target, fmt, seq_a, seq_b, expected, record, settings) -> N
     """The expected alignment, the DTW path and the confidence, as .npz or .json."""
     import json
 
-    from seqalign.align import dtw
+    from seqalign.warping.align import dtw
 
     assert expected is not None
     path = dtw(

@@ -1,7 +1,7 @@
 """``seqalign warp A B``: align two sequences with DTW; write the path (and a time map).
 
 A thin shell over the library: flags -> :func:`seqalign.io.read_sequence` ->
-:func:`seqalign.align.dtw` -> :func:`seqalign.io.write_path`. Everything is checked before
+:func:`seqalign.warping.align.dtw` -> :func:`seqalign.io.write_path`. Everything is checked before
 anything is written, and outputs are written atomically, so a bad input leaves no file.
 numpy, numba and librosa are imported inside :func:`warp`, not with this module.
 """
@@ -24,8 +24,8 @@ from seqalign.units import plural
 from seqalign.wording import naming
 
 if TYPE_CHECKING:  # pragma: no cover
-    from seqalign.align import Alignment
     from seqalign.io import Sequence
+    from seqalign.warping.align import Alignment
 
 #: Defaults that depend on the inputs. For audio, benchmarks/FEATURES.md measured log-mel
 #: features z-scored per feature and compared by cosine as the most accurate; other inputs
@@ -142,11 +142,11 @@ def warp(
 
             check_plot_target(plot)
 
-        from seqalign.align import dtw
-        from seqalign.align import time_map as map_times
         from seqalign.cli.progress import progress_bar
         from seqalign.io import normalize as normalized
         from seqalign.io import read_sequence, write_path, write_time_map
+        from seqalign.warping.align import dtw
+        from seqalign.warping.align import time_map as map_times
 
         seq_a = read_sequence(a, options_a)
         seq_b = read_sequence(b, options_b)
@@ -226,7 +226,7 @@ def warp(
 
 def _plot(target: str, alignment: Alignment, seq_a: Sequence, seq_b: Sequence) -> None:
     """Draw the path, over the local costs when the matrix is small enough to show."""
-    from seqalign.metrics import cost_matrix
+    from seqalign.localcosts import cost_matrix
     from seqalign.plots import MAX_BACKGROUND_CELLS, plot_alignment, save_figure
 
     cost = None

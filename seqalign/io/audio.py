@@ -1,7 +1,7 @@
 """Read audio (anything soundfile reads) as a sequence of feature frames.
 
 The signal is mixed to mono, resampled to ``options.sample_rate`` and turned into the feature set
-``options.features`` by :func:`seqalign.features.compute_features`; the frame rate is
+``options.features`` by :func:`seqalign.audio.features.compute_features`; the frame rate is
 ``sample_rate / hop_length``. soundfile and librosa are imported on first use.
 """
 
@@ -13,8 +13,8 @@ from typing import BinaryIO
 
 import numpy as np
 
+from seqalign.audio.features import compute_features, feature_names, feature_rate
 from seqalign.errors import InputError, MemoryBudgetError
-from seqalign.features import compute_features, feature_names, feature_rate
 from seqalign.io.sequence import ReadOptions, Sequence, display_name
 
 __all__ = ["check_feature_memory", "read_audio", "read_signal"]
@@ -93,7 +93,7 @@ def check_feature_memory(
     InputError
         A hop longer than the audio (a single frame).
     """
-    from seqalign.features import feature_memory
+    from seqalign.audio.features import feature_memory
     from seqalign.memory import format_bytes, memory_budget
 
     target = int(options.sample_rate)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from seqalign.audio.features import FEATURE_SETS
 from seqalign.errors import InputError
-from seqalign.features import FEATURE_SETS
 from seqalign.io.missing import MISSING_POLICIES
 
 __all__ = [
@@ -158,7 +158,7 @@ class ReadOptions:
         Table time column in seconds (default: a column named time, t, timestamp or seconds,
         unless ``rate`` is given).
     features : str
-        Audio feature set, a key of :data:`seqalign.features.FEATURE_SETS`.
+        Audio feature set, a key of :data:`seqalign.audio.features.FEATURE_SETS`.
     sample_rate : int
         Audio is resampled to this rate (Hz) before computing features.
     hop_length : int
@@ -177,7 +177,7 @@ class ReadOptions:
         and audio are read as they are.
     max_memory : int or None
         Bytes that computing audio features may take (estimated before resampling,
-        :func:`seqalign.features.feature_memory`); default half the available memory, as
+        :func:`seqalign.audio.features.feature_memory`); default half the available memory, as
         :func:`seqalign.memory.memory_budget`.
 
     Raises

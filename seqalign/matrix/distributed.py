@@ -1,7 +1,7 @@
 """Distance matrices on a Dask distributed cluster: blocks of the matrix as tasks.
 
 The rows and columns are cut into blocks; each task computes one block with
-:func:`seqalign.matrix.pairwise_dtw` on a worker (one thread each), and a symmetric matrix
+:func:`seqalign.matrix.pairwise.pairwise_dtw` on a worker (one thread each), and a symmetric matrix
 computes only the blocks on and above the diagonal. Data-dependent metric parameters (rbf's
 median-heuristic gamma) are fixed once from every sequence before the work is sent, so each
 block uses the same local cost: the result equals the local computation.
@@ -22,7 +22,7 @@ def _blocks(count: int, parts: int) -> list[tuple[int, int]]:
 
 def _block(xs: list[np.ndarray], ys: list[np.ndarray] | None, options: dict) -> np.ndarray:
     """One block, on a worker (``ys`` None: the symmetric block of ``xs`` with itself)."""
-    from seqalign.matrix import pairwise_dtw
+    from seqalign.matrix.pairwise import pairwise_dtw
 
     return pairwise_dtw(xs, ys, n_jobs=1, **options)
 
@@ -34,7 +34,7 @@ def dask_pairwise(
     scheduler: str,
     n_workers: int,
 ) -> np.ndarray:
-    """The matrix of :func:`~seqalign.matrix.pairwise_dtw` (``options`` its keyword
+    """The matrix of :func:`~seqalign.matrix.pairwise.pairwise_dtw` (``options`` its keyword
     arguments, metric already bound) computed by blocks on ``scheduler`` (an address, or
     ``"local"`` for a local cluster of ``n_workers`` processes)."""
     from dask.distributed import as_completed

@@ -1,5 +1,5 @@
 """Soft-DTW and its divergences: the Python API (matrices over many sequences are in
-:mod:`seqalign.soft_pairwise`, barycenters in :mod:`seqalign.barycenters`).
+:mod:`seqalign.soft.pairwise`, barycenters in :mod:`seqalign.soft.barycenters`).
 
 Definitions, for ``x`` (``n`` frames) and ``y`` (``m`` frames) and the local cost
 ``C[i, j] = metric(x[i], y[j])`` (default ``sqeuclidean``, the *squared* Euclidean distance
@@ -38,8 +38,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from seqalign.errors import InputError
-from seqalign.metrics import bind_metric, resolve_metric
-from seqalign.soft_sweep import (
+from seqalign.localcosts import bind_metric, resolve_metric
+from seqalign.soft.sweep import (
     DTYPES,
     check_gamma,
     check_memory,
@@ -53,7 +53,7 @@ from seqalign.soft_sweep import (
     sweep,
     window_band,
 )
-from seqalign.windows import resolve_window
+from seqalign.warping.windows import resolve_window
 
 __all__ = [
     "DTYPES",
@@ -163,7 +163,7 @@ def soft_dtw(
     ``R[-1, -1] = 0``, value ``R[n - 1, m - 1]``, where ``C`` is the local cost (by default the
     *squared* Euclidean distance between frames, as tslearn's ``soft_dtw``) and
     ``softmin_gamma(a, b, c) = -gamma log(exp(-a/gamma) + exp(-b/gamma) + exp(-c/gamma))``.
-    See :mod:`seqalign.soft` for the sharp variant and the expected alignment.
+    See :mod:`seqalign.soft.api` for the sharp variant and the expected alignment.
 
     Parameters
     ----------
@@ -176,12 +176,12 @@ def soft_dtw(
     gamma : float
         Smoothing, > 0; soft-DTW tends to DTW as ``gamma -> 0``.
     metric : str or MetricSpec
-        Local cost, a name from :data:`seqalign.metrics.METRICS` or
-        :data:`~seqalign.metrics.KERNEL_METRICS` (``"rbf:gamma=0.5"``; default sqeuclidean).
+        Local cost, a name from :data:`seqalign.localcosts.METRICS` or
+        :data:`~seqalign.localcosts.KERNEL_METRICS` (``"rbf:gamma=0.5"``; default sqeuclidean).
         An rbf ``gamma`` left to the median heuristic is computed from ``x`` and ``y`` (for
         the divergence, once for its three terms) and held fixed in the gradients.
     window, radius
-        A window of :mod:`seqalign.windows` (``sakoechiba``, ``slantedband``, ``itakura``);
+        A window of :mod:`seqalign.warping.windows` (``sakoechiba``, ``slantedband``, ``itakura``);
         paths outside it are excluded and the work is proportional to its area.
     sharp : bool
         Compute the sharp value ``<E, C>`` instead (Blondel, Mensch & Vert 2021).

@@ -1,7 +1,7 @@
 """DTW between many sequences: distance matrices and k-nearest-neighbour search.
 
 Definitions. For sequences ``x`` (``n`` frames) and ``y`` (``m`` frames) and a local cost
-``C[i, j] = metric(x[i], y[j])`` (:mod:`seqalign.metrics`), the value computed here is the
+``C[i, j] = metric(x[i], y[j])`` (:mod:`seqalign.localcosts`), the value computed here is the
 accumulated cost of :func:`seqalign.dtw` with ``step_pattern="symmetric1"`` (or
 ``"symmetric2"``)::
 
@@ -21,7 +21,7 @@ itself on the diagonal.
 
 Speed: the pairs of one pair of lengths run 32 at a time through one kernel whose inner loop
 is over the pairs (SIMD across pairs; :mod:`seqalign._kernels.pairwise`), on a pool of
-threads (the kernel releases the GIL), as :mod:`seqalign.soft_pairwise` does: threads at
+threads (the kernel releases the GIL), as :mod:`seqalign.soft.pairwise` does: threads at
 every size, since processes would only add the copying of the inputs. Memory per thread is
 ``O(32 (n + m) d)``, plus the output matrix and index arrays for a million pairs at a time.
 
@@ -40,16 +40,16 @@ from typing import Any
 import numpy as np
 
 from seqalign.errors import InputError
-from seqalign.frames import as_series
-from seqalign.metrics import bind_metric, extra_rows, metric_code, prepare, resolve_metric
-from seqalign.soft_pairwise import resolve_jobs, run_chunks
+from seqalign.localcosts import bind_metric, extra_rows, metric_code, prepare, resolve_metric
+from seqalign.soft.pairwise import resolve_jobs, run_chunks
 from seqalign.units import plural
-from seqalign.windows import resolve_window
+from seqalign.validation import as_series
+from seqalign.warping.windows import resolve_window
 
 __all__ = ["STEP_WEIGHTS", "Neighbors", "knn_dtw", "pairwise_dtw"]
 
 #: Step patterns of the many-pair kernels -> weight of the diagonal step (see
-#: :mod:`seqalign.steps` for their definitions).
+#: :mod:`seqalign.warping.steps` for their definitions).
 STEP_WEIGHTS: dict[str, float] = {"symmetric1": 1.0, "symmetric2": 2.0}
 
 #: Pairs per call of the kernel's thread pool (index arrays of 16 MB).
@@ -60,7 +60,8 @@ _MIRRORED = ("none", "sakoechiba")
 
 
 def _series(X: Any, name: str) -> list[np.ndarray]:
-    """Validated sequences, all with the same features (see :func:`seqalign.frames.as_series`)."""
+    """Validated sequences, all with the same features (see
+    :func:`seqalign.validation.as_series`)."""
     return as_series(X, name, purpose="DTW")
 
 
@@ -92,7 +93,7 @@ class _Windows:
 
     def __call__(self, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
         if (n, m) not in self._cache:
-            from seqalign.align import _band
+            from seqalign.warping.align import _band
 
             band = _band(self.window, self.radius, n, m, False, False)
             self._cache[n, m] = (band.lo.astype(np.int64), band.hi.astype(np.int64))
@@ -187,8 +188,8 @@ def pairwise_dtw(
         Sequences of any lengths: ``(frames,)`` or ``(frames, features)`` arrays, or a 3-D
         ``(n_series, frames, features)`` / 2-D ``(n_series, frames)`` (univariate) array.
     metric : str or MetricSpec
-        Local cost, a name of :data:`seqalign.metrics.METRICS` or
-        :data:`~seqalign.metrics.KERNEL_METRICS` (``"rbf:gamma=0.5"``); an rbf ``gamma`` left
+        Local cost, a name of :data:`seqalign.localcosts.METRICS` or
+        :data:`~seqalign.localcosts.KERNEL_METRICS` (``"rbf:gamma=0.5"``); an rbf ``gamma`` left
         to the median heuristic is computed once from every sequence of ``X`` and ``Y``.
     step_pattern : str
         ``"symmetric1"`` or ``"symmetric2"`` (:data:`STEP_WEIGHTS`).
@@ -202,7 +203,7 @@ def pairwise_dtw(
     scheduler : str, optional
         Compute the matrix by blocks on a Dask distributed cluster: a scheduler address
         (``tcp://host:8786``) or ``"local"`` (needs the ``dask`` extra; see
-        :mod:`seqalign.matrix_dask`). The result equals the local one.
+        :mod:`seqalign.matrix.distributed`). The result equals the local one.
 
     Returns
     -------
@@ -232,7 +233,7 @@ def pairwise_dtw(
         )
     setup = replace(setup, metric=bind_metric(setup.metric, *xs, *(ys or [])))
     if scheduler is not None:
-        from seqalign.matrix_dask import dask_pairwise
+        from seqalign.matrix.distributed import dask_pairwise
 
         options = {"metric": setup.metric, "step_pattern": step_pattern, "window": window,
                    "radius": radius}  # fmt: skip

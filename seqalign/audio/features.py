@@ -93,7 +93,7 @@ def _chroma_cqt(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
     PITCH_CLASSES,
 )
 def _dlnco(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
-    from seqalign.onsets import dlnco
+    from seqalign.audio.onsets import dlnco
 
     return dlnco(y, sr, hop_length)
 
@@ -104,7 +104,7 @@ def _dlnco(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
     tuple(f"chroma_{c}" for c in PITCH_CLASSES) + tuple(f"onset_{c}" for c in PITCH_CLASSES),
 )
 def _chroma_onset(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
-    from seqalign.onsets import chroma_onset
+    from seqalign.audio.onsets import chroma_onset
 
     return chroma_onset(y, sr, hop_length)
 

@@ -2,10 +2,10 @@
 
 A penalised search minimises ``sum_k C(segment_k) + beta * K`` over segmentations with
 ``K`` changes. Named criteria set ``beta`` from ``n`` (frames), ``p`` (parameters one
-segment fits, :meth:`seqalign.costs.CostSpec.parameters`) and ``s``, the unit in which the
-cost counts twice a negative log-likelihood (:func:`seqalign.costs.noise_scale`; give
-``noise`` to fix it, e.g. ``1`` for data already scaled to unit noise as TCPDBench
-does):
+segment fits, :meth:`seqalign.changepoints.costs.CostSpec.parameters`) and ``s``, the
+unit in which the cost counts twice a negative log-likelihood
+(:func:`seqalign.changepoints.costs.noise_scale`; give ``noise`` to fix it, e.g. ``1`` for
+data already scaled to unit noise as TCPDBench does):
 
 ========  =================================================================================
 ``bic``   ``beta = s * p * log(n)`` (Schwarz 1978; R changepoint's ``BIC``/``SIC``)

@@ -3,7 +3,7 @@
 A segmentation of ``n`` frames is given by its breakpoints in ruptures' convention: sorted,
 the last one equal to ``n``; a breakpoint ``b`` starts a new segment at frame ``b``.
 
-Searches (``method``), each over any cost of :mod:`seqalign.costs`:
+Searches (``method``), each over any cost of :mod:`seqalign.changepoints.costs`:
 
 ``pelt``
     The exact minimiser of ``sum of segment costs + penalty * changes`` (Killick,
@@ -37,7 +37,7 @@ from numpy.typing import ArrayLike
 
 from seqalign import memory
 from seqalign._kernels import seggreedy, segsearch
-from seqalign.costs import (
+from seqalign.changepoints.costs import (
     CostSpec,
     PreparedCost,
     get_cost,
@@ -45,10 +45,10 @@ from seqalign.costs import (
     prepare_cost,
     prepared_bytes,
 )
+from seqalign.changepoints.penalties import DEFAULT_PENALTY, Penalty, resolve_penalty
 from seqalign.errors import InputError, MemoryBudgetError
-from seqalign.frames import as_frames
-from seqalign.penalties import DEFAULT_PENALTY, Penalty, resolve_penalty
 from seqalign.units import plural
+from seqalign.validation import as_frames
 
 METHODS = {
     "pelt": "exact, penalised (Killick et al. 2012)",
@@ -328,9 +328,9 @@ def segment(
         The search. Default: ``pelt`` with a penalty; with ``n_bkps``, ``dynp`` up to
         :data:`DYNP_MAX_FRAMES` frames and ``binseg`` beyond.
     cost : {"l2", "l1", "normal", "linear", "rbf", "cosine"}
-        The segment cost (see :mod:`seqalign.costs` for each definition).
+        The segment cost (see :mod:`seqalign.changepoints.costs` for each definition).
     penalty : float or {"mbic", "bic", "aic", "hqc"}, optional
-        Penalty per change (see :mod:`seqalign.penalties`); default ``mbic`` unless
+        Penalty per change (see :mod:`seqalign.changepoints.penalties`); default ``mbic`` unless
         ``n_bkps`` is given.
     n_bkps : int, optional
         A fixed number of changes instead of a penalty.
@@ -346,7 +346,7 @@ def segment(
         Bandwidth of the rbf kernel (default: the median heuristic).
     noise : float, optional
         Scale of the named penalties (default: estimated, see
-        :func:`seqalign.costs.noise_scale`).
+        :func:`seqalign.changepoints.costs.noise_scale`).
     eps : float, optional
         Ridge of the normal cost (default ``1e-6`` times the mean variance).
     engine : {"native", "ruptures"}
@@ -403,7 +403,7 @@ def segment(
             argument="n_bkps",
         )
     if engine == "ruptures":
-        from seqalign.engines import segment_ruptures
+        from seqalign.changepoints.engines import segment_ruptures
 
         return segment_ruptures(
             signal,

@@ -4,7 +4,7 @@
 (video embeddings against audio features, an accelerometer against a recording), by
 alternating the two halves of the problem (Zhou & De la Torre 2009):
 
-1. **CCA** (:func:`seqalign.cca.fit_cca`) on the frame pairs of the current path gives
+1. **CCA** (:func:`seqalign.crossmodal.cca.fit_cca`) on the frame pairs of the current path gives
    projections ``A`` (d_x, K) and ``B`` (d_y, K) into a shared K-dimensional space;
 2. **DTW** (:func:`seqalign.dtw`, the exact engine, symmetric1 by default) of the projected
    sequences ``X' = (x - mu_x) A`` and ``Y' = (y - mu_y) B`` gives a new path.
@@ -45,10 +45,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from seqalign.align import Alignment, _as_frames, dtw
-from seqalign.cca import Projections, check_reg, fit_cca
+from seqalign.crossmodal.cca import Projections, check_reg, fit_cca
 from seqalign.errors import InputError
 from seqalign.units import plural
+from seqalign.warping.align import Alignment, _as_frames, dtw
 
 #: Default number of canonical components: ``min(d_x, d_y, DEFAULT_COMPONENTS)``.
 DEFAULT_COMPONENTS = 10
@@ -66,7 +66,8 @@ CROSS_MODAL: dict[str, str] = {
 
 @dataclass(frozen=True)
 class CTWAlignment(Alignment):
-    """An :class:`~seqalign.align.Alignment` in the learned shared space, with its projections.
+    """An :class:`~seqalign.warping.align.Alignment` in the learned shared space, with its
+    projections.
 
     ``distance`` is the DTW distance of the projected sequences (``metric`` on
     ``projections.transform_x(x)`` and ``projections.transform_y(y)``).
@@ -199,8 +200,9 @@ def ctw(
     """Canonical time warping of ``x`` against ``y`` (features may differ in number).
 
     Each step fits regularised CCA on the current path's frame pairs (see
-    :mod:`seqalign.cca`), projects both sequences to ``K`` shared dimensions and runs exact
-    DTW there; the objective ``J = sum_{(i, j) in path} |X'_i - Y'_j|^2`` is recorded per step.
+    :mod:`seqalign.crossmodal.cca`), projects both sequences to ``K`` shared dimensions and runs
+    exact DTW there; the objective ``J = sum_{(i, j) in path} |X'_i - Y'_j|^2`` is recorded per
+    step.
 
     Parameters
     ----------

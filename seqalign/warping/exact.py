@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seqalign.steps import StepPattern
-from seqalign.sweeps import Problem, Progress, new_ring, sweep
-from seqalign.windows import Band
+from seqalign.warping.steps import StepPattern
+from seqalign.warping.sweeps import Problem, Progress, new_ring, sweep
+from seqalign.warping.windows import Band
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Dynamic time warping: the Python API (validate, prepare, call the kernel, wrap the result).
 
 ``seqalign.dtw`` computes the exact DTW distance between two sequences and, unless asked
-not to, the optimal warping path, with any step pattern of :mod:`seqalign.steps`, any
-window of :mod:`seqalign.windows`, and open begin/end for subsequence search. Memory is
+not to, the optimal warping path, with any step pattern of :mod:`seqalign.warping.steps`, any
+window of :mod:`seqalign.warping.windows`, and open begin/end for subsequence search. Memory is
 ``O(n + m)`` for the distance and one byte per window cell for the path; no ``n x m``
 float matrix is ever built (pass ``cost=`` to use a matrix of your own).
 
@@ -22,11 +22,17 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from seqalign.errors import InputError, NoPathError
-from seqalign.frames import as_frames, check_finite
-from seqalign.metrics import bind_metric, metric_code, prepare, resolve_metric
-from seqalign.steps import StepPattern, get_step_pattern
+from seqalign.localcosts import bind_metric, metric_code, prepare, resolve_metric
 from seqalign.units import plural
-from seqalign.windows import anchor_ranges, check_anchors, make_band, resolve_window, row_ranges
+from seqalign.validation import as_frames, check_finite
+from seqalign.warping.steps import StepPattern, get_step_pattern
+from seqalign.warping.windows import (
+    anchor_ranges,
+    check_anchors,
+    make_band,
+    resolve_window,
+    row_ranges,
+)
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ class Alignment:
         ``method_reason`` says why it was chosen.
     agreement : dict or None
         For a verified multiscale path: its agreement with the exact path
-        (:func:`seqalign.multiscale.path_agreement`) and the exact distance.
+        (:func:`seqalign.warping.multiscale.path_agreement`) and the exact distance.
     """
 
     distance: float
@@ -162,7 +168,7 @@ def _ranges(window: str, radius: int | None, n: int, m: int, open_begin: bool, o
 
 
 def _band(window: str, radius: int | None, n: int, m: int, open_begin: bool, open_end: bool):
-    """The window's :class:`~seqalign.windows.Band`, checked to admit a path."""
+    """The window's :class:`~seqalign.warping.windows.Band`, checked to admit a path."""
     return make_band(*_ranges(window, radius, n, m, open_begin, open_end), m)
 
 
@@ -189,7 +195,7 @@ def dtw(
     """Exact dynamic time warping of ``x`` against ``y``.
 
     The accumulated cost follows the step pattern's recurrence (see
-    :mod:`seqalign.steps`); for the default ``symmetric1``::
+    :mod:`seqalign.warping.steps`); for the default ``symmetric1``::
 
         D[i, j] = C[i, j] + min(D[i-1, j-1], D[i-1, j], D[i, j-1]),   D[0, 0] = C[0, 0]
 
@@ -209,12 +215,12 @@ def dtw(
     cost : array_like, shape (n, m), optional
         A precomputed local cost matrix (non-negative), instead of ``x`` and ``y``.
     metric : str
-        Local cost, a name from :data:`seqalign.metrics.METRICS` (default euclidean).
+        Local cost, a name from :data:`seqalign.localcosts.METRICS` (default euclidean).
     step_pattern : str or StepPattern
-        A name from :data:`seqalign.steps.STEP_PATTERNS` (default symmetric1).
+        A name from :data:`seqalign.warping.steps.STEP_PATTERNS` (default symmetric1).
     window : str, optional
         ``none``, ``sakoechiba``, ``slantedband`` or ``itakura`` (see
-        :mod:`seqalign.windows`); a ``radius`` alone means ``slantedband``.
+        :mod:`seqalign.warping.windows`); a ``radius`` alone means ``slantedband``.
     radius : int, optional
         Half-width of the band, in frames of ``y``.
     open_begin, open_end : bool
@@ -224,7 +230,7 @@ def dtw(
     return_path : bool
         False computes the distance only, in ``O(n + m)`` memory.
     method : str
-        How to find the path (:data:`seqalign.methods.METHODS`): ``full`` (exact, one byte
+        How to find the path (:data:`seqalign.warping.planner.METHODS`): ``full`` (exact, one byte
         per band cell), ``linear`` (exact, the same path, checkpointed memory of about
         ``8 R n (n + m) / K + K^2 / 2`` bytes, ``K = (8 R n (n + m))^(1/3)``), ``multiscale``
         (approximate coarse-to-fine, linear time and memory), or ``auto`` (default): full
@@ -238,16 +244,16 @@ def dtw(
     time_limit : float, optional
         With ``method="auto"``: the longest estimated time, in seconds, for which the exact
         linear-memory path is taken when the full one does not fit (default
-        :data:`seqalign.methods.LINEAR_TIME_LIMIT`, 300 s); beyond it, multiscale.
+        :data:`seqalign.warping.planner.LINEAR_TIME_LIMIT`, 300 s); beyond it, multiscale.
     multiscale_radius : int, optional
         Half-width in frames of the band around the projected path at each level of the
-        multiscale method (default :data:`seqalign.multiscale.DEFAULT_RADIUS`).
+        multiscale method (default :data:`seqalign.warping.multiscale.DEFAULT_RADIUS`).
     verify : bool, optional
         With the multiscale method, also compute the exact path (linear memory) and report
         in :attr:`Alignment.agreement` the fraction of points within 2 frames of it. By
         default (None) this is done whenever the exact path is affordable: it fits the
         budget and is estimated to take under
-        :data:`seqalign.methods.VERIFY_TIME_LIMIT` seconds.
+        :data:`seqalign.warping.planner.VERIFY_TIME_LIMIT` seconds.
     progress : callable, optional
         Called as ``progress(done, total)`` while large alignments run.
 
@@ -267,9 +273,9 @@ def dtw(
     >>> a.distance, a.path.tolist()
     (0.0, [[0, 0], [0, 1], [1, 2], [2, 3]])
     """
-    from seqalign import methods
-    from seqalign.exact import full_path, linear_path
-    from seqalign.sweeps import Problem
+    from seqalign.warping import planner as methods
+    from seqalign.warping.exact import full_path, linear_path
+    from seqalign.warping.sweeps import Problem
 
     metric_name = "precomputed" if cost is not None else resolve_metric(metric)
     pattern = get_step_pattern(step_pattern)
@@ -324,7 +330,7 @@ def dtw(
     elif choice.method == "linear":
         solution = linear_path(problem, band, pattern, open_end, progress)
     else:
-        from seqalign.multiscale import DEFAULT_RADIUS, multiscale_path, path_agreement
+        from seqalign.warping.multiscale import DEFAULT_RADIUS, multiscale_path, path_agreement
 
         solution = multiscale_path(xa, ya, make_problem, pattern, (lo, hi), open_end=open_end,
                                    anchors=anchors, radius=multiscale_radius or DEFAULT_RADIUS,

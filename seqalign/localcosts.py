@@ -89,7 +89,7 @@ MEDIAN_FRAMES = 1000
 class MetricSpec:
     """A metric with its parameters; ``str(spec)`` is its canonical name.
 
-    Parameters left ``None`` take their defaults (see :mod:`seqalign.metrics`).
+    Parameters left ``None`` take their defaults (see :mod:`seqalign.localcosts`).
 
     Examples
     --------
@@ -234,7 +234,7 @@ def median_gamma(*arrays: np.ndarray) -> float:
     >>> median_gamma(np.array([[0.0], [1.0]]), np.array([[3.0]]))
     0.25
     """
-    from seqalign.costs import MEDIAN_HEURISTIC_FRAMES, median_heuristic
+    from seqalign.changepoints.costs import MEDIAN_HEURISTIC_FRAMES, median_heuristic
 
     share = max(2, MEDIAN_HEURISTIC_FRAMES // max(1, len(arrays)))
     parts = []

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from seqalign._kernels import segsearch
-from seqalign.changepoints import (
+from seqalign.changepoints.search import (
     Segmentation,
     _check_dynp_memory,
     _max_changes,

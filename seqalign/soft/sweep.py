@@ -1,7 +1,7 @@
 """Running the soft-DTW kernels on one pair of sequences: input preparation, the window,
-the memory check, a reusable scratch buffer, and the sweeps that :mod:`seqalign.soft`,
-:mod:`seqalign.soft_pairwise` and :mod:`seqalign.barycenters` share. Definitions in
-:mod:`seqalign.soft`.
+the memory check, a reusable scratch buffer, and the sweeps that :mod:`seqalign.soft.api`,
+:mod:`seqalign.soft.pairwise` and :mod:`seqalign.soft.barycenters` share. Definitions in
+:mod:`seqalign.soft.api`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from seqalign import config, memory
-from seqalign.align import _band
 from seqalign.errors import InputError, MemoryBudgetError, NoPathError
-from seqalign.frames import as_frames, check_finite
-from seqalign.metrics import extra_rows, metric_code, prepare
+from seqalign.localcosts import extra_rows, metric_code, prepare
 from seqalign.units import plural
-from seqalign.windows import Band
+from seqalign.validation import as_frames, check_finite
+from seqalign.warping.align import _band
+from seqalign.warping.windows import Band
 
 __all__ = [
     "DTYPES",

@@ -34,10 +34,9 @@ from numpy.typing import ArrayLike
 
 from seqalign import config
 from seqalign.errors import InputError
-from seqalign.frames import as_frames
-from seqalign.metrics import metric_code, prepare, resolve_metric
-from seqalign.soft import soft_dtw
-from seqalign.soft_pairwise import (
+from seqalign.localcosts import metric_code, prepare, resolve_metric
+from seqalign.soft.api import soft_dtw
+from seqalign.soft.pairwise import (
     Bands,
     as_series,
     pack,
@@ -45,9 +44,10 @@ from seqalign.soft_pairwise import (
     resolve_jobs,
     run_chunks,
 )
-from seqalign.soft_sweep import check_gamma, inverse_norms, no_path
+from seqalign.soft.sweep import check_gamma, inverse_norms, no_path
 from seqalign.units import plural
-from seqalign.windows import resolve_window
+from seqalign.validation import as_frames
+from seqalign.warping.windows import resolve_window
 
 __all__ = ["BARYCENTER_INITS", "BARYCENTER_METHODS", "Barycenter", "barycenter"]
 
@@ -78,7 +78,7 @@ class Barycenter:
     average : ndarray, shape (L, d)
         The barycenter, time-first.
     objective : float
-        ``F(average)`` (see :mod:`seqalign.barycenters`).
+        ``F(average)`` (see :mod:`seqalign.soft.barycenters`).
     initial_objective : float
         ``F`` at the initialisation.
     n_iter : int
@@ -222,7 +222,7 @@ class _SoftObjective:
 
 def _dba_objective(series, w, z, window, radius, jobs) -> tuple[float, np.ndarray, np.ndarray]:
     """``F(z)``, and the weighted sums and counts of the frames each frame of ``z`` matches."""
-    from seqalign.align import dtw
+    from seqalign.warping.align import dtw
 
     sums = np.zeros_like(z)
     counts = np.zeros(z.shape[0])
@@ -304,12 +304,12 @@ def barycenter(
 ) -> Barycenter:
     """A barycenter of sequences of any lengths: soft-DTW (L-BFGS-B) or DBA.
 
-    Definitions of the objectives and initialisations in :mod:`seqalign.barycenters`.
+    Definitions of the objectives and initialisations in :mod:`seqalign.soft.barycenters`.
 
     Parameters
     ----------
     series : list of array_like, or ndarray
-        The sequences (see :func:`seqalign.soft_pairwise.as_series`).
+        The sequences (see :func:`seqalign.soft.pairwise.as_series`).
     method : str
         ``"soft"`` or ``"dba"`` (:data:`BARYCENTER_METHODS`).
     gamma : float
@@ -317,7 +317,7 @@ def barycenter(
     weights : array_like, optional
         One non-negative weight per sequence (default 1).
     length : int, optional
-        Frames of the barycenter (default: see :mod:`seqalign.barycenters`).
+        Frames of the barycenter (default: see :mod:`seqalign.soft.barycenters`).
     init : str or array_like
         ``"mean"``, ``"medoid"`` or an initial ``(L, d)`` barycenter.
     tol : float, optional

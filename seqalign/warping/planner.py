@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 from seqalign import config, memory
 from seqalign.errors import InputError, MemoryBudgetError
-from seqalign.sweeps import SPAN_CELLS, SPAN_MIN_CELLS, Problem, threads
-from seqalign.windows import Band
+from seqalign.warping.sweeps import SPAN_CELLS, SPAN_MIN_CELLS, Problem, threads
+from seqalign.warping.windows import Band
 
 METHODS: dict[str, str] = {
     "auto": "full if it fits the memory budget, else linear if fast enough, else multiscale",
@@ -104,7 +104,7 @@ def sweep_seconds(cells: int, n_features: int) -> float:
 
 def estimate(method: str, problem: Problem, band: Band, return_path: bool) -> tuple[int, float]:
     """``(bytes, seconds)`` a method needs for this problem (inputs not counted)."""
-    from seqalign import exact, multiscale
+    from seqalign.warping import exact, multiscale
 
     seconds = sweep_seconds(band.area, problem.n_features)
     if not return_path:

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from seqalign.costs import COSTS, get_cost, median_heuristic, noise_scale
+from seqalign.changepoints.costs import COSTS, get_cost, median_heuristic, noise_scale
+from seqalign.changepoints.penalties import DEFAULT_PENALTY, resolve_penalty
 from seqalign.errors import InputError
-from seqalign.penalties import DEFAULT_PENALTY, resolve_penalty
 from seqalign.units import plural
 
 #: ruptures costs without a native counterpart (model name -> what changes).
@@ -71,7 +71,7 @@ def segment_ruptures(
     """:func:`seqalign.segment` through ruptures; ``x`` is already a checked signal."""
     import ruptures as rpt
 
-    from seqalign.changepoints import DEFAULT_WIDTH, Segmentation
+    from seqalign.changepoints.search import DEFAULT_WIDTH, Segmentation
 
     name = str(cost).lower()
     if name not in COSTS and name not in RUPTURES_ONLY_COSTS:
@@ -137,7 +137,7 @@ def segment_ruptures(
     bkps = np.asarray(bkps, dtype=np.int64)
     if native is not None:  # the cost by seqalign's definition (ruptures' may differ)
         from seqalign._kernels.segsearch import sum_of_costs
-        from seqalign.costs import prepare_cost
+        from seqalign.changepoints.costs import prepare_cost
 
         p = prepare_cost(native, x, gamma=params.get("gamma"))
         total = float(sum_of_costs(p.code, p.data, p.param, p.work, bkps, len_weight))

@@ -19,10 +19,10 @@ import math
 
 import numpy as np
 
-from seqalign.exact import Solution, full_path
-from seqalign.steps import StepPattern
-from seqalign.sweeps import Progress
-from seqalign.windows import anchor_ranges, make_band
+from seqalign.warping.exact import Solution, full_path
+from seqalign.warping.steps import StepPattern
+from seqalign.warping.sweeps import Progress
+from seqalign.warping.windows import anchor_ranges, make_band
 
 #: Cells of the coarsest level, aligned with no band.
 COARSE_CELLS = 250_000
@@ -110,7 +110,7 @@ def multiscale_path(
 ) -> Solution:
     """Coarse-to-fine DTW of time-first ``x`` and ``y`` (see the module docstring).
 
-    ``make_problem(x, y)`` prepares a :class:`~seqalign.sweeps.Problem`; ``window`` is the
+    ``make_problem(x, y)`` prepares a :class:`~seqalign.warping.sweeps.Problem`; ``window`` is the
     row ranges of the user's window on the full grid.
     """
     levels = [(x, y)]

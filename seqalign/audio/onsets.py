@@ -6,7 +6,7 @@ drifting inside held notes; combined with chroma (which says which harmony sound
 paper's high-resolution synchronisation. Each step of :func:`dlnco` is its own function so that
 it can be checked against a naive loop.
 
-Like the compute functions registered in :mod:`seqalign.features` (which transposes their
+Like the compute functions registered in :mod:`seqalign.audio.features` (which transposes their
 results and is the public entry point), these functions use librosa's ``(features, frames)``
 layout. librosa is imported inside the functions.
 
@@ -65,7 +65,7 @@ def pitch_energy(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
     ``librosa.cqt`` with 12 bins per octave from C1 (no tuning estimate), as a stand-in for the
     paper's multirate filter bank of semitone band-pass filters. librosa raises its
     ``ParameterError`` for parameters it rejects (e.g. a top band above the Nyquist frequency),
-    which :func:`seqalign.features.compute_features` turns into an ``InputError``.
+    which :func:`seqalign.audio.features.compute_features` turns into an ``InputError``.
     """
     import librosa
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from seqalign import config
-from seqalign.windows import Band
+from seqalign.warping.windows import Band
 
 #: Band cells below which one kernel call does the whole sweep (no spans, no threads).
 SPAN_MIN_CELLS = 4_000_000
@@ -60,7 +60,7 @@ def _pool() -> ThreadPoolExecutor:
 
 @dataclass(frozen=True)
 class Problem:
-    """Prepared kernel inputs of one alignment (see :func:`seqalign.metrics.prepare`)."""
+    """Prepared kernel inputs of one alignment (see :func:`seqalign.localcosts.prepare`)."""
 
     xt: np.ndarray  # (d, n) features-first x, or empty with a cost matrix
     yr: np.ndarray  # (d, m) features-first y reversed in time, or empty

@@ -1,5 +1,5 @@
 """Soft-DTW between many sequences: pairwise matrices, and the packing and threading that
-:mod:`seqalign.barycenters` shares. Definitions in :mod:`seqalign.soft`.
+:mod:`seqalign.soft.barycenters` shares. Definitions in :mod:`seqalign.soft.api`.
 
 The pairs are split in chunks run on a pool of threads; each chunk is one call of a numba
 kernel that releases the GIL, so the threads run in parallel.
@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from seqalign import config, frames
+from seqalign import config, validation
 from seqalign.errors import InputError
-from seqalign.metrics import bind_metric, metric_code, prepare, resolve_metric
-from seqalign.soft_sweep import check_gamma, inverse_norms, no_path, resolve_dtype, window_band
+from seqalign.localcosts import bind_metric, metric_code, prepare, resolve_metric
+from seqalign.soft.sweep import check_gamma, inverse_norms, no_path, resolve_dtype, window_band
 from seqalign.units import plural
-from seqalign.windows import Band, resolve_window
+from seqalign.warping.windows import Band, resolve_window
 
 __all__ = [
     "Bands",
@@ -33,8 +33,8 @@ __all__ = [
 
 
 def as_series(X: Any, name: str) -> list[np.ndarray]:
-    """Validated sequences for soft-DTW (see :func:`seqalign.frames.as_series`)."""
-    return frames.as_series(X, name, purpose="soft-DTW")
+    """Validated sequences for soft-DTW (see :func:`seqalign.validation.as_series`)."""
+    return validation.as_series(X, name, purpose="soft-DTW")
 
 
 @dataclass
@@ -51,7 +51,7 @@ class Packed:
 
 def pack(series: list[np.ndarray], metric: str) -> Packed:
     """Pack validated sequences for the batch kernels; ``metric`` must be bound (see
-    :func:`seqalign.metrics.bind_metric`) so that every pair has the same cost."""
+    :func:`seqalign.localcosts.bind_metric`) so that every pair has the same cost."""
     if metric == "rbf":
         raise InputError(
             "metric 'rbf' needs its gamma here, for every sequence alike: give it "
@@ -147,7 +147,7 @@ def pairwise_soft_dtw(
     differs from its transpose (slantedband, itakura), only the upper triangle is computed
     and mirrored), or ``D(X[a], Y[b])`` with ``divergence=True``
     (``sdtw(x, y) - (sdtw(x, x) + sdtw(y, y)) / 2``; the diagonal of ``D(X, X)`` is 0), or
-    the sharp variants with ``sharp=True``. Definitions in :mod:`seqalign.soft`.
+    the sharp variants with ``sharp=True``. Definitions in :mod:`seqalign.soft.api`.
 
     Parameters
     ----------
@@ -162,7 +162,7 @@ def pairwise_soft_dtw(
         Threads; default every CPU.
     dtype : str
         ``"float64"``, or ``"float32"``: 2-2.5x faster, about 1e-6 relative error (no
-        ``sharp``); see :data:`seqalign.soft.DTYPES`.
+        ``sharp``); see :data:`seqalign.soft.api.DTYPES`.
 
     Returns
     -------
