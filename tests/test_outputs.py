@@ -257,3 +257,18 @@ def test_a_descriptor_open_for_reading_is_refused(inputs) -> None:
     assert done.stderr.decode().splitlines() == [
         "seqalign: error: -o /dev/stdin: file descriptor 0 is open for reading only"
     ]
+
+
+@POSIX
+def test_sigterm_while_writing_leaves_no_temporary_file(inputs) -> None:
+    script = (
+        "import os, signal, sys\n"
+        "import seqalign.io.outputs as outputs\n"
+        "outputs._keep_mode_and_owner = lambda *a: os.kill(os.getpid(), signal.SIGTERM)\n"
+        "from seqalign.cli.main import run\n"
+        "sys.argv = ['seqalign', 'warp', 'a.npy', 'b.npy', '-q', '-o', 'out.csv']\n"
+        "run()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert done.returncode == 128 + 15, done.stderr
+    assert _names(inputs) == {"a.npy", "b.npy"}

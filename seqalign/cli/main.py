@@ -197,6 +197,21 @@ def main(args: Sequence[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
+def _terminated(signum: int, frame: Any) -> None:
+    """SIGTERM or SIGHUP: unwind like Ctrl-C, so that no temporary file is left behind."""
+    raise SystemExit(128 + signum)
+
+
 def run() -> None:
-    """Console-script entry point (``seqalign``, ``python -m seqalign``)."""
+    """Console-script entry point (``seqalign``, ``python -m seqalign``).
+
+    SIGTERM and SIGHUP (``kill``, a closed terminal, a job scheduler's time limit) end the
+    command as Ctrl-C does: outputs being written are removed, finished ones are kept, and the
+    exit code is 128 + the signal's number.
+    """
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _terminated)
     sys.exit(main())
