@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from seqalign.errors import InputError, InputWarning
+from seqalign.errors import InputError, InputWarning, MemoryBudgetError
 from seqalign.io.arrays import read_npy, read_npz
 from seqalign.io.audio import read_audio
 from seqalign.io.missing import resolve_missing
@@ -123,10 +123,27 @@ def _is_stream(path: str, name: str) -> bool:
     return not stat.S_ISREG(os.stat(path).st_mode)
 
 
-def _read_stream(path: str, name: str) -> bytes:
+def _read_all(stream: BinaryIO, name: str, limit: int | None) -> bytes:
+    """Every byte of a stream read once (standard input, a pipe), refusing more than ``limit``
+    (``/dev/zero`` never ends)."""
+    chunks, size = [], 0
+    while block := stream.read(1 << 20):
+        chunks.append(block)
+        size += len(block)
+        if limit is not None and size > limit:
+            from seqalign.memory import format_bytes
+
+            raise MemoryBudgetError(
+                f"{name}: more than {format_bytes(limit)} of input, over the memory budget; "
+                "give a file instead of a stream"
+            )
+    return b"".join(chunks)
+
+
+def _read_stream(path: str, name: str, limit: int | None) -> bytes:
     try:
         with open(path, "rb") as stream:
-            return stream.read()
+            return _read_all(stream, name, limit)
     except OSError as error:
         raise InputError(f"{name}: cannot read ({error.strerror or error})") from error
 
@@ -234,7 +251,13 @@ def read_sequence(path: str | os.PathLike[str], options: ReadOptions | None = No
     file: str | BinaryIO
     special = source != "-" and _is_stream(source, name)
     if source == "-" or special:  # a pipe (<(...), a FIFO, /dev/stdin) is read once, whole
-        raw = sys.stdin.buffer.read() if source == "-" else _read_stream(source, name)
+        from seqalign.memory import memory_budget
+
+        limit = memory_budget(options.max_memory)
+        if source == "-":
+            raw = _read_all(sys.stdin.buffer, name, limit)
+        else:
+            raw = _read_stream(source, name, limit)
         if not raw:
             raise InputError(f"{name}: no data (the input is empty)")
         file = io.BytesIO(raw)
