@@ -7,9 +7,9 @@ time is the alignment's alone and the memory is its own peak: the growth of the 
 set (``VmHWM`` after resetting it through ``/proc/self/clear_refs``).
 
 Exact linear-memory paths (euclidean local cost, symmetric1; the same path cost):
-seqalign ``dtw(method="linear")``, dtaidistance ``dtw.warping_path_fast(use_lowmem=True)``
+seqalign ``dtw(solver="linear")``, dtaidistance ``dtw.warping_path_fast(use_lowmem=True)``
 (C, squared euclidean inside: the same path), linmdtw ``linmdtw(do_gpu=False)`` (Tralie &
-Dempsey 2020, CPU). Approximate: seqalign ``method="multiscale"``, synctoolbox's MrMsDTW
+Dempsey 2020, CPU). Approximate: seqalign ``solver="multiscale"``, synctoolbox's MrMsDTW
 ``sync_via_mrmsdtw`` (music defaults: cosine of l2-normalised features at 50 Hz), fastdtw
 ``fastdtw(radius=10)``. For each path: the share of points within 2 frames of the exact path
 (:func:`seqalign.path_agreement`) and the mean distance, in frames, from the true warp.
@@ -77,14 +77,14 @@ def _runner(method: str):
         import seqalign
 
         def run(x, y):
-            return seqalign.dtw(x, y, method="linear").path
+            return seqalign.dtw(x, y, solver="linear").path
 
         return run
     if method == "seqalign-multiscale":
         import seqalign
 
         def run(x, y):
-            return seqalign.dtw(x, y, method="multiscale").path
+            return seqalign.dtw(x, y, solver="multiscale").path
 
         return run
     if method == "dtaidistance-lowmem":

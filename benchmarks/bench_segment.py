@@ -69,7 +69,7 @@ class Job:
                 kw["n_bkps"] = 20
             else:
                 kw["penalty"] = self.penalty()
-            s = segment(x, method=self.method, cost=self.cost, min_size=2, **kw)
+            s = segment(x, search=self.method, cost=self.cost, min_size=2, **kw)
             return s.breakpoints.tolist()
         import ruptures as rpt
 

@@ -40,7 +40,7 @@ _EXPORTS = {
     "score_alignment": "seqalign.evaluate",
     "score_segmentation": "seqalign.evaluate",
     "segment": "seqalign.changepoints.search",
-    "Segmentation": "seqalign.changepoints.search",
+    "Segmentation": "seqalign.changepoints.result",
     "segment_range": "seqalign.changepoints.ranges",
     "crops": "seqalign.changepoints.ranges",
     "run_batch": "seqalign.batch",
@@ -88,7 +88,8 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from seqalign.batch import BatchReport, run_batch
     from seqalign.changepoints.ranges import crops, segment_range
-    from seqalign.changepoints.search import Segmentation, segment
+    from seqalign.changepoints.result import Segmentation
+    from seqalign.changepoints.search import segment
     from seqalign.crossmodal.ctw import CTWAlignment, ctw
     from seqalign.errors import InputError, MemoryBudgetError, NoPathError, SeqalignError
     from seqalign.evaluate import (

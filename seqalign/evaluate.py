@@ -34,6 +34,7 @@ import numpy as np
 
 from seqalign.errors import InputError
 from seqalign.units import plural
+from seqalign.validation import check_whole
 
 __all__ = [
     "AlignmentScores",
@@ -197,12 +198,6 @@ def _cover(predicted: np.ndarray, truth: np.ndarray, n: int) -> float:
     return total / n
 
 
-def _check_n(n: Any) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise InputError(f"n must be a whole number >= 1, got {n!r}", argument="n")
-    return int(n)
-
-
 def covering(predicted: Iterable[int], annotations: Annotations, n: int) -> float:
     """Covering of the annotators' partitions by the predicted one, as TCPDBench computes it.
 
@@ -214,7 +209,7 @@ def covering(predicted: Iterable[int], annotations: Annotations, n: int) -> floa
     >>> covering([5], [4], 10)  # [0, 5) [5, 10) against [0, 4) [4, 10): (4 * 4/5 + 6 * 5/6) / 10
     0.82
     """
-    n = _check_n(n)
+    n = check_whole(n, "n")
     found = _starts(_locations(predicted, "predicted"), n, "predicted")
     truth = _annotators(annotations)
     scores = [_cover(found, _starts(t, n, "annotations"), n) for t in truth]
@@ -308,7 +303,7 @@ def score_segmentation(
     (1.0, 0.8968, 1.0)
     """
     _check_margin(margin)
-    n = _check_n(n)
+    n = check_whole(n, "n")
     truth = _annotators(annotations)
     found = _locations(predicted, "predicted")
     precision, recall = precision_recall(found, truth, margin)

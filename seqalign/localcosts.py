@@ -51,6 +51,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from seqalign.errors import InputError
+from seqalign.validation import check_choice
 
 METRICS: dict[str, str] = {
     "euclidean": "sqrt of the sum of squared differences",
@@ -74,7 +75,7 @@ KERNEL_PARAMETERS: dict[str, tuple[str, ...]] = {
     "rbf": ("gamma",),
 }
 
-#: Kernel codes, see ``seqalign._kernels.dtw``.
+#: Kernel codes, see ``seqalign._kernels.localcost`` (tested to agree).
 _CODES = {"sqeuclidean": 0, "euclidean": 1, "cityblock": 2, "cosine": 3, "precomputed": 4,
           "linear": 0, "rbf": 5, "polynomial": 6}  # fmt: skip
 
@@ -165,11 +166,11 @@ def check_parameters(name: str, arguments: dict[str, str] | None = None,
 
 def resolve_name(metric: str) -> str:
     """A metric's name without parameters, validated (case-insensitive)."""
-    name = str(metric).split(":")[0].strip().lower()
-    if name not in METRICS and name not in KERNEL_METRICS:
-        valid = ", ".join([*METRICS, *KERNEL_METRICS])
-        raise InputError(f"unknown metric {metric!r}; choose one of: {valid}", argument="metric")
-    return name
+    return check_choice(metric, [*METRICS, *KERNEL_METRICS], "metric", key=_name_part)
+
+
+def _name_part(metric: str) -> str:
+    return str(metric).split(":")[0].strip().lower()
 
 
 def parse_metric(metric: str | MetricSpec) -> MetricSpec:

@@ -1,12 +1,15 @@
-"""Checking array inputs of the API: time-first float64 frames, finite, non-empty.
+"""Checking inputs of the API: time-first float64 frames, names from a vocabulary, counts.
 
 Every public function that takes sequences (``dtw``, ``soft_dtw``, ``segment``,
-``barycenter``...) goes through :func:`as_frames`, so that one bad input gets one wording
-everywhere, naming the argument at fault (the CLI rewords it with the file name).
+``barycenter``...) goes through :func:`as_frames`, every name from a vocabulary (a method, a
+cost, an initialisation) through :func:`check_choice` and every count (``n_bkps``,
+``max_iter``, ``jump``) through :func:`check_whole`, so that one bad input gets one wording
+everywhere, naming the argument at fault (the CLI rewords it with the file or flag).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -14,6 +17,82 @@ from numpy.typing import ArrayLike
 
 from seqalign.errors import InputError
 from seqalign.units import plural
+
+
+def check_choice(
+    value: Any,
+    choices: Iterable[str],
+    argument: str,
+    *,
+    what: str = "",
+    key: Callable[[Any], str] = lambda value: str(value).lower(),
+) -> str:
+    """``key(value)`` (by default ``value`` lower-cased), or :class:`InputError` listing
+    ``choices`` unless it is one of them.
+
+    Parameters
+    ----------
+    value : str
+        The name given (compared case-insensitively).
+    choices : iterable of str
+        The valid names, lower-case, in the order the message lists them (a registry dict).
+    argument : str
+        The argument's name, for the error (``"method"``).
+    what : str
+        What the name names, for the message (``"barycenter method"``); ``argument`` if empty.
+    key : callable
+        How a name given is normalised before the comparison (the message shows it as given).
+
+    Examples
+    --------
+    >>> check_choice("PELT", {"pelt": "exact", "dynp": "exact, K changes"}, "method")
+    'pelt'
+    """
+    valid = list(choices)
+    name = key(value)
+    if name not in valid:
+        raise InputError(
+            f"unknown {what or argument} {value!r}; choose one of: {', '.join(valid)}",
+            argument=argument,
+        )
+    return name
+
+
+def check_whole(value: Any, argument: str, *, minimum: int = 1, what: str = "") -> int:
+    """``value`` as an int, or :class:`InputError` unless it is a whole number >= ``minimum``.
+
+    Integers (Python or numpy) and whole floats (``3.0``) pass; booleans, strings and
+    fractions do not.
+
+    Parameters
+    ----------
+    value : int
+        The number given.
+    argument : str
+        The argument's name, for the error (``"n_bkps"``).
+    minimum : int
+        The smallest value allowed (0 for a count that may be empty).
+    what : str
+        What it counts, for the message (``"iterations"``).
+
+    Examples
+    --------
+    >>> check_whole(3, "jump"), check_whole(0, "n_bkps", minimum=0)
+    (3, 0)
+    """
+    whole = (
+        not isinstance(value, bool)
+        and isinstance(value, (int, float, np.integer, np.floating))
+        and np.isfinite(value)
+        and int(value) == value
+    )
+    if not whole or value < minimum:
+        unit = f" ({what})" if what else ""
+        raise InputError(
+            f"{argument} must be a whole number >= {minimum}{unit}, got {value!r}",
+            argument=argument,
+        )
+    return int(value)
 
 
 def check_finite(arr: np.ndarray, name: str) -> None:

@@ -66,8 +66,8 @@ def _alignments() -> Iterator[Callable[[], object]]:
             x, y, window=w, radius=r, open_begin=b, open_end=e
         )
     for method in ("full", "linear", "multiscale"):
-        yield lambda method=method: dtw(x, y, method=method)
-    yield lambda: dtw(x, y, method="linear", anchors=[[4, 3]])
+        yield lambda method=method: dtw(x, y, solver=method)
+    yield lambda: dtw(x, y, solver="linear", anchors=[[4, 3]])
     yield lambda: dtw(cost=cost_matrix(x, y, "euclidean"))
     yield lambda: dtw(cost=cost_matrix(x, y, "euclidean"), return_path=False)
     yield lambda: ctw(x, _signal(10, 3, seed=2))
@@ -108,9 +108,9 @@ def _soft() -> Iterator[Callable[[], object]]:
         )
         yield lambda p=pattern: knn_dtw(series[:2], series[2:], step_pattern=p, prune=False)
     for method, init in itertools.product(BARYCENTER_METHODS, ("mean", "medoid")):
-        yield lambda m=method, i=init: barycenter(series, method=m, init=i, max_iter=2)
-    yield lambda: barycenter(series, method="soft", divergence=True, max_iter=2)
-    yield lambda: barycenter(series, method="soft", sharp=True, max_iter=2)
+        yield lambda m=method, i=init: barycenter(series, averaging=m, init=i, max_iter=2)
+    yield lambda: barycenter(series, averaging="soft", divergence=True, max_iter=2)
+    yield lambda: barycenter(series, averaging="soft", sharp=True, max_iter=2)
 
 
 def _segmentations() -> Iterator[Callable[[], object]]:
@@ -125,16 +125,16 @@ def _segmentations() -> Iterator[Callable[[], object]]:
         for method in METHODS:
             width = 8 if method == "window" else None
             if method != "dynp":  # dynp's penalised form is below
-                yield lambda x=x, c=cost, m=method, w=width: segment(x, cost=c, method=m, width=w)
+                yield lambda x=x, c=cost, m=method, w=width: segment(x, cost=c, search=m, width=w)
             if method != "pelt":  # pelt takes a penalty only
                 yield lambda x=x, c=cost, m=method, w=width: segment(
-                    x, cost=c, method=m, width=w, n_bkps=2
+                    x, cost=c, search=m, width=w, n_bkps=2
                 )
-        yield lambda x=x, c=cost: segment(x, cost=c, method="dynp", penalty=5.0, max_bkps=3)
+        yield lambda x=x, c=cost: segment(x, cost=c, search="dynp", penalty=5.0, max_bkps=3)
         yield lambda x=x, c=cost: segment(x, cost=c, pruning="classic", jump=2)
         yield lambda x=x, c=cost: crops(x, 1.0, 50.0, cost=c)
         yield lambda x=x, c=cost: segment_range(x, range(1, 3), cost=c)
-        yield lambda x=x, c=cost: segment_range(x, range(1, 3), cost=c, method="binseg")
+        yield lambda x=x, c=cost: segment_range(x, range(1, 3), cost=c, search="binseg")
 
 
 def kernel_stats() -> tuple[int, int]:

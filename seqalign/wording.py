@@ -1,8 +1,9 @@
 """Library errors in the user's terms: the file A or B, the flag, the value typed.
 
 The library names what is at fault in Python terms (``SeqalignError.argument`` is ``"x"``,
-``"radius"``, ``"step_pattern"``...). :data:`FLAGS` is the one table from those names to the
-command-line flags, and :func:`naming` rewords an error raised inside its block; the exit code
+``"radius"``, ``"step_pattern"``...). :data:`seqalign.options.FLAGS`, from the option
+registry, is the one table from those names to the command-line flags, and :func:`naming`
+rewords an error raised inside its block; the exit code
 is left to :func:`seqalign.cli.main.main`, the one place that maps exceptions to codes.
 
 It lives beside the API rather than in ``seqalign/cli`` because batch manifests
@@ -17,48 +18,7 @@ import re
 from collections.abc import Iterator, Mapping
 
 from seqalign.errors import SeqalignError
-
-#: Python argument named by a library error (``SeqalignError.argument``) -> the flag a user
-#: types. Inputs (``x``, ``y``...) are named by their file instead, see :func:`naming`.
-FLAGS: dict[str, str] = {
-    "radius": "--band",
-    "window": "--window",
-    "metric": "--metric",
-    "step_pattern": "--step-pattern",
-    "open_begin": "--open-begin",
-    "open_end": "--open-end",
-    "max_memory": "--max-memory",
-    "features": "--features",
-    "sample_rate": "--sample-rate",
-    "hop_length": "--hop-length",
-    "rate": "--rate",
-    "key": "--key",
-    "columns": "--column",
-    "time_column": "--time-column",
-    "normalize": "--normalize",
-    "format": "--format",
-    "output": "-o",
-    "missing": "--missing",
-    "cost": "--cost",
-    "method": "--method",
-    "anchors": "--anchor",
-    "multiscale_radius": "--multiscale-radius",
-    "time_limit": "--time-limit",
-    "penalty": "--penalty",
-    "n_bkps": "--n-bkps",
-    "max_bkps": "--max-bkps",
-    "min_size": "--min-size",
-    "jump": "--jump",
-    "width": "--width",
-    "gamma": "--gamma",
-    "noise": "--noise",
-    "engine": "--engine",
-    "pruning": "--pruning",
-    "cross_modal": "--cross-modal",
-    "n_components": "--components",
-    "reg": "--reg",
-    "projections": "--projections",
-}
+from seqalign.options import FLAGS, flag_of
 
 _FLAG_IN_TEXT = re.compile(r"(?<![\w-])(--[a-z]|-o\b)")
 _IDENTIFIERS = re.compile(r"\b(" + "|".join(k for k in FLAGS if "_" in k) + r")\b")
@@ -72,6 +32,7 @@ def reword(
     error: SeqalignError,
     inputs: Mapping[str, tuple[str, str]],
     typed: Mapping[str, str] | None = None,
+    command: str | None = None,
 ) -> SeqalignError:
     """``error`` with its message in command-line terms (the same class, so the same exit code).
 
@@ -86,6 +47,9 @@ def reword(
     typed : mapping, optional
         Python argument -> what the user typed (``{"radius": "2.5s (108 frames)"}``), shown
         after the flag.
+    command : str, optional
+        The command (or batch job kind), where a library argument has a flag per command
+        (``method``: ``--solver`` of warp, ``--search`` of segment).
 
     Messages that already name a flag (readers and writers word theirs for the command line)
     are left as they are, and so are errors whose argument is unknown here.
@@ -110,8 +74,8 @@ def reword(
         if name not in message:
             message = f"{name}: {message}"
     elif argument in FLAGS and not _FLAG_IN_TEXT.search(message):
-        message = _IDENTIFIERS.sub(lambda m: FLAGS[m[1]], message)
-        flag = shown = FLAGS[argument]
+        message = _IDENTIFIERS.sub(lambda m: flag_of(m[1], command) or m[1], message)
+        flag = shown = flag_of(argument, command) or FLAGS[argument]
         if typed and typed.get(argument):
             shown = f"{shown} {typed[argument]}"
         if message.startswith(flag + " "):  # "--n-bkps must be..." reads as it is
@@ -126,13 +90,15 @@ def reword(
 
 @contextlib.contextmanager
 def naming(
-    inputs: Mapping[str, tuple[str, str]], typed: Mapping[str, str] | None = None
+    inputs: Mapping[str, tuple[str, str]],
+    typed: Mapping[str, str] | None = None,
+    command: str | None = None,
 ) -> Iterator[None]:
     """Re-raise a :class:`SeqalignError` from the block reworded by :func:`reword`."""
     try:
         yield
     except SeqalignError as error:
-        better = reword(error, inputs, typed)
+        better = reword(error, inputs, typed, command)
         if better is error:
             raise
         raise better from error

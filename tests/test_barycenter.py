@@ -35,7 +35,7 @@ def _soft_objective(z, series, gamma=1.0, weights=None, divergence=False):
 def test_the_objective_goes_down_from_the_initialisation(method, init, vary):
     series = _walks(6, 15, seed=1, vary=vary)
     weights = np.array([1.0, 2.0, 0.5, 1.0, 1.0, 3.0])
-    b = seqalign.barycenter(series, method=method, init=init, weights=weights, gamma=0.5,
+    b = seqalign.barycenter(series, averaging=method, init=init, weights=weights, gamma=0.5,
                             max_iter=15, n_jobs=2)  # fmt: skip
     assert b.objective < b.initial_objective
     assert b.history[0] == b.initial_objective and b.history.min() >= b.objective - 1e-9
@@ -50,14 +50,14 @@ def test_the_objective_goes_down_from_the_initialisation(method, init, vary):
 def test_dba_update_is_petitjeans():
     series = _walks(5, 12, seed=2, vary=4)
     start = resample(series[0], 12)
-    b = seqalign.barycenter(series, method="dba", init=start, max_iter=1, n_jobs=1)
+    b = seqalign.barycenter(series, averaging="dba", init=start, max_iter=1, n_jobs=1)
     np.testing.assert_allclose(b.average, naive.dba_naive(series, start), rtol=1e-12)
 
 
 def test_dba_matches_tslearn():
     barycenters = pytest.importorskip("tslearn.barycenters")
     series = np.stack(_walks(8, 25, seed=3))
-    ours = seqalign.barycenter(series, method="dba", tol=0.0, max_iter=100, n_jobs=2)
+    ours = seqalign.barycenter(series, averaging="dba", tol=0.0, max_iter=100, n_jobs=2)
     theirs = barycenters.dtw_barycenter_averaging(series, max_iter=100, tol=0.0)
     assert ours.converged
     np.testing.assert_allclose(ours.average, theirs, rtol=1e-10, atol=1e-10)
@@ -76,8 +76,8 @@ def test_soft_barycenter_matches_tslearn():
 def test_integer_weights_are_repetitions():
     series = _walks(3, 10, seed=5)
     for method in ("soft", "dba"):
-        weighted = seqalign.barycenter(series, method=method, weights=[2, 1, 1], n_jobs=1)
-        repeated = seqalign.barycenter([series[0], *series], method=method, n_jobs=1)
+        weighted = seqalign.barycenter(series, averaging=method, weights=[2, 1, 1], n_jobs=1)
+        repeated = seqalign.barycenter([series[0], *series], averaging=method, n_jobs=1)
         np.testing.assert_allclose(weighted.average, repeated.average, rtol=1e-6, atol=1e-8)
 
 
@@ -114,7 +114,7 @@ def test_lengths_and_initialisations():
     series = _walks(5, 10, seed=9, vary=6)
     mean_length = round(np.mean([len(s) for s in series]))
     assert seqalign.barycenter(series, max_iter=1).average.shape[0] == mean_length
-    medoid = seqalign.barycenter(series, init="medoid", method="dba", max_iter=1)
+    medoid = seqalign.barycenter(series, init="medoid", averaging="dba", max_iter=1)
     assert medoid.average.shape[0] in {len(s) for s in series}
     assert seqalign.barycenter(series, length=7, max_iter=1).average.shape == (7, 2)
     start = np.zeros((9, 2))
@@ -125,16 +125,16 @@ def test_lengths_and_initialisations():
 
 
 BAD = {
-    "method": ({"method": "kmeans"}, "unknown barycenter method 'kmeans'"),
+    "averaging": ({"averaging": "kmeans"}, "unknown averaging 'kmeans'"),
     "init": ({"init": "random"}, "unknown initialisation 'random'; choose one of: mean, medoid"),
     "weights count": ({"weights": [1, 2]}, "weights has 2 values for 3 sequences"),
     "weights negative": ({"weights": [1, -1, 1]}, "non-negative"),
     "gamma": ({"gamma": 0.0}, "gamma must be a positive number"),
     "tol": ({"tol": -1.0}, "tol must be a number >= 0"),
-    "max_iter": ({"max_iter": 0}, "max_iter must be a positive whole number"),
+    "max_iter": ({"max_iter": 0}, "max_iter must be a whole number >= 1"),
     "length": ({"length": 1}, "length must be at least 2"),
-    "dba metric": ({"method": "dba", "metric": "cosine"}, "DBA averages under the squared"),
-    "dba divergence": ({"method": "dba", "divergence": True}, "apply to method 'soft'"),
+    "dba metric": ({"averaging": "dba", "metric": "cosine"}, "DBA averages under the squared"),
+    "dba divergence": ({"averaging": "dba", "divergence": True}, "apply to averaging 'soft'"),
     "init features": ({"init": np.zeros((5, 3))}, "init has 3 features"),
 }
 

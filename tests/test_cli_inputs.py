@@ -116,7 +116,7 @@ ENGINES = ["native"] + (["ruptures"] if importlib.util.find_spec("ruptures") els
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("width", ["0", "1", "-3"])
 def test_window_width_0_is_refused_like_1(files, width, engine):
-    outcome = cli("segment", "a.npy", "--method", "window", "--width", width, "--engine", engine)
+    outcome = cli("segment", "a.npy", "--search", "window", "--width", width, "--engine", engine)
     assert_one_line_error(outcome, f"--width {width}", ">= 2")
 
 
@@ -126,10 +126,10 @@ def test_the_library_refuses_width_0_and_multiscale_radius_0():
 
     x = np.arange(40.0)
     with pytest.raises(InputError) as width:
-        segment(x, method="window", width=0)
+        segment(x, search="window", width=0)
     assert width.value.argument == "width"
     with pytest.raises(InputError) as radius:
-        dtw(x, x, method="multiscale", multiscale_radius=0)
+        dtw(x, x, solver="multiscale", multiscale_radius=0)
     assert radius.value.argument == "multiscale_radius"
 
 
@@ -397,8 +397,8 @@ def test_explicit_formats_and_names_without_an_extension_are_written(files, args
 
 
 def test_the_extension_table_follows_the_writers():
-    from seqalign.cli.extensions import OUTPUT_EXTENSIONS
     from seqalign.io import WRITE_FORMATS, output_format
+    from seqalign.io.extensions import OUTPUT_EXTENSIONS
 
     for extension, fmt in OUTPUT_EXTENSIONS.items():
         assert output_format(f"x{extension}") == fmt
@@ -464,4 +464,30 @@ def test_a_header_claiming_more_than_the_file_holds_is_refused(files, kind):
     name = {"npy": "huge.npy", "npz": "huge.npz", "stdin": "-"}[kind]
     outcome = cli("segment", name, "-o", "out.csv", input=blob if kind == "stdin" else None)
     assert_one_line_error(outcome, "truncated: its header says shape (1000000000000, 3)")
+    assert not (files / "out.csv").exists()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+@pytest.mark.parametrize("how", ["path", "stdin"])
+def test_an_endless_stream_is_refused_at_the_budget(files, how):
+    if how == "path":
+        outcome = cli("segment", "/dev/zero", "--max-memory", "20MB", "-o", "out.csv")
+    else:
+        with open("/dev/zero", "rb") as zero:
+            import subprocess
+            import sys
+
+            done = subprocess.run(
+                [sys.executable, "-m", "seqalign", "segment", "-", "--max-memory", "20MB"],
+                stdin=zero,
+                capture_output=True,
+                timeout=120,
+            )
+        assert done.returncode == 2
+        assert done.stderr.decode().splitlines() == [
+            "seqalign: error: standard input: more than 20.0 MB of input, over the memory "
+            "budget; give a file instead of a stream"
+        ]
+        return
+    assert_one_line_error(outcome, "/dev/zero: more than 20.0 MB of input")
     assert not (files / "out.csv").exists()

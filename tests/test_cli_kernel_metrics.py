@@ -94,8 +94,8 @@ def test_matrix_and_knn_are_the_library_values(files):
     outcome = cli("matrix", *names, "--metric", "rbf", "-o", "d.npy", "-q")
     assert outcome.code == 0, outcome.stderr
     np.testing.assert_allclose(np.load("d.npy"), pairwise_dtw(xs, metric="rbf"), rtol=1e-12)
-    outcome = cli("matrix", *names, "--metric", "polynomial", "--degree", "2", "--soft", "0.5",
-                  "-o", "s.npy", "-q")  # fmt: skip
+    outcome = cli("matrix", *names, "--metric", "polynomial", "--degree", "2", "--soft",
+                  "--gamma", "0.5", "-o", "s.npy", "-q")  # fmt: skip
     assert outcome.code == 0, outcome.stderr
     expected = pairwise_soft_dtw(xs, gamma=0.5, metric="polynomial:degree=2")
     np.testing.assert_allclose(np.load("s.npy"), expected, rtol=1e-12)

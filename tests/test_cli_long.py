@@ -1,4 +1,4 @@
-"""``seqalign warp --method/--max-memory/--anchor/--verify``: long-recording options on files."""
+"""``seqalign warp --solver/--max-memory/--anchor/--verify``: long-recording options on files."""
 
 from __future__ import annotations
 
@@ -31,25 +31,25 @@ def _path(text: str) -> np.ndarray:
 
 @pytest.mark.parametrize("method", ["full", "linear", "multiscale"])
 def test_each_method_gives_the_library_path(pair, method):
-    outcome = cli("warp", "x.npy", "y.npy", "--method", method)
+    outcome = cli("warp", "x.npy", "y.npy", "--solver", method)
     assert outcome.code == 0, outcome.stderr
-    expected = seqalign.dtw(np.load("x.npy"), np.load("y.npy"), method=method)
+    expected = seqalign.dtw(np.load("x.npy"), np.load("y.npy"), solver=method)
     np.testing.assert_array_equal(_path(outcome.stdout), expected.path)
-    assert re.search(rf"method +{method}: asked for", outcome.stderr)
+    assert re.search(rf"solver +{method}: asked for", outcome.stderr)
 
 
 def test_auto_reports_its_choice_under_a_small_budget(pair):
     roomy = cli("warp", "x.npy", "y.npy", "-o", "full.csv")
-    assert roomy.code == 0 and re.search("method +full: its", roomy.stderr)
+    assert roomy.code == 0 and re.search("solver +full: its", roomy.stderr)
     tight = cli("warp", "x.npy", "y.npy", "-o", "auto.csv", "--max-memory", "2MB")
     assert tight.code == 0, tight.stderr
     assert "over the budget (2.0 MB)" in tight.stderr
-    assert re.search("method +(linear|multiscale)", tight.stderr)
+    assert re.search("solver +(linear|multiscale)", tight.stderr)
     assert Path("auto.csv").exists()
 
 
 def test_multiscale_verify_and_anchor(pair):
-    outcome = cli("warp", "x.npy", "y.npy", "--method", "multiscale", "--verify", "--anchor",
+    outcome = cli("warp", "x.npy", "y.npy", "--solver", "multiscale", "--verify", "--anchor",
                   "700f:600f", "-o", "p.csv", "--format", "json")  # fmt: skip
     assert outcome.code == 0, outcome.stderr
     assert "of path points within 2 frames of the exact path" in outcome.stderr
@@ -57,7 +57,7 @@ def test_multiscale_verify_and_anchor(pair):
 
     data = json.loads(Path("p.csv").read_text())
     assert [700, 600] in data["path"]
-    assert data["method"] == "multiscale"
+    assert data["solver"] == "multiscale"
     assert data["agreement"]["within"] >= 0.9
 
 
@@ -68,14 +68,14 @@ def test_anchor_in_seconds_with_a_rate(pair):
 
 
 def test_subprocess_linear(pair):
-    done = run_seqalign("warp", "x.npy", "y.npy", "--method", "linear", "-q", cwd=pair)
+    done = run_seqalign("warp", "x.npy", "y.npy", "--solver", "linear", "-q", cwd=pair)
     assert done.returncode == 0, done.stderr
     full = seqalign.dtw(np.load(pair / "x.npy"), np.load(pair / "y.npy"))
     np.testing.assert_array_equal(_path(done.stdout.decode()), full.path)
 
 
 BAD = {
-    "unknown method": (["--method", "fast"], ["--method 'fast'", "auto, full"]),
+    "unknown method": (["--solver", "fast"], ["--solver 'fast'", "auto, full"]),
     "radius zero": (["--multiscale-radius", "0"], ["--multiscale-radius 0"]),
     "negative time limit": (["--time-limit", "-1"], ["--time-limit", ">= 0"]),
     "anchor syntax": (["--anchor", "12"], ["--anchor '12'", "TA:TB"]),
@@ -90,7 +90,7 @@ BAD = {
     ),
     "budget too small": (["--max-memory", "10KB"], ["--max-memory 10KB", "multiscale"]),
     "full over budget": (
-        ["--method", "full", "--max-memory", "1MB"],
+        ["--solver", "full", "--max-memory", "1MB"],
         ["--max-memory 1MB", "full method"],
     ),
 }
@@ -110,20 +110,20 @@ def test_time_limit_zero_sends_auto_past_the_linear_path(pair):
     outcome = cli("warp", "x.npy", "y.npy", "--max-memory", "2.2MB", "--time-limit", "0", "-o",
                   "p.csv")  # fmt: skip
     assert outcome.code == 0, outcome.stderr
-    assert re.search("method +multiscale", outcome.stderr)
+    assert re.search("solver +multiscale", outcome.stderr)
 
 
 def test_help_lists_the_long_recording_options():
     outcome = cli("warp", "--help")
-    for flag in ("--method", "--multiscale-radius", "--anchor", "--verify", "--max-memory",
+    for flag in ("--solver", "--multiscale-radius", "--anchor", "--verify", "--max-memory",
                  "--time-limit"):  # fmt: skip
         assert flag in outcome.stdout
 
 
 def test_multiscale_is_checked_by_default_when_cheap(pair):
-    checked = cli("warp", "x.npy", "y.npy", "--method", "multiscale", "-o", "p.csv")
+    checked = cli("warp", "x.npy", "y.npy", "--solver", "multiscale", "-o", "p.csv")
     assert checked.code == 0 and "agreement" in checked.stderr
     unchecked = cli(
-        "warp", "x.npy", "y.npy", "--method", "multiscale", "--no-verify", "-o", "q.csv"
+        "warp", "x.npy", "y.npy", "--solver", "multiscale", "--no-verify", "-o", "q.csv"
     )
     assert unchecked.code == 0 and "agreement" not in unchecked.stderr

@@ -113,7 +113,7 @@ def test_knn_with_references_npz(folder, series):
 
 
 def test_soft_matrix(folder, series):
-    outcome = cli("matrix", *_files()[:3], "--soft", "0.5", "-o", "s.npy")
+    outcome = cli("matrix", *_files()[:3], "--soft", "--gamma", "0.5", "-o", "s.npy")
     assert outcome.code == 0, outcome.stderr
     want = pairwise_soft_dtw(series[:3], gamma=0.5, metric="sqeuclidean")
     np.testing.assert_allclose(np.load("s.npy"), want, rtol=1e-12)
@@ -133,11 +133,12 @@ def test_soft_matrix(folder, series):
         (["s0.npy", "short.npy", "--window", "sakoechiba", "--band", "2"], ["--band 2"]),
         (["s0.npy", "s1.npy", "-o", "no/such/folder/d.npy"], ["-o", "does not exist"]),
         (["s0.npy", "s1.npy", "--knn", "1", "-o", "d.npy"], ["-o d.npy", ".npz"]),
-        (["s0.npy", "s1.npy", "--soft", "1", "--knn", "1"], ["--knn", "--soft"]),
+        (["s0.npy", "s1.npy", "--soft", "--knn", "1"], ["--knn", "--soft"]),
         (["s0.npy", "s1.npy", "--step-pattern", "asymmetric"], ["--step-pattern", "asymmetric"]),
         (["s0.npy", "s1.npy", "--metric", "l3"], ["--metric", "l3"]),
         (["s0.npy", "s1.npy", "--format", "xls", "-o", "d.npy"], ["--format", "xls"]),
-        (["s0.npy", "s1.npy", "--soft", "0"], ["--soft 0", "positive"]),
+        (["s0.npy", "s1.npy", "--soft", "--gamma", "0"], ["--gamma 0", "positive"]),
+        (["s0.npy", "s1.npy", "--gamma", "0.5"], ["--gamma", "--soft"]),
         (["s0.npy", "s1.npy", "--jobs", "0"], ["--jobs 0", "positive"]),
         (["s0.npy", "s1.npy", "--references", "none.txt"], ["--references none.txt"]),
     ],

@@ -89,7 +89,7 @@ def test_json_segments_labels_and_plot(files):
     assert out.code == 0, out.stderr
     record = json.loads(Path("b.json").read_text())
     assert record["breakpoints"] == [100, 200, 300] and record["index"] == [100, 200]
-    assert record["time"] == [2.0, 4.0] and record["method"] == "pelt"
+    assert record["time"] == [2.0, 4.0] and record["search"] == "pelt"
     assert record["penalty_name"] == "mbic" and record["n"] == 300
     assert Path("s.csv").read_text().splitlines() == [
         "start,end,start_time,end_time,duration",
@@ -103,7 +103,7 @@ def test_json_segments_labels_and_plot(files):
 
 def test_npz_key_n_bkps_and_methods(files):
     for method in ("dynp", "binseg", "bottomup", "window"):
-        out = cli("segment", "x.npz", "--key", "feats", "-k", "2", "--method", method,
+        out = cli("segment", "x.npz", "--key", "feats", "-k", "2", "--search", method,
                   "--width", "40", "-q")  # fmt: skip
         assert out.code == 0, out.stderr
         assert out.stdout.splitlines()[1:] == ["100", "200"], method
@@ -155,7 +155,7 @@ BAD = {
     "nan": (["nan.npy"], ["nan.npy", "NaN", "--missing"]),
     "not a table": (["x.txt"], ["x.txt"]),
     "cost": (["x.npy", "--cost", "l3"], ["--cost l3", "unknown cost 'l3'", "rbf"]),
-    "method": (["x.npy", "--method", "fast"], ["--method fast", "pelt"]),
+    "search": (["x.npy", "--search", "fast"], ["--search fast", "pelt"]),
     "penalty name": (["x.npy", "--penalty", "xic"], ["--penalty xic", "mbic"]),
     "penalty negative": (["x.npy", "--penalty", "-3"], ["--penalty -3", ">= 0"]),
     "n_bkps too many": (["x.npy", "-k", "400"], ["--n-bkps 400", "do not fit"]),
@@ -163,14 +163,17 @@ BAD = {
     "n_bkps not a number": (["x.npy", "-k", "two"], ["--n-bkps two", "K1:K2"]),
     "n_bkps range reversed": (["x.npy", "-k", "3:1"], ["--n-bkps 3:1", "K1 <= K2"]),
     "n_bkps range too far": (["x.npy", "-k", "1:400"], ["--n-bkps 1:400", "do not fit"]),
-    "n_bkps range method": (["x.npy", "-k", "1:2", "--method", "pelt"], ["--method", "dynp"]),
-    "pelt with k": (["x.npy", "--method", "pelt", "-k", "2"], ["--n-bkps 2", "pelt takes a"]),
+    "n_bkps range search": (["x.npy", "-k", "1:2", "--search", "pelt"], ["--search", "dynp"]),
+    "pelt with k": (["x.npy", "--search", "pelt", "-k", "2"], ["--n-bkps 2", "pelt takes a"]),
     "k and penalty": (["x.npy", "-k", "2", "--penalty", "3"], ["--penalty", "not both"]),
     "min size": (["x.npy", "--min-size", "0"], ["--min-size 0", ">= 1"]),
     "jump": (["x.npy", "--jump", "0"], ["--jump 0", ">= 1"]),
-    "width": (["x.npy", "--method", "window", "-k", "1", "--width", "1000"], ["--width", "window"]),
-    "gamma": (["x.npy", "--cost", "rbf", "--gamma", "-1"], ["--gamma -1", "positive"]),
-    "gamma on l2": (["x.npy", "--gamma", "1"], ["--gamma 1", "rbf"]),
+    "width": (["x.npy", "--search", "window", "-k", "1", "--width", "1000"], ["--width", "window"]),
+    "kernel gamma": (
+        ["x.npy", "--cost", "rbf", "--kernel-gamma", "-1"],
+        ["--kernel-gamma -1", "positive"],
+    ),
+    "kernel gamma on l2": (["x.npy", "--kernel-gamma", "1"], ["--kernel-gamma 1", "rbf"]),
     "noise": (["x.npy", "--noise", "0"], ["--noise 0", "positive"]),
     "engine": (["x.npy", "--engine", "r"], ["--engine r", "ruptures"]),
     "pruning": (["x.npy", "--pruning", "none"], ["--pruning none", "classic"]),
@@ -193,7 +196,7 @@ BAD = {
     "crops order": (["x.npy", "--crops", "9:5"], ["--crops 9:5", "MIN < MAX"]),
     "crops with k": (["x.npy", "--crops", "1:5", "-k", "2"], ["--crops", "--n-bkps"]),
     "cost memory": (["x.npy", "--cost", "normal", "--max-memory", "1KB"], ["budget", "normal"]),
-    "dynp memory": (["x.npy", "-k", "2", "--method", "dynp", "--max-memory", "1KB"], ["budget"]),
+    "dynp memory": (["x.npy", "-k", "2", "--search", "dynp", "--max-memory", "1KB"], ["budget"]),
     "ruptures cost": (["x.npy", "--engine", "ruptures", "--cost", "zz"], ["--cost zz", "rank"]),
     "rank natively": (["x.npy", "--cost", "rank"], ["--cost rank", "unknown cost"]),
 }
@@ -225,7 +228,7 @@ def test_a_range_of_change_counts(files):
     assert header == "n_bkps,cost,breakpoints"
     assert [r.split(",")[0] for r in rows] == ["1", "2", "3"]
     assert rows[1].endswith(",100 200 300")
-    out = cli("segment", "x.npy", "-k", "0:2", "--method", "binseg", "--format", "json", "-q")
+    out = cli("segment", "x.npy", "-k", "0:2", "--search", "binseg", "--format", "json", "-q")
     assert [s["n_bkps"] for s in json.loads(out.stdout)["segmentations"]] == [0, 1, 2]
 
 

@@ -185,11 +185,11 @@ def test_soft_subprocess_with_stdin(files):
     ("flags", "kwargs"),
     [
         ([], {}),
-        (["--method", "dba"], {"method": "dba"}),
+        (["--averaging", "dba"], {"averaging": "dba"}),
         (["--gamma", "0.5", "--divergence", "--length", "18"],
          {"gamma": 0.5, "divergence": True, "length": 18}),
-        (["--method", "dba", "--init", "medoid", "--weights", "1,2,0.5", "--tol", "0"],
-         {"method": "dba", "init": "medoid", "weights": [1, 2, 0.5], "tol": 0.0}),
+        (["--averaging", "dba", "--init", "medoid", "--weights", "1,2,0.5", "--tol", "0"],
+         {"averaging": "dba", "init": "medoid", "weights": [1, 2, 0.5], "tol": 0.0}),
         (["--max-iter", "3", "--band", "6"], {"max_iter": 3, "radius": 6}),
     ],
     ids=["soft", "dba", "divergence and length", "weights and medoid", "band"],
@@ -214,7 +214,7 @@ def test_barycenter_formats(files):
     np.testing.assert_array_equal(np.loadtxt("t.tsv", delimiter="\t", skiprows=1), reference)
     record = json.loads(Path("t.json").read_text())
     np.testing.assert_array_equal(np.array(record["barycenter"]), reference)
-    assert record["method"] == "soft" and record["inputs"] == ["a.npy", "b.npy"]
+    assert record["averaging"] == "soft" and record["inputs"] == ["a.npy", "b.npy"]
     with np.load("t.npz") as archive:
         np.testing.assert_array_equal(archive["barycenter"], reference)
         assert json.loads(str(archive["metadata"]))["length"] == reference.shape[0]
@@ -225,7 +225,7 @@ def test_barycenter_formats(files):
 
 
 def test_barycenter_subprocess(files):
-    done = run_seqalign("barycenter", "a.npy", "b.npy", "c.npy", "-o", "t.npy", "--method",
+    done = run_seqalign("barycenter", "a.npy", "b.npy", "c.npy", "-o", "t.npy", "--averaging",
                         "dba", cwd=files)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert np.load(files / "t.npy").shape == (round((N + M + 22) / 3), D)
@@ -273,15 +273,15 @@ def test_soft_bad_input(files, case):
 
 BARYCENTER_BAD = {
     "gamma": (["a.npy", "b.npy", "--gamma", "0"], ["--gamma 0"]),
-    "method": (["a.npy", "b.npy", "--method", "kmeans"], ["--method kmeans", "soft, dba"]),
+    "averaging": (["a.npy", "b.npy", "--averaging", "kmeans"], ["--averaging kmeans", "soft, dba"]),
     "init": (["a.npy", "b.npy", "--init", "random"], ["--init random", "mean, medoid"]),
     "weights count": (["a.npy", "b.npy", "--weights", "1,2,3"], ["--weights 1,2,3", "3 values"]),
     "weights text": (["a.npy", "b.npy", "--weights", "one,two"], ["--weights 'one,two'"]),
     "weights zero": (["a.npy", "b.npy", "--weights", "0,0"], ["--weights 0,0"]),
     "length": (["a.npy", "b.npy", "--length", "1"], ["--length 1", "at least 2"]),
     "max iter": (["a.npy", "b.npy", "--max-iter", "0"], ["--max-iter 0"]),
-    "tol": (["a.npy", "b.npy", "--tol", "-1"], ["--tol -1.0"]),
-    "dba metric": (["a.npy", "b.npy", "--method", "dba", "--metric", "cosine"], ["squared"]),
+    "tol": (["a.npy", "b.npy", "--tol", "-1"], ["--tol -1"]),
+    "dba metric": (["a.npy", "b.npy", "--averaging", "dba", "--metric", "cosine"], ["squared"]),
     "missing file": (["a.npy", "missing.npy"], ["missing.npy", "no such file"]),
     "features": (["a.npy", "b2.npy"], ["b2.npy", "2 features per frame but a.npy has 3"]),
     "one frame": (["a.npy", "one.npy"], ["one.npy", "single frame"]),
@@ -328,7 +328,7 @@ def test_help_names_the_options():
     for text in ("--gamma", "--divergence", "--sharp", "--alignment", "--band", "sqeuclidean"):
         assert text in soft, text
     bary = " ".join(cli("barycenter", "--help").stdout.split())
-    for text in ("--method", "soft", "dba", "--init", "medoid", "--weights", "--tol", "npy"):
+    for text in ("--averaging", "soft", "dba", "--init", "medoid", "--weights", "--tol", "npy"):
         assert text in bary, text
     assert "soft" in cli("--help").stdout and "barycenter" in cli("--help").stdout
 

@@ -180,10 +180,10 @@ def test_bad_input(kwargs, error, argument):
 def test_distance_only_fits_where_the_path_does_not():
     x, y = _inputs(3000, 3000, d=1)
     with pytest.raises(MemoryBudgetError, match="radius"):
-        seqalign.dtw(x, y, max_memory=2_000_000, method="full")
+        seqalign.dtw(x, y, max_memory=2_000_000, solver="full")
     assert math.isfinite(seqalign.dtw(x, y, max_memory=2_000_000, return_path=False).distance)
     auto = seqalign.dtw(x, y, max_memory=2_000_000)  # auto: a method that fits
-    assert auto.method in ("linear", "multiscale") and auto.path is not None
+    assert auto.solver in ("linear", "multiscale") and auto.path is not None
 
 
 def test_time_map_is_monotone_and_in_seconds():

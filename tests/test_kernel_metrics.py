@@ -328,10 +328,10 @@ def test_pairwise_soft_binds_one_bandwidth_for_every_pair(metric, divergence):
 def test_soft_barycenter_with_a_kernel_metric():
     rng = np.random.default_rng(14)
     X = [0.5 * rng.standard_normal((8, 2)).cumsum(0) for _ in range(3)]
-    result = seqalign.barycenter(X, method="soft", metric="rbf:gamma=0.5", max_iter=5)
+    result = seqalign.barycenter(X, averaging="soft", metric="rbf:gamma=0.5", max_iter=5)
     assert np.isfinite(result.average).all() and result.objective <= result.initial_objective
     with pytest.raises(InputError, match="needs its gamma here") as caught:
-        seqalign.barycenter(X, method="soft", metric="rbf", max_iter=5)
+        seqalign.barycenter(X, averaging="soft", metric="rbf", max_iter=5)
     assert caught.value.argument == "metric"
 
 
@@ -394,3 +394,17 @@ def test_rbf_lower_bound_prunes_without_changing_the_answer():
     brute = knn_dtw(Q, R, 2, prune=False, **options)
     np.testing.assert_array_equal(found.indices, brute.indices)
     np.testing.assert_array_equal(found.distances, brute.distances)
+
+
+@pytest.mark.parametrize("name", ["sqeuclidean", "euclidean", "cityblock", "cosine",
+                                  "precomputed", "linear", "rbf", "polynomial"])  # fmt: skip
+def test_metric_codes_are_the_kernels(name):
+    """The API's metric codes and parameter rows are those of the one kernel module that
+    computes local costs."""
+    from seqalign._kernels import localcost
+    from seqalign.localcosts import extra_rows, metric_code
+
+    kernel_name = "SQEUCLIDEAN" if name == "linear" else name.upper()
+    assert metric_code(name) == getattr(localcost, kernel_name)
+    if name in ("rbf", "polynomial"):
+        assert extra_rows(name) == getattr(localcost, f"{kernel_name}_ROWS")

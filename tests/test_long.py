@@ -55,13 +55,13 @@ def test_linear_equals_full_and_naive(small_blocks, pattern, window, ends):
     options = dict(step_pattern=pattern, window=name, radius=radius, open_begin=open_begin,
                    open_end=open_end)  # fmt: skip
     try:
-        full = seqalign.dtw(x, y, method="full", **options)
+        full = seqalign.dtw(x, y, solver="full", **options)
     except seqalign.NoPathError:
         with pytest.raises(seqalign.NoPathError):
-            seqalign.dtw(x, y, method="linear", **options)
+            seqalign.dtw(x, y, solver="linear", **options)
         return
-    linear = seqalign.dtw(x, y, method="linear", **options)
-    assert linear.method == "linear"
+    linear = seqalign.dtw(x, y, solver="linear", **options)
+    assert linear.solver == "linear"
     assert linear.distance == full.distance  # bit for bit
     assert linear.end == full.end
     np.testing.assert_array_equal(linear.path, full.path)
@@ -74,8 +74,8 @@ def test_linear_equals_full_and_naive(small_blocks, pattern, window, ends):
                          (300, 380, 1, "sqeuclidean"), (250, 260, 5, "cosine")])  # fmt: skip
 def test_linear_default_blocks_and_path_cost(n, m, d, metric):
     x, y = walk(n, d, 3), walk(m, d, 4)
-    full = seqalign.dtw(x, y, metric=metric, method="full")
-    linear = seqalign.dtw(x, y, metric=metric, method="linear")
+    full = seqalign.dtw(x, y, metric=metric, solver="full")
+    linear = seqalign.dtw(x, y, metric=metric, solver="linear")
     assert linear.distance == full.distance
     np.testing.assert_array_equal(linear.path, full.path)
     C = naive.cost_matrix(x, y, metric)
@@ -103,13 +103,13 @@ def test_threads_by_rows_change_no_number(monkeypatch, method, pattern, window, 
         "radius": window[1],
         "open_end": open_end,
         "return_path": method != "distance",
-        "method": "full" if method == "distance" else method,
+        "solver": "full" if method == "distance" else method,
     }
     reference = seqalign.dtw(x, y, **options)
     monkeypatch.setattr(sweeps, "SPAN_MIN_CELLS", 0)
     monkeypatch.setattr(sweeps, "SPAN_CELLS", 700)  # spans of a few diagonals
     monkeypatch.setattr(sweeps, "PARALLEL_MIN_LENGTH", 1)  # threads even on a small band
-    monkeypatch.setattr(sweeps, "threads", lambda: 3)
+    monkeypatch.setattr(sweeps, "cpu_count", lambda: 3)
     monkeypatch.setattr(exact, "block_size", lambda problem: 37)
     used = []
     original = sweeps._by_rows
@@ -144,7 +144,7 @@ def test_linear_memory_is_small():
     problem, band = _estimates(x, y)
     estimate, _ = methods.estimate("linear", problem, band, True)
     tracemalloc.start()
-    seqalign.dtw(x, y, method="linear")
+    seqalign.dtw(x, y, solver="linear")
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak <= estimate
@@ -159,8 +159,8 @@ def test_linear_memory_is_small():
 def test_multiscale_agrees_with_exact(n, m, d, power, seed):
     x = walk(n, d, seed)
     y = warped(x, m, power, 0.3, seed + 10)
-    ms = seqalign.dtw(x, y, method="multiscale", verify=True)
-    assert ms.method == "multiscale"
+    ms = seqalign.dtw(x, y, solver="multiscale", verify=True)
+    assert ms.solver == "multiscale"
     assert ms.agreement["within"] >= 0.99
     assert ms.distance >= ms.agreement["exact_distance"] - 1e-9
     assert ms.distance <= 1.01 * ms.agreement["exact_distance"]
@@ -172,8 +172,8 @@ def test_multiscale_agrees_with_exact(n, m, d, power, seed):
 
 def test_multiscale_small_input_is_exact():
     x, y = walk(200, 3, 1), walk(180, 3, 2)  # below the coarsest size: one exact level
-    ms = seqalign.dtw(x, y, method="multiscale")
-    full = seqalign.dtw(x, y, method="full")
+    ms = seqalign.dtw(x, y, solver="multiscale")
+    full = seqalign.dtw(x, y, solver="full")
     assert ms.distance == full.distance
     np.testing.assert_array_equal(ms.path, full.path)
 
@@ -181,7 +181,7 @@ def test_multiscale_small_input_is_exact():
 def test_multiscale_radius_and_open_end():
     x = walk(3000, 2, 4)
     y = np.concatenate([walk(500, 2, 9) + x[0], warped(x, 2800, 1.0, 0.1, 5)])
-    wide = seqalign.dtw(x, y, method="multiscale", multiscale_radius=32, open_begin=True,
+    wide = seqalign.dtw(x, y, solver="multiscale", multiscale_radius=32, open_begin=True,
                         open_end=True, verify=True)  # fmt: skip
     assert wide.agreement["within"] >= 0.99
     assert abs(wide.start - 500) <= 3
@@ -222,7 +222,7 @@ def _anchored_mask(n, m, anchors):
 def test_anchors_exact(method, pattern):
     x, y = walk(40, 2, 1), walk(35, 2, 2)
     anchors = [(10, 20), (30, 25)]
-    a = seqalign.dtw(x, y, step_pattern=pattern, method=method, anchors=anchors)
+    a = seqalign.dtw(x, y, step_pattern=pattern, solver=method, anchors=anchors)
     cells = {tuple(p) for p in a.path.tolist()}
     assert all(anchor in cells for anchor in anchors)
     C = naive.cost_matrix(x, y, "euclidean")
@@ -235,7 +235,7 @@ def test_anchors_multiscale():
     x = walk(3000, 3, 2)
     y = warped(x, 2700, 1.2, 0.2, 3)
     anchors = [(1000, 1200), (2000, 2000)]
-    a = seqalign.dtw(x, y, method="multiscale", anchors=anchors)
+    a = seqalign.dtw(x, y, solver="multiscale", anchors=anchors)
     cells = {tuple(p) for p in a.path.tolist()}
     assert all(anchor in cells for anchor in anchors)
 
@@ -261,7 +261,7 @@ def _problem(n, m, d=3):
 def test_auto_choice_under_budgets():
     x, y = _problem(3000, 2500)
     roomy = seqalign.dtw(x, y)
-    assert roomy.method == "full" and "fit the budget" in roomy.method_reason
+    assert roomy.solver == "full" and "fit the budget" in roomy.solver_reason
     choices = {}
     for budget in (2**k for k in range(18, 28)):
         try:
@@ -270,9 +270,9 @@ def test_auto_choice_under_budgets():
             assert "raise max_memory" in str(error)
             choices[budget] = None
             continue
-        choices[budget] = a.method
+        choices[budget] = a.solver
         assert a.distance >= roomy.distance
-        if a.method != "multiscale":
+        if a.solver != "multiscale":
             assert a.distance == roomy.distance
     seen = [c for c in choices.values() if c]
     assert "full" in seen and "multiscale" in seen
@@ -292,13 +292,13 @@ def _estimates(x, y):
 
 def test_auto_takes_linear_when_full_does_not_fit():
     x, y = _problem(3000, 2500)
-    full = seqalign.dtw(x, y, method="full")
+    full = seqalign.dtw(x, y, solver="full")
     problem, band = _estimates(x, y)
     linear_bytes, _ = methods.estimate("linear", problem, band, True)
     full_bytes, _ = methods.estimate("full", problem, band, True)
     assert linear_bytes < full_bytes
     a = seqalign.dtw(x, y, max_memory=(linear_bytes + full_bytes) // 2)
-    assert a.method == "linear" and "over the budget" in a.method_reason
+    assert a.solver == "linear" and "over the budget" in a.solver_reason
     assert a.distance == full.distance
     np.testing.assert_array_equal(a.path, full.path)
 
@@ -312,10 +312,10 @@ def test_no_hard_failure_where_a_method_fits():
         except MemoryBudgetError:
             continue
         tracemalloc.start()
-        seqalign.dtw(x, y, max_memory=int(budget), method=a.method)
+        seqalign.dtw(x, y, max_memory=int(budget), solver=a.solver)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        assert peak <= budget, (a.method, peak, budget)
+        assert peak <= budget, (a.solver, peak, budget)
 
 
 def test_time_limit_sends_auto_to_multiscale():
@@ -323,29 +323,29 @@ def test_time_limit_sends_auto_to_multiscale():
     problem, band = _estimates(x, y)
     budget = sum(methods.estimate(name, problem, band, True)[0] for name in ("full", "linear"))
     choice = methods.choose("auto", problem, band, True, max_memory=budget // 2, time_limit=0.0)
-    assert choice.method == "multiscale" and "would take" in choice.reason
+    assert choice.solver == "multiscale" and "would take" in choice.reason
 
 
 def test_distance_only_is_always_exact():
     x, y = _problem(500, 400)
-    a = seqalign.dtw(x, y, return_path=False, method="multiscale", max_memory=2**20)
-    assert a.method == "full" and a.path is None
+    a = seqalign.dtw(x, y, return_path=False, solver="multiscale", max_memory=2**20)
+    assert a.solver == "full" and a.path is None
     assert a.distance == seqalign.dtw(x, y).distance
 
 
-def test_unknown_method_and_multiscale_with_cost():
-    with pytest.raises(InputError, match="unknown method"):
-        seqalign.dtw([0.0, 1.0], [0.0, 1.0], method="fast")
+def test_unknown_solver_and_multiscale_with_cost():
+    with pytest.raises(InputError, match="unknown solver"):
+        seqalign.dtw([0.0, 1.0], [0.0, 1.0], solver="fast")
     with pytest.raises(InputError, match="cost matrix"):
-        seqalign.dtw(cost=np.ones((5, 5)), method="multiscale")
+        seqalign.dtw(cost=np.ones((5, 5)), solver="multiscale")
 
 
 def test_multiscale_reports_agreement_whenever_the_exact_path_is_affordable():
     x = walk(2000, 3, 8)
     y = warped(x, 1800, 1.1, 0.2, 9)
-    checked = seqalign.dtw(x, y, method="multiscale")  # small: the exact path is cheap
+    checked = seqalign.dtw(x, y, solver="multiscale")  # small: the exact path is cheap
     assert checked.agreement is not None and checked.agreement["within"] >= 0.99
-    assert seqalign.dtw(x, y, method="multiscale", verify=False).agreement is None
+    assert seqalign.dtw(x, y, solver="multiscale", verify=False).agreement is None
     problem, band = _estimates(x, y)
     assert not methods.affordable("linear", problem, band, time_limit=0.0)
 

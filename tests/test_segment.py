@@ -109,7 +109,8 @@ def test_dynp_equals_exhaustive_search(cost, min_size, jump):
 def test_binseg_equals_naive_greedy(cost, min_size, jump):
     x = _signal(30, 2, 5, cost)
     kw = _kw(cost, x)
-    got = segment(x, method="binseg", cost=cost, n_bkps=3, min_size=min_size, jump=jump, **kw)
+    api = {("kernel_gamma" if k == "gamma" else k): v for k, v in kw.items()}  # the API's name
+    got = segment(x, search="binseg", cost=cost, n_bkps=3, min_size=min_size, jump=jump, **api)
     want = naive.binseg_greedy(x, cost, 3, min_size, jump, **kw)
     assert got.breakpoints.tolist() == want
 
@@ -143,7 +144,7 @@ def test_mbic_exact_pruning_beats_classic_on_a_hard_case():
 def test_bottomup_greedy_merges_keep_min_size():
     x = _signal(60, 1, 2, "l2")
     for k in range(0, 6):
-        s = segment(x, method="bottomup", n_bkps=k, min_size=3)
+        s = segment(x, search="bottomup", n_bkps=k, min_size=3)
         assert s.n_bkps == k
         assert np.diff(np.r_[0, s.breakpoints]).min() >= 3
 
@@ -152,7 +153,7 @@ def test_segment_range_matches_single_calls():
     x = _signal(50, 2, 9, "l2")
     many = segment_range(x, [0, 2, 4])
     for s in many:
-        single = segment(x, method="dynp", n_bkps=s.n_bkps)
+        single = segment(x, search="dynp", n_bkps=s.n_bkps)
         assert s.breakpoints.tolist() == single.breakpoints.tolist()
         assert s.cost == pytest.approx(single.cost)
 
@@ -176,20 +177,20 @@ def test_results_follow_ruptures_convention():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"cost": "l3"}, "unknown cost 'l3'; choose one of l2, l1"),
-        ({"method": "fast"}, "unknown method"),
+        ({"cost": "l3"}, "unknown cost 'l3'; choose one of: l2, l1"),
+        ({"search": "fast"}, "unknown search"),
         ({"penalty": "xic"}, "unknown penalty"),
         ({"penalty": -1}, "penalty must be a finite number >= 0"),
         ({"n_bkps": 99}, "do not fit"),
-        ({"n_bkps": -1}, "n_bkps must be an integer >= 0"),
-        ({"min_size": 0}, "min_size must be an integer >= 1"),
-        ({"jump": 0}, "jump must be an integer >= 1"),
-        ({"method": "pelt", "n_bkps": 2}, "pelt takes a penalty"),
+        ({"n_bkps": -1}, "n_bkps must be a whole number >= 0"),
+        ({"min_size": 0}, "min_size must be a whole number >= 1"),
+        ({"jump": 0}, "jump must be a whole number >= 1"),
+        ({"search": "pelt", "n_bkps": 2}, "pelt takes a penalty"),
         ({"n_bkps": 2, "penalty": 3}, "not both"),
-        ({"cost": "rbf", "gamma": -1.0}, "gamma must be positive"),
-        ({"gamma": 1.0}, "gamma applies to the rbf cost"),
-        ({"method": "dynp"}, "dynp needs"),
-        ({"method": "window", "width": 500, "n_bkps": 1}, "window width"),
+        ({"cost": "rbf", "kernel_gamma": -1.0}, "gamma must be positive"),
+        ({"kernel_gamma": 1.0}, "gamma applies to the rbf cost"),
+        ({"search": "dynp"}, "dynp needs"),
+        ({"search": "window", "width": 500, "n_bkps": 1}, "window width"),
         ({"engine": "r"}, "unknown engine"),
         ({"pruning": "none"}, "unknown pruning"),
         ({"noise": 0}, "noise must be a positive number"),
@@ -232,10 +233,12 @@ def test_memory_is_estimated_before_allocating():
 def test_the_package_function_is_not_shadowed_by_a_module():
     # Importing the API modules must leave seqalign.segment the function.
     import importlib
+    import pkgutil
 
     import seqalign
 
-    importlib.import_module("seqalign.changepoints.search")
-    importlib.import_module("seqalign.changepoints.ranges")
+    for module in pkgutil.walk_packages(seqalign.__path__, "seqalign."):
+        if not module.name.startswith(("seqalign.__main__", "seqalign.matrix.distributed")):
+            importlib.import_module(module.name)  # every subpackage and module of the API
     for name in seqalign.__all__:
         assert not isinstance(getattr(seqalign, name), type(seqalign)), name

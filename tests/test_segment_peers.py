@@ -35,7 +35,7 @@ def _signal(n=240, d=1, seed=0):
 def test_pelt_equals_ruptures_pelt(cost, d, pen):
     x = _signal(d=d, seed=d)
     want = rpt.Pelt(model=cost, min_size=2, jump=1).fit(x).predict(pen=pen)
-    got = segment(x, method="pelt", cost=cost, penalty=pen, min_size=2)
+    got = segment(x, search="pelt", cost=cost, penalty=pen, min_size=2)
     assert got.breakpoints.tolist() == want
 
 
@@ -55,7 +55,7 @@ def test_pelt_kernel_equals_kernelcpd(kernel, pen):
     x = _signal(n=200, d=2, seed=5)
     params = {"gamma": 0.3} if kernel == "rbf" else None
     want = rpt.KernelCPD(kernel=kernel, min_size=1, params=params).fit(x).predict(pen=pen)
-    got = segment(x, cost=kernel, penalty=pen, min_size=1, **(params or {}))
+    got = segment(x, cost=kernel, penalty=pen, min_size=1, kernel_gamma=(params or {}).get("gamma"))
     assert got.breakpoints.tolist() == [int(b) for b in want]
 
 
@@ -65,7 +65,7 @@ def test_pelt_with_min_size_is_never_worse_than_kernelcpd():
     x = _signal(n=200, d=2, seed=5)
     want = rpt.KernelCPD(kernel="cosine", min_size=2).fit(x).predict(pen=1.0)
     got = segment(x, cost="cosine", penalty=1.0, min_size=2)
-    theirs = segment(x, cost="cosine", n_bkps=len(want) - 1, method="dynp", min_size=2)
+    theirs = segment(x, cost="cosine", n_bkps=len(want) - 1, search="dynp", min_size=2)
     assert got.objective < theirs.cost + 1.0 * (len(want) - 1) + 1e-9
 
 
@@ -74,10 +74,10 @@ def test_dynp_equals_ruptures(cost):
     x = _signal(n=120, d=2, seed=8)
     if cost == "rbf":
         algo = rpt.KernelCPD(kernel="rbf", min_size=3, params={"gamma": 0.5})
-        got = segment(x, method="dynp", cost="rbf", n_bkps=4, min_size=3, gamma=0.5)
+        got = segment(x, search="dynp", cost="rbf", n_bkps=4, min_size=3, kernel_gamma=0.5)
     else:
         algo = rpt.Dynp(model="l2", min_size=3, jump=1)
-        got = segment(x, method="dynp", n_bkps=4, min_size=3)
+        got = segment(x, search="dynp", n_bkps=4, min_size=3)
     assert got.breakpoints.tolist() == [int(b) for b in algo.fit(x).predict(n_bkps=4)]
 
 
@@ -92,7 +92,7 @@ def test_greedy_searches_equal_ruptures(method, cost, min_size, jump):
     else:
         algo = classes[method](model=cost, min_size=min_size, jump=jump)
     want = algo.fit(x).predict(n_bkps=5)
-    got = segment(x, method=method, cost=cost, n_bkps=5, min_size=min_size, jump=jump, width=40)
+    got = segment(x, search=method, cost=cost, n_bkps=5, min_size=min_size, jump=jump, width=40)
     assert got.breakpoints.tolist() == want
 
 
@@ -105,7 +105,7 @@ def test_greedy_searches_with_a_penalty_equal_ruptures(method):
     else:
         algo = classes[method](model="l2", min_size=2, jump=1)
     want = algo.fit(x).predict(pen=20.0)
-    got = segment(x, method=method, penalty=20.0, min_size=2, width=40)
+    got = segment(x, search=method, penalty=20.0, min_size=2, width=40)
     assert got.breakpoints.tolist() == want
 
 
@@ -113,8 +113,8 @@ def test_greedy_searches_with_a_penalty_equal_ruptures(method):
 def test_ruptures_engine_gives_the_same_segmentation(method):
     x = _signal(n=200, d=1, seed=4)
     kw = {"penalty": 15.0} if method == "pelt" else {"n_bkps": 3}
-    native = segment(x, method=method, min_size=2, width=40, **kw)
-    other = segment(x, method=method, min_size=2, width=40, engine="ruptures", **kw)
+    native = segment(x, search=method, min_size=2, width=40, **kw)
+    other = segment(x, search=method, min_size=2, width=40, engine="ruptures", **kw)
     assert other.engine == "ruptures"
     assert other.breakpoints.tolist() == native.breakpoints.tolist()
     assert other.cost == pytest.approx(native.cost)
@@ -122,7 +122,7 @@ def test_ruptures_engine_gives_the_same_segmentation(method):
 
 def test_ruptures_engine_runs_costs_seqalign_lacks():
     x = _signal(n=200, d=1, seed=4)
-    got = segment(x, method="binseg", cost="rank", n_bkps=3, engine="ruptures")
+    got = segment(x, search="binseg", cost="rank", n_bkps=3, engine="ruptures")
     assert got.n_bkps == 3 and got.cost_name == "rank"
 
 
@@ -164,7 +164,7 @@ def test_tcpdbench_defaults_are_reproduced(name, method):
     expected = _expected()[name][f"default_{method}"]
     x = _tcpd_series(name)
     kw = {"max_bkps": 5} if method == "binseg" else {"pruning": "classic"}
-    got = segment(x, method=method, penalty="mbic", noise=1.0, min_size=1, **kw)
+    got = segment(x, search=method, penalty="mbic", noise=1.0, min_size=1, **kw)
     assert (got.changepoints - 1).tolist() == expected["cplocations"]
 
 

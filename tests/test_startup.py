@@ -122,7 +122,7 @@ def test_warmup_compiles_what_the_commands_use(files):
         ("warp", "a.npy", "b.npy", "--step-pattern", "symmetric2", "--band", "2"),
         ("soft", "a.npy", "b.npy", "--divergence"),
         ("segment", "six.csv"),
-        ("segment", "six.csv", "--cost", "rbf", "--method", "binseg", "-k", "1"),
+        ("segment", "six.csv", "--cost", "rbf", "--search", "binseg", "-k", "1"),
         ("matrix", "a.npy", "b.npy", "six.csv"),
         ("barycenter", "a.npy", "b.npy", "-o", "mean.npy"),
     ):

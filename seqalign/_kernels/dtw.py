@@ -19,34 +19,34 @@ diagonals holds ``D`` (``O(R * n)`` memory). The path mode stores one byte per w
 cell: the index of the winning step (``START`` at the seed cell).
 
 Diagonal ``k`` covers rows ``dlo[k] <= i < dhi[k]`` (column ``j = k - i``); diagonal
-storage for directions starts at ``doff[k]``. ``y`` is passed reversed in time and
-features-first (``yr[f, m - 1 - j] = y[j, f]``) so that ``y[k - i]`` is read at the
-increasing index ``i + m - 1 - k``.
+storage for directions starts at ``doff[k]``; ``band = (dlo, dhi, doff)``. ``y`` is passed
+reversed in time and features-first (``yr[f, m - 1 - j] = y[j, f]``) so that ``y[k - i]``
+is read at the increasing index ``i + m - 1 - k``. The local cost's inputs travel as one
+tuple, ``src = (xt, yr, cmat, metric)`` (metric codes and cost terms in
+:mod:`seqalign._kernels.localcost`; ``cmat`` is the cost matrix of ``PRECOMPUTED``, else
+empty).
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 from numba import njit
 
 from seqalign import config
-
-SQEUCLIDEAN = 0
-EUCLIDEAN = 1
-CITYBLOCK = 2
-COSINE = 3
-PRECOMPUTED = 4
-RBF = 5
-POLYNOMIAL = 6
-#: Rows after the features in the kernel layout (see :func:`seqalign.localcosts.prepare`): RBF
-#: holds ``gamma``; POLYNOMIAL ``k(a, a)``, the gradient's factor, ``gamma``, ``coef0`` and
-#: ``degree``. The kernel metrics' cost is ``k(a, a) + k(b, b) - 2 k(a, b)``: for RBF
-#: ``2 - 2 exp(-gamma |a - b|^2)``, for POLYNOMIAL ``max(0, k(a, a) + k(b, b) - 2 (gamma
-#: <a, b> + coef0)^degree)``.
-RBF_ROWS = 1
-POLYNOMIAL_ROWS = 5
+from seqalign._kernels.localcost import (
+    CITYBLOCK,
+    COSINE,
+    EUCLIDEAN,
+    POLYNOMIAL,
+    PRECOMPUTED,
+    RBF,
+    SQEUCLIDEAN,
+    finish,
+    parameter_rows,
+    polynomial_cost,
+    rbf_cost,
+    term,
+)
 
 #: Direction code of the seed cell (closed begin).
 START = 254
@@ -57,40 +57,25 @@ _CHUNK = 512
 
 
 @njit(**config.NJIT)
-def cell_cost(xt, yr, cmat, metric, i, j):
+def cell_cost(src, i, j):
     """Local cost ``C[i, j]`` of one cell (used off the vectorised path)."""
+    xt, yr, cmat, metric = src
     if metric == PRECOMPUTED:
         return cmat[i, j]
     jj = yr.shape[1] - 1 - j
-    d = xt.shape[0]
-    if metric == RBF:
-        d -= RBF_ROWS
-    elif metric == POLYNOMIAL:
-        d -= POLYNOMIAL_ROWS
+    d = xt.shape[0] - parameter_rows(metric)
     acc = 0.0
     for f in range(d):
-        a = xt[f, i]
-        b = yr[f, jj]
-        if metric in (COSINE, POLYNOMIAL):
-            acc += a * b
-        elif metric == CITYBLOCK:
-            acc += abs(a - b)
-        else:
-            acc += (a - b) * (a - b)
-    if metric == EUCLIDEAN:
-        return math.sqrt(acc)
-    if metric == COSINE:
-        return max(0.0, 1.0 - acc)
+        acc += term(xt[f, i], yr[f, jj], metric)
     if metric == RBF:
-        return 2.0 - 2.0 * math.exp(-xt[d, i] * acc)
+        return rbf_cost(acc, xt[d, i])
     if metric == POLYNOMIAL:
-        dot = xt[d + 2, i] * acc + xt[d + 3, i]
-        return max(0.0, xt[d, i] + yr[d, jj] - 2.0 * dot ** xt[d + 4, i])
-    return acc
+        return polynomial_cost(acc, xt[d, i], yr[d, jj], xt[d + 2, i], xt[d + 3, i], xt[d + 4, i])
+    return finish(acc, metric)
 
 
 @njit(**config.NJIT)
-def diagonal_cost(xt, yr, cmat, metric, k, lo, hi, out):
+def diagonal_cost(src, k, lo, hi, out):
     """Fill ``out[i] = C[i, k - i]`` for ``lo <= i < hi`` (vectorised over ``i``).
 
     Features are summed in order, as :func:`cell_cost` does, so both give the same bits;
@@ -98,6 +83,7 @@ def diagonal_cost(xt, yr, cmat, metric, k, lo, hi, out):
     that numba emits no negative-index checks (which would stop LLVM from vectorising) and
     no slice objects (whose set-up dominates short runs).
     """
+    xt, yr, cmat, metric = src
     if metric == PRECOMPUTED:
         for i in range(lo, hi):
             out[i] = cmat[i, k - i]
@@ -105,15 +91,11 @@ def diagonal_cost(xt, yr, cmat, metric, k, lo, hi, out):
     count = np.uint64(hi - lo)
     i0 = np.uint64(lo)
     y0 = np.uint64(yr.shape[1] - 1 - k + lo)
-    n_features = xt.shape[0]
-    if metric == RBF:
-        n_features -= RBF_ROWS
-    elif metric == POLYNOMIAL:
-        n_features -= POLYNOMIAL_ROWS
+    n_features = xt.shape[0] - parameter_rows(metric)
     xa = xt[0]
     ya = yr[0]
     for t in range(count):
-        out[i0 + t] = _term(xa[i0 + t], ya[y0 + t], metric)
+        out[i0 + t] = term(xa[i0 + t], ya[y0 + t], metric)
     f = 1
     while f + 1 < n_features:
         xa = xt[f]
@@ -121,24 +103,25 @@ def diagonal_cost(xt, yr, cmat, metric, k, lo, hi, out):
         xb = xt[f + 1]
         yb = yr[f + 1]
         for t in range(count):
-            acc = out[i0 + t] + _term(xa[i0 + t], ya[y0 + t], metric)
-            out[i0 + t] = acc + _term(xb[i0 + t], yb[y0 + t], metric)
+            acc = out[i0 + t] + term(xa[i0 + t], ya[y0 + t], metric)
+            out[i0 + t] = acc + term(xb[i0 + t], yb[y0 + t], metric)
         f += 2
     if f < n_features:
         xa = xt[f]
         ya = yr[f]
         for t in range(count):
-            out[i0 + t] += _term(xa[i0 + t], ya[y0 + t], metric)
+            out[i0 + t] += term(xa[i0 + t], ya[y0 + t], metric)
+    # one loop per metric: these vectorise
     if metric == EUCLIDEAN:
         for t in range(count):
-            out[i0 + t] = math.sqrt(out[i0 + t])
+            out[i0 + t] = finish(out[i0 + t], EUCLIDEAN)
     elif metric == COSINE:
         for t in range(count):
-            out[i0 + t] = max(0.0, 1.0 - out[i0 + t])
+            out[i0 + t] = finish(out[i0 + t], COSINE)
     elif metric == RBF:
         g = xt[n_features]
         for t in range(count):
-            out[i0 + t] = 2.0 - 2.0 * math.exp(-g[i0 + t] * out[i0 + t])
+            out[i0 + t] = rbf_cost(out[i0 + t], g[i0 + t])
     elif metric == POLYNOMIAL:
         kx = xt[n_features]
         ky = yr[n_features]
@@ -146,28 +129,18 @@ def diagonal_cost(xt, yr, cmat, metric, k, lo, hi, out):
         c = xt[n_features + 3]
         p = xt[n_features + 4]
         for t in range(count):
-            dot = g[i0 + t] * out[i0 + t] + c[i0 + t]
-            out[i0 + t] = max(0.0, kx[i0 + t] + ky[y0 + t] - 2.0 * dot ** p[i0 + t])
-
-
-@njit(inline="always", **config.NJIT)
-def _term(a, b, metric):
-    """One feature's term of the local cost: ``a * b`` (cosine, polynomial), ``|a - b|``
-    (cityblock) or ``(a - b)^2`` (the others, rbf included)."""
-    if metric in (COSINE, POLYNOMIAL):
-        return a * b
-    if metric == CITYBLOCK:
-        return abs(a - b)
-    e = a - b
-    return e * e
+            out[i0 + t] = polynomial_cost(out[i0 + t], kx[i0 + t], ky[y0 + t], g[i0 + t],
+                                          c[i0 + t], p[i0 + t])  # fmt: skip
 
 
 @njit(**config.NJIT)
-def span_costs(xt, yr, cmat, metric, k0, k1, dlo, dhi, rows_lo, rows_hi, cbuf):
+def span_costs(src, k0, k1, band, rows_lo, rows_hi, cbuf):
     """Costs of diagonals ``k0 <= k < k1`` into ``cbuf[k - k0]``, for the rows
     ``rows_lo <= i < rows_hi`` only, in blocks of rows so that the rows of ``x`` and ``y``
     they read stay in cache across the diagonals (pays for ``d >> 1``). Disjoint row ranges
-    may be filled by concurrent threads."""
+    may be filled by concurrent threads. ``band = (dlo, dhi, ...)``."""
+    dlo = band[0]
+    dhi = band[1]
     first = max(dlo[k0], rows_lo)
     last = min(dhi[k1 - 1], rows_hi)
     for a in range(first, last, _CHUNK):
@@ -176,13 +149,16 @@ def span_costs(xt, yr, cmat, metric, k0, k1, dlo, dhi, rows_lo, rows_hi, cbuf):
             lo = max(a, dlo[k])
             hi = min(b, dhi[k])
             if lo < hi:
-                diagonal_cost(xt, yr, cmat, metric, k, lo, hi, cbuf[k - k0])
+                diagonal_cost(src, k, lo, hi, cbuf[k - k0])
 
 
 @njit(**config.NJIT)
-def eval_cell(xt, yr, cmat, metric, i, k, ci, ring, dlo, dhi, origins, offsets, weights, ncells,
-              open_begin):  # fmt: skip
-    """``(D[i, k - i], winning step)`` of one cell by the full recurrence (any pattern)."""
+def eval_cell(src, i, k, ci, ring, band, pattern, open_begin):
+    """``(D[i, k - i], winning step)`` of one cell by the full recurrence (any pattern);
+    ``ci = C[i, k - i]``, ``pattern = (origins, offsets, weights, ncells)``."""
+    dlo = band[0]
+    dhi = band[1]
+    origins, offsets, weights, ncells = pattern
     ring_size = ring.shape[0]
     j = k - i
     best = np.inf
@@ -208,7 +184,7 @@ def eval_cell(xt, yr, cmat, metric, i, k, ci, ring, dlo, dhi, origins, offsets, 
         for s in range(nc - 1):
             row = i - offsets[p, s, 0]
             if row >= 0:
-                v += weights[p, s] * cell_cost(xt, yr, cmat, metric, row, j - offsets[p, s, 1])
+                v += weights[p, s] * cell_cost(src, row, j - offsets[p, s, 1])
         v += weights[p, nc - 1] * ci
         if v < best:
             best = v
@@ -226,12 +202,12 @@ def reach(origins):
 
 
 @njit(**config.NJIT)
-def sweep(xt, yr, cmat, metric, n, m, band, pattern, open_begin, dirs, last_row, ring, cbuf,
-          span, saves, rows):  # fmt: skip
+def sweep(src, n, m, band, pattern, open_begin, out, work, span, rows):
     """Accumulate ``D`` over the anti-diagonals ``k_start <= k < k_stop``.
 
-    ``band = (dlo, dhi, doff)``, ``pattern = (origins, offsets, weights, ncells)`` and
-    ``span = (k_start, k_stop, group, save_every)``. ``ring`` (``R x n``) carries ``D`` of
+    ``src = (xt, yr, cmat, metric)``, ``band = (dlo, dhi, doff)``, ``pattern = (origins,
+    offsets, weights, ncells)``, ``out = (dirs, last_row)``, ``work = (ring, cbuf, saves)``
+    and ``span = (k_start, k_stop, group, save_every)``. ``ring`` (``R x n``) carries ``D`` of
     the last ``R`` diagonals from one call to the next (all ``inf`` before ``k = 0``), so a
     sweep may run in several calls, or resume from a saved ring. Writes ``D[n - 1, j]`` into
     ``last_row[j]`` for the diagonals swept (the caller fills it with ``inf`` first) and,
@@ -253,8 +229,11 @@ def sweep(xt, yr, cmat, metric, n, m, band, pattern, open_begin, dirs, last_row,
     three steps) take a fused, vectorised loop over the cells where every origin lies in
     the window; other cells and other patterns go through :func:`eval_cell`.
     """
+    xt, yr, _, metric = src
     dlo, dhi, doff = band
-    origins, offsets, weights, ncells = pattern
+    origins, _, weights, ncells = pattern
+    dirs, last_row = out
+    ring, cbuf, saves = work
     k_start, k_stop, group, save_every = span
     r_lo, r_hi, above, below = rows
     n_steps = origins.shape[0]
@@ -271,6 +250,7 @@ def sweep(xt, yr, cmat, metric, n, m, band, pattern, open_begin, dirs, last_row,
     sel = np.zeros(3, dtype=np.int64)
     for q in range(3):
         sel[q] = q if q < n_steps else 0
+    steps = (origins, weights, sel)
     cost_k0 = k_start  # cbuf holds the costs of diagonals [cost_k0, cost_k1)
     cost_k1 = k_start
     for k in range(k_start, k_stop):
@@ -303,17 +283,17 @@ def sweep(xt, yr, cmat, metric, n, m, band, pattern, open_begin, dirs, last_row,
         if inline:  # the fused loop computes its own costs: only the other cells here
             c = cbuf[0]
             if clo > lo:
-                diagonal_cost(xt, yr, cmat, metric, k, lo, clo, c)
+                diagonal_cost(src, k, lo, clo, c)
             if hi > chi:
-                diagonal_cost(xt, yr, cmat, metric, k, chi, hi, c)
+                diagonal_cost(src, k, chi, hi, c)
         elif group == 1:
             c = cbuf[0]
-            diagonal_cost(xt, yr, cmat, metric, k, lo, hi, c)
+            diagonal_cost(src, k, lo, hi, c)
         else:
             if k >= cost_k1:  # the next group of diagonals, from the first one with cells
                 cost_k0 = k
                 cost_k1 = min(k + group, k_stop)
-                span_costs(xt, yr, cmat, metric, cost_k0, cost_k1, dlo, dhi, r_lo, r_hi, cbuf)
+                span_costs(src, cost_k0, cost_k1, band, r_lo, r_hi, cbuf)
             c = cbuf[k - cost_k0]
         cur = ring[k % ring_size]
         # winning steps go straight to the direction storage (or to scratch), index i - lo
@@ -322,16 +302,14 @@ def sweep(xt, yr, cmat, metric, n, m, band, pattern, open_begin, dirs, last_row,
         if chi > clo:
             codes = a_diag[clo - lo : chi - lo]
             if inline:
-                _fused1(ring, xt[0], yr[0], m - 1 - k, metric, cur, k, clo, chi, origins, weights,
-                        sel)  # fmt: skip
+                _fused1(ring, xt[0], yr[0], m - 1 - k, metric, cur, k, clo, chi, steps)
             else:
-                _fused(ring, c, codes, cur, k, clo, chi, origins, weights, sel, store)
+                _fused(ring, c, codes, cur, k, clo, chi, steps, store)
         for part in range(2):  # the cells the fused loop did not do: [lo, clo) and [chi, hi)
             first = lo if part == 0 else chi
             stop = clo if part == 0 else hi
             for i in range(first, stop):
-                best, code = eval_cell(xt, yr, cmat, metric, i, k, c[i], ring, dlo, dhi,
-                                       origins, offsets, weights, ncells, open_begin)  # fmt: skip
+                best, code = eval_cell(src, i, k, c[i], ring, band, pattern, open_begin)
                 cur[i] = best
                 a_diag[i - lo] = code
         if k == 0 and not open_begin:
@@ -362,10 +340,11 @@ def _save(ring, saves, save_every, k, r_lo, r_hi):
 
 
 @njit(**config.NJIT)
-def _sources(ring, k, lo, hi, origins, weights, sel):
+def _sources(ring, k, lo, hi, steps):
     """For cells ``lo <= i < hi`` of diagonal ``k``: the origins' accumulated costs of the
     three selected steps, aligned with ``i`` (``s_q[i - lo] = D_q[i - di0_q]``), and their
-    weights."""
+    weights. ``steps = (origins, weights, sel)``, ``sel`` the three steps' indices."""
+    origins, weights, sel = steps
     ring_size = ring.shape[0]
     p0, p1, p2 = sel[0], sel[1], sel[2]
     d0, d1, d2 = origins[p0, 0], origins[p1, 0], origins[p2, 0]
@@ -376,9 +355,10 @@ def _sources(ring, k, lo, hi, origins, weights, sel):
 
 
 @njit(**config.NJIT)
-def _fused(ring, c, a, cur, k, lo, hi, origins, weights, sel, store):
+def _fused(ring, c, a, cur, k, lo, hi, steps, store):
     """``cur[i] = min_q(D_q[i - di0_q] + w_q c[i])`` over three single-cell steps."""
-    s0, s1, s2, w0, w1, w2 = _sources(ring, k, lo, hi, origins, weights, sel)
+    s0, s1, s2, w0, w1, w2 = _sources(ring, k, lo, hi, steps)
+    sel = steps[2]
     cc = c[lo:hi]
     out = cur[lo:hi]
     if not store:
@@ -404,39 +384,41 @@ def _fused(ring, c, a, cur, k, lo, hi, origins, weights, sel, store):
 
 
 @njit(**config.NJIT)
-def _fused1(ring, xf, yf, off, metric, cur, k, lo, hi, origins, weights, sel):
+def _fused1(ring, xf, yf, off, metric, cur, k, lo, hi, steps):
     """:func:`_fused` for one feature and the distance only, with the local cost computed
     in the same loop."""
-    s0, s1, s2, w0, w1, w2 = _sources(ring, k, lo, hi, origins, weights, sel)
+    s0, s1, s2, w0, w1, w2 = _sources(ring, k, lo, hi, steps)
     xs = xf[lo:hi]
     ys = yf[lo + off : hi + off]
     out = cur[lo:hi]
     # one explicit loop per metric: these vectorise
     if metric == SQEUCLIDEAN:
         for t in range(hi - lo):
-            e = xs[t] - ys[t]
-            ct = e * e
+            ct = term(xs[t], ys[t], SQEUCLIDEAN)
             out[t] = min(min(s0[t] + w0 * ct, s1[t] + w1 * ct), s2[t] + w2 * ct)
     elif metric == EUCLIDEAN:
         for t in range(hi - lo):
-            e = xs[t] - ys[t]
-            ct = math.sqrt(e * e)
+            ct = finish(term(xs[t], ys[t], EUCLIDEAN), EUCLIDEAN)
             out[t] = min(min(s0[t] + w0 * ct, s1[t] + w1 * ct), s2[t] + w2 * ct)
     else:
         for t in range(hi - lo):
-            ct = abs(xs[t] - ys[t])
+            ct = term(xs[t], ys[t], CITYBLOCK)
             out[t] = min(min(s0[t] + w0 * ct, s1[t] + w1 * ct), s2[t] + w2 * ct)
 
 
 @njit(**config.NJIT)
-def backtrack(dirs, doff, dlo, origins, offsets, ncells, i, j, k_min, out, length):
+def backtrack(dirs, band, pattern, i, j, k_min, out, length):
     """Follow the stored steps back from ``(i, j)``, appending the cells to ``out`` (end to
     start) from ``out[length]`` on, until the start of the path or until a step's origin
-    lies before anti-diagonal ``k_min`` (a block's first diagonal).
+    lies before anti-diagonal ``k_min`` (a block's first diagonal). ``band = (dlo, dhi,
+    doff)`` and ``pattern = (origins, offsets, weights, ncells)`` as in :func:`sweep`.
 
     Returns ``(length, i, j, done)``: with ``done`` False, ``(i, j)`` is that origin, not
     yet appended; ``out`` must hold ``i + j + 2`` more rows.
     """
+    dlo = band[0]
+    doff = band[2]
+    origins, offsets, _, ncells = pattern
     while True:
         out[length, 0] = i
         out[length, 1] = j

@@ -27,28 +27,29 @@ plus a lower bound of the rows still to come, exceeds a threshold (early abandon
 Rakthanmanon et al. 2012). :func:`keogh_rows` gives the per-row LB_Keogh terms (Keogh &
 Ratanamahatana 2005) against an envelope from :func:`envelope`.
 
-Metric codes as :mod:`seqalign._kernels.dtw` (cosine expects unit rows, rbf and polynomial
-their parameter columns after the features, see :func:`seqalign.localcosts.prepare`: the
-arrays here are that layout, time-first).
+Metric codes and cost terms from :mod:`seqalign._kernels.localcost` (cosine expects unit
+rows, rbf and polynomial their parameter columns after the features, see
+:func:`seqalign.localcosts.prepare`: the arrays here are that layout, time-first).
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 from numba import njit
 
 from seqalign import config
-from seqalign._kernels.dtw import (
+from seqalign._kernels.localcost import (
     CITYBLOCK,
     COSINE,
     EUCLIDEAN,
     POLYNOMIAL,
-    POLYNOMIAL_ROWS,
     RBF,
-    RBF_ROWS,
     SQEUCLIDEAN,
+    finish,
+    parameter_rows,
+    polynomial_cost,
+    rbf_cost,
+    term,
 )
 
 #: Pairs computed together by :func:`lane_distances`: 8 took 4.4 s, 16 2.7 s, 32 2.3 s and
@@ -57,32 +58,13 @@ LANES = 32
 
 
 @njit(inline="always", **config.NJIT)
-def _finish(acc, metric):
-    if metric == EUCLIDEAN:
-        return math.sqrt(acc)
-    if metric == COSINE:
-        return max(0.0, 1.0 - acc)
-    return acc
-
-
-@njit(inline="always", **config.NJIT)
-def _parameter_rows(metric):
-    """Columns after the features that are parameters, not features (rbf, polynomial)."""
-    if metric == RBF:
-        return RBF_ROWS
-    if metric == POLYNOMIAL:
-        return POLYNOMIAL_ROWS
-    return 0
-
-
-@njit(inline="always", **config.NJIT)
 def _kernel_cost(acc, metric, xp, yp, xo, yo, step):
     """The kernel metrics' cost from ``acc`` (rbf: the squared distance; polynomial: the dot
     product) and the parameter columns at ``xp[xo + r * step]``, ``yp[yo + r * step]``."""
     if metric == RBF:
-        return 2.0 - 2.0 * math.exp(-xp[xo] * acc)
-    dot = xp[xo + 2 * step] * acc + xp[xo + 3 * step]
-    return max(0.0, xp[xo] + yp[yo] - 2.0 * dot ** xp[xo + 4 * step])
+        return rbf_cost(acc, xp[xo])
+    return polynomial_cost(acc, xp[xo], yp[yo], xp[xo + 2 * step], xp[xo + 3 * step],
+                           xp[xo + 4 * step])  # fmt: skip
 
 
 @njit(**config.NJIT)
@@ -177,8 +159,7 @@ def _row_dp1(prev, cur, xl, yl, i, j0, a1, L, w, squared):
         b = j * L
         if squared:
             for lane in range(L):
-                e = xl[xo + lane] - yl[b + lane]
-                ct = e * e
+                ct = term(xl[xo + lane], yl[b + lane], SQEUCLIDEAN)
                 v = prev[b + lane] + w * ct
                 u = prev[b + L + lane] + ct
                 v = v if v < u else u
@@ -186,7 +167,7 @@ def _row_dp1(prev, cur, xl, yl, i, j0, a1, L, w, squared):
                 cur[b + L + lane] = v if v < u else u
         else:
             for lane in range(L):
-                ct = abs(xl[xo + lane] - yl[b + lane])
+                ct = term(xl[xo + lane], yl[b + lane], CITYBLOCK)
                 v = prev[b + lane] + w * ct
                 u = prev[b + L + lane] + ct
                 v = v if v < u else u
@@ -198,31 +179,32 @@ def _row_dp1(prev, cur, xl, yl, i, j0, a1, L, w, squared):
 def _row_costs(xl, yl, i, a0, a1, d, L, metric, cost):
     """``cost[j * L + lane] = C[i, j]`` of every lane for ``a0 <= j < a1`` (layouts as in
     :func:`lane_distances`; unsigned indices)."""
-    nf = d - np.uint64(_parameter_rows(metric))
+    nf = d - np.uint64(parameter_rows(metric))
     for f in range(nf):
         xo = (i * d + f) * L
         first = f == 0  # the first feature assigns, the others add
         for j in range(a0, a1):
             yo = (j * d + f) * L
             b = j * L
+            # one loop per kind of term: these vectorise
             if metric == CITYBLOCK:
                 for lane in range(L):
-                    t = abs(xl[xo + lane] - yl[yo + lane])
+                    t = term(xl[xo + lane], yl[yo + lane], CITYBLOCK)
                     cost[b + lane] = t if first else cost[b + lane] + t
             elif metric in (COSINE, POLYNOMIAL):
                 for lane in range(L):
-                    t = xl[xo + lane] * yl[yo + lane]
+                    t = term(xl[xo + lane], yl[yo + lane], COSINE)
                     cost[b + lane] = t if first else cost[b + lane] + t
             else:
                 for lane in range(L):
-                    e = xl[xo + lane] - yl[yo + lane]
-                    cost[b + lane] = e * e if first else cost[b + lane] + e * e
+                    t = term(xl[xo + lane], yl[yo + lane], SQEUCLIDEAN)
+                    cost[b + lane] = t if first else cost[b + lane] + t
     if metric == EUCLIDEAN:
         for t in range(a0 * L, a1 * L):
-            cost[t] = math.sqrt(cost[t])
+            cost[t] = finish(cost[t], EUCLIDEAN)
     elif metric == COSINE:
         for t in range(a0 * L, a1 * L):
-            cost[t] = max(0.0, 1.0 - cost[t])
+            cost[t] = finish(cost[t], COSINE)
     elif metric in (RBF, POLYNOMIAL):
         xo = (i * d + nf) * L
         for j in range(a0, a1):
@@ -260,22 +242,17 @@ def keogh_rows(x, lower, upper, metric, out):
     the DTW distance from below, and so does any suffix sum added to a row minimum.
     """
     n = x.shape[0]
-    d = x.shape[1] - _parameter_rows(metric)
+    d = x.shape[1] - parameter_rows(metric)
     for i in range(n):
         acc = 0.0
         if metric != COSINE and metric != POLYNOMIAL:
             for f in range(d):
                 v = x[i, f]
-                e = 0.0
                 if v > upper[i, f]:
-                    e = v - upper[i, f]
+                    acc += term(v, upper[i, f], metric)
                 elif v < lower[i, f]:
-                    e = lower[i, f] - v
-                acc += e if metric == CITYBLOCK else e * e
-            if metric == EUCLIDEAN:
-                acc = math.sqrt(acc)
-            elif metric == RBF:
-                acc = 2.0 - 2.0 * math.exp(-x[i, d] * acc)
+                    acc += term(v, lower[i, f], metric)
+            acc = rbf_cost(acc, x[i, d]) if metric == RBF else finish(acc, metric)
         out[i] = acc
 
 
@@ -292,7 +269,7 @@ def abandoning_distance(x, y, lo, hi, metric, w, tail, threshold, prev, cur):
     xf = x.ravel()
     yf = y.ravel()
     du = np.uint64(d)
-    nf = du - np.uint64(_parameter_rows(metric))
+    nf = du - np.uint64(parameter_rows(metric))
     one = np.uint64(1)
     simple = d == 1 and metric != COSINE  # one feature: |x - y| or its square
     prev[:] = np.inf
@@ -304,24 +281,16 @@ def abandoning_distance(x, y, lo, hi, metric, w, tail, threshold, prev, cur):
         best = np.inf
         left = np.inf  # D[i, j - 1]
         for j in range(a0, a1):
-            if simple:
-                e = xf[iu] - yf[j]
-                ct = e * e if metric == SQEUCLIDEAN else abs(e)
+            if simple:  # |x - y| for euclidean as for cityblock
+                ct = term(xf[iu], yf[j], SQEUCLIDEAN if metric == SQEUCLIDEAN else CITYBLOCK)
             else:
                 acc = 0.0
                 for f in range(nf):
-                    a = xf[iu * du + f]
-                    b = yf[j * du + f]
-                    if metric in (COSINE, POLYNOMIAL):
-                        acc += a * b
-                    elif metric == CITYBLOCK:
-                        acc += abs(a - b)
-                    else:
-                        acc += (a - b) * (a - b)
+                    acc += term(xf[iu * du + f], yf[j * du + f], metric)
                 if metric in (RBF, POLYNOMIAL):
                     ct = _kernel_cost(acc, metric, xf, yf, iu * du + nf, j * du + nf, one)
                 else:
-                    ct = _finish(acc, metric)
+                    ct = finish(acc, metric)
             v = prev[j] + w * ct
             u = prev[j + one] + ct
             v = v if v < u else u
@@ -340,16 +309,22 @@ def abandoning_distance(x, y, lo, hi, metric, w, tail, threshold, prev, cur):
 
 
 @njit(**config.NJIT)
-def knn_search(queries, q_first, refs, lowers, uppers, lo, hi, metric, w, k,
-               use_bounds, skip_self, out_idx, out_dist, counts):  # fmt: skip
+def knn_search(queries, q_first, refs, envelopes, window, metric, w, k, flags, out):
     """The ``k`` nearest references of each query (ties: the lower index first).
 
-    ``queries`` is ``(n_q, n, d)``, ``refs`` ``(n_r, m, d)``, ``lowers``/``uppers`` the
-    references' envelopes ``(n_r, n, d)``. References are visited by increasing LB_Keogh;
-    the search stops when the bound exceeds the k-th best distance so far, and each DTW is
-    abandoned early against it. ``counts[q]`` is the number of DTWs run to the end. With
-    ``skip_self``, query ``q`` is reference ``q_first + q`` and is not its own neighbour.
+    ``queries`` is ``(n_q, n, d)``, ``refs`` ``(n_r, m, d)``, ``envelopes = (lowers,
+    uppers)`` the references' envelopes ``(n_r, n, d)``, ``window = (lo, hi)`` the window's
+    column range of each row, ``flags = (use_bounds, skip_self)`` and ``out = (out_idx,
+    out_dist, counts)``. References are visited by increasing LB_Keogh (with
+    ``use_bounds``); the search stops when the bound exceeds the k-th best distance so far,
+    and each DTW is abandoned early against it. ``counts[q]`` is the number of DTWs run to
+    the end. With ``skip_self``, query ``q`` is reference ``q_first + q`` and is not its own
+    neighbour.
     """
+    lowers, uppers = envelopes
+    lo, hi = window
+    use_bounds, skip_self = flags
+    out_idx, out_dist, counts = out
     n_q = queries.shape[0]
     n_r = refs.shape[0]
     n = queries.shape[1]

@@ -218,10 +218,7 @@ def advance(
 
 @njit(**config.NJIT)
 def fill_column(
-    kind: int,
-    data: np.ndarray,
-    param: float,
-    work: np.ndarray,
+    cost: tuple,
     gram: np.ndarray,
     starts: np.ndarray,
     count: int,
@@ -232,9 +229,11 @@ def fill_column(
 ) -> None:
     """``out[i] = C(starts[i], e) + len_weight * log(e - starts[i])`` for ``i < count``.
 
-    ``logs[k] = log(k)`` (a table: a scalar log costs more than the rest of an l2 cost).
-    For RBF, ``gram`` must hold the Gram sums for the end ``e`` (see :func:`advance`).
+    ``cost = (kind, data, param, work)``, the arguments of :func:`segment_cost` before the
+    segment. ``logs[k] = log(k)`` (a table: a scalar log costs more than the rest of an l2
+    cost). For RBF, ``gram`` must hold the Gram sums for the end ``e`` (see :func:`advance`).
     """
+    kind, data, param, work = cost
     if kind == RBF:
         for i in range(count):
             length = e - starts[i]

@@ -22,14 +22,9 @@ from seqalign._kernels.segcost import advance, fill_column, log_table, segment_c
 
 @njit(**config.NJIT)
 def _best_split(
-    kind: int,
-    data: np.ndarray,
-    param: float,
-    work: np.ndarray,
+    cost: tuple,
     gram: np.ndarray,
-    starts: np.ndarray,
-    left: np.ndarray,
-    right: np.ndarray,
+    scratch: tuple,
     a: int,
     b: int,
     min_size: int,
@@ -37,7 +32,12 @@ def _best_split(
     len_weight: float,
     logs: np.ndarray,
 ) -> tuple[int, float]:
-    """The split ``a < t < b`` that lowers ``C(a, b)`` most: ``(t, gain)``, ``(-1, 0)``."""
+    """The split ``a < t < b`` that lowers ``C(a, b)`` most: ``(t, gain)``, ``(-1, 0)``.
+
+    ``cost = (kind, data, param, work)`` as in :func:`fill_column`; ``scratch = (starts,
+    left, right)``, three arrays of ``n + 1``."""
+    kind, data, param, work = cost
+    starts, left, right = scratch
     count = 0
     t = ((a + min_size + jump - 1) // jump) * jump
     while t <= b - min_size:
@@ -53,7 +53,7 @@ def _best_split(
     if kind == 4:
         gram[a:b] = 0.0
         advance(kind, data, param, gram, a, a, b)
-    fill_column(kind, data, param, work, gram, starts, count, b, len_weight, logs, right)
+    fill_column(cost, gram, starts, count, b, len_weight, logs, right)
     one = np.empty(1, dtype=np.int64)
     one[0] = a
     value = np.empty(1)
@@ -63,7 +63,7 @@ def _best_split(
     for i in range(count):
         advance(kind, data, param, gram, a, prev, starts[i])
         prev = starts[i]
-        fill_column(kind, data, param, work, gram, one, 1, starts[i], len_weight, logs, value)
+        fill_column(cost, gram, one, 1, starts[i], len_weight, logs, value)
         left[i] = value[0]
     best = -math.inf
     best_t = -1
@@ -105,9 +105,9 @@ def binseg(
     logs = log_table(n, len_weight)
     seg_start[0] = 0
     seg_end[0] = n
-    t, g = _best_split(
-        kind, data, param, work, gram, starts, left, right, 0, n, min_size, jump, len_weight, logs
-    )
+    cost = (kind, data, param, work)
+    scratch = (starts, left, right)
+    t, g = _best_split(cost, gram, scratch, 0, n, min_size, jump, len_weight, logs)
     seg_bkp[0] = t
     seg_gain[0] = g
     segments = 1
@@ -131,20 +131,7 @@ def binseg(
         seg_end[segments] = b
         for i in (pick, segments):
             s_t, s_g = _best_split(
-                kind,
-                data,
-                param,
-                work,
-                gram,
-                starts,
-                left,
-                right,
-                seg_start[i],
-                seg_end[i],
-                min_size,
-                jump,
-                len_weight,
-                logs,
+                cost, gram, scratch, seg_start[i], seg_end[i], min_size, jump, len_weight, logs
             )
             seg_bkp[i] = s_t
             seg_gain[i] = s_g

@@ -128,7 +128,9 @@ def pelt(
                         best = v
                         arg = s
             else:
-                fill_column(kind, data, param, work, gram, adm, count, e, len_weight, logs, values)
+                fill_column(
+                    (kind, data, param, work), gram, adm, count, e, len_weight, logs, values
+                )
                 for i in range(count):
                     v = f[adm[i]] + values[i]
                     values[i] = v
@@ -193,7 +195,7 @@ def optimal_partition(
             s += jump
         advance(kind, data, param, gram, 0, prev_end, e)
         prev_end = e
-        fill_column(kind, data, param, work, gram, starts, count, e, len_weight, logs, column)
+        fill_column((kind, data, param, work), gram, starts, count, e, len_weight, logs, column)
         f[0, e] = column[0]
         for k in range(1, segs):
             best = math.inf

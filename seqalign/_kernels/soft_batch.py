@@ -7,6 +7,12 @@ Sequences are packed: sequence ``s`` of ``len[s]`` frames and ``d`` features occ
 ``y`` side is packed reversed in time, as :mod:`seqalign._kernels.dtw` expects. Windows are
 packed the same way: window ``b`` has ``dlo``/``dhi`` at ``band_off[b]`` (length
 ``n + m - 1``) and ``doff`` at ``doff_off[b]`` (length ``n + m``).
+
+Arguments travel in tuples: a packed side ``(packed, off, len)``; the pairs ``(pi, pj,
+band_of)``; the packed windows ``(dlo_all, dhi_all, band_off)`` (values) or ``(dlo_all,
+dhi_all, doff_all, band_off, doff_off)`` (gradients); the settings ``(metric, gamma, sharp,
+group)``: the metric code, the smoothing, the sharp value or not, and the diagonals of local
+costs computed at a time.
 """
 
 from __future__ import annotations
@@ -28,28 +34,35 @@ from seqalign._kernels.soft_grad import weighted_gradient
 _NJIT = config.NJIT_FMA
 
 
-def _value(xt, yr, cmat, metric, n, m, dlo, dhi, gamma, group, sharp):
+def _value(src, n, m, band, gamma, group, sharp):
     """Soft-DTW (or with ``sharp`` the sharp value) of one pair; float32 inputs: the value
     only (:func:`forward` in float32)."""
     if sharp:
-        return forward_sharp(xt, yr, cmat, metric, n, m, dlo, dhi, gamma, group)
-    return forward(xt, yr, cmat, metric, n, m, dlo, dhi, gamma, group)
+        return forward_sharp(src, n, m, band, gamma, group)
+    return forward(src, n, m, band, gamma, group)
 
 
 @overload(_value, jit_options=_NJIT)
-def _value_typed(xt, yr, cmat, metric, n, m, dlo, dhi, gamma, group, sharp):
-    if xt.dtype == types.float32:
-        return lambda xt, yr, cmat, metric, n, m, dlo, dhi, gamma, group, sharp: forward(
-            xt, yr, cmat, metric, n, m, dlo, dhi, gamma, group
-        )
+def _value_typed(src, n, m, band, gamma, group, sharp):
+    if src.types[0].dtype == types.float32:
+        return lambda src, n, m, band, gamma, group, sharp: forward(src, n, m, band, gamma, group)
     return _value
 
 
 @njit(**_NJIT)
-def pair_values(xs, x_off, x_len, ys, y_off, y_len, d, pi, pj, band_of, dlo_all, dhi_all,
-                band_off, metric, gamma, sharp, group, out):  # fmt: skip
+def pair_values(xpack, ypack, d, pairs, bands, settings, out):
     """``out[p]`` = soft-DTW (or the sharp value) of ``x[pi[p]]`` and ``y[pj[p]]`` in the
-    window ``band_of[p]``; float32 ``xs`` and ``ys`` give float32 values (not sharp)."""
+    window ``band_of[p]``; float32 ``xs`` and ``ys`` give float32 values (not sharp).
+
+    ``xpack = (xs, x_off, x_len)``, ``ypack = (ys, y_off, y_len)``, ``pairs = (pi, pj,
+    band_of)``, ``bands = (dlo_all, dhi_all, band_off)`` and ``settings = (metric, gamma,
+    sharp, group)``.
+    """
+    xs, x_off, x_len = xpack
+    ys, y_off, y_len = ypack
+    pi, pj, band_of = pairs
+    dlo_all, dhi_all, band_off = bands
+    metric, gamma, sharp, group = settings
     empty = np.empty((0, 0), dtype=xs.dtype)
     for p in range(pi.shape[0]):
         i = pi[p]
@@ -61,19 +74,26 @@ def pair_values(xs, x_off, x_len, ys, y_off, y_len, d, pi, pj, band_of, dlo_all,
         b = band_off[band_of[p]]
         dlo = dlo_all[b : b + n + m - 1]
         dhi = dhi_all[b : b + n + m - 1]
-        out[p] = _value(xt, yr, empty, metric, n, m, dlo, dhi, gamma, group, sharp)
+        out[p] = _value((xt, yr, empty, metric), n, m, (dlo, dhi), gamma, group, sharp)
 
 
 @njit(**_NJIT)
-def objective_terms(zt, zinv, ys, y_off, y_len, yinv_all, d, series, weights, band_of,
-                    dlo_all, dhi_all, doff_all, band_off, doff_off, metric, gamma, sharp, group,
-                    grad, values):  # fmt: skip
+def objective_terms(z, ypack, d, chosen, bands, settings, grad, values):
     """For each ``s`` in ``series``: ``values[s]`` = soft-DTW (or the sharp value) of ``z``
-    and ``y[s]``, and ``grad += weights[s] * d values[s] / dz`` (``grad`` features-first).
+    and ``y[s]``, and ``grad += weights[s] * d values[s] / dz`` (``grad`` features-first),
+    ``y[s]`` in the window ``band_of[s]``.
 
-    ``zinv`` and ``yinv_all`` are inverse frame norms for the cosine gradient (``yinv_all``
-    packed like ``ys``, one value per frame at ``y_off[s] // d``).
+    ``z = (zt, zinv)``, ``ypack = (ys, y_off, y_len, yinv_all)``, ``chosen = (series,
+    weights, band_of)``, ``bands = (dlo_all, dhi_all, doff_all, band_off, doff_off)`` and
+    ``settings = (metric, gamma, sharp, group)``. ``zinv`` and ``yinv_all`` are inverse frame
+    norms for the cosine gradient (``yinv_all`` packed like ``ys``, one value per frame at
+    ``y_off[s] // d``).
     """
+    zt, zinv = z
+    ys, y_off, y_len, yinv_all = ypack
+    series, weights, band_of = chosen
+    dlo_all, dhi_all, doff_all, band_off, doff_off = bands
+    metric, gamma, sharp, group = settings
     L = zt.shape[1]
     empty = np.empty((0, 0))
     largest = 0
@@ -100,19 +120,20 @@ def objective_terms(zt, zinv, ys, y_off, y_len, yinv_all, d, series, weights, ba
         area = doff[L + m - 1]
         rd = rdst[:area] if sharp else rdst
         sd = sdst[:area] if sharp else sdst
-        soft, sharp_value = forward_store(zt, yr, empty, metric, L, m, dlo, dhi, doff, gamma,
-                                          group, wd[:area], wu[:area], wl[:area], rd,
-                                          sd)  # fmt: skip
+        src = (zt, yr, empty, metric)
+        band = (dlo, dhi, doff)
+        cells = (wd[:area], wu[:area], wl[:area])
+        soft, sharp_value = forward_store(src, L, m, band, gamma, group, cells, (rd, sd))
         values[s] = sharp_value if sharp else soft
         if not np.isfinite(soft):
             continue
         g[:] = 0.0
+        grads = (zinv, yinv, g, none)
         if sharp:
-            backward_sharp(wd[:area], wu[:area], wl[:area], rd, sd, L, m, dlo, dhi, doff, gamma)
-            weighted_gradient(zt, yr, metric, dlo, dhi, doff, rd, zinv, yinv, g, none)
+            backward_sharp(cells, (rd, sd), L, m, band, gamma)
+            weighted_gradient(src, band, rd, grads)
         else:
-            backward(wd[:area], wu[:area], wl[:area], L, m, dlo, dhi, doff, zt, yr, metric, zinv,
-                     yinv, g, none)  # fmt: skip
+            backward(cells, L, m, band, src, grads)
         w = weights[s]
         for f in range(grad.shape[0]):
             for i in range(L):

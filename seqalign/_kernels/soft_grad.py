@@ -1,6 +1,11 @@
 """Soft-DTW gradients through the local cost: ``dC[i, j] / dx_i`` and ``dC[i, j] / dy_j``
 weighted by a matrix over the window (the expected alignment ``E``, or ``E + Edot`` for the
-sharp variant), one anti-diagonal at a time. Layouts as in :mod:`seqalign._kernels.soft`.
+sharp variant), one anti-diagonal at a time. Layouts as in :mod:`seqalign._kernels.soft`:
+``src = (xt, yr, cmat, metric)`` and ``band = (dlo, dhi, doff)`` as in
+:mod:`seqalign._kernels.dtw`; ``grads = (xinv, yinv, gx, gy)``, the inverse norms of the
+original frames (cosine) and the gradients to add to (features-first, ``gy`` reversed like
+``yr``; empty when not wanted). The local costs' sums come from
+:mod:`seqalign._kernels.localcost`.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import numpy as np
 from numba import njit
 
 from seqalign import config
-from seqalign._kernels.dtw import (
+from seqalign._kernels.localcost import (
     CITYBLOCK,
     COSINE,
     EUCLIDEAN,
@@ -19,15 +24,16 @@ from seqalign._kernels.dtw import (
     POLYNOMIAL_ROWS,
     PRECOMPUTED,
     RBF,
-    RBF_ROWS,
     SQEUCLIDEAN,
+    parameter_rows,
+    term,
 )
 
 _NJIT = config.NJIT_FMA
 
 
 @njit(**_NJIT)
-def grad_diag(xt, yr, metric, k, lo, hi, w, xinv, yinv, gx, gy, tmp):
+def grad_diag(src, k, lo, hi, w, grads, tmp):
     """Add ``sum_j w[i, j] dC[i, j]/dx[i]`` to ``gx`` (and the same for ``y`` to ``gy``)
     for the cells ``(i, k - i)``, ``lo <= i < hi``, of one diagonal; ``w[i - lo]`` weighs
     each cell.
@@ -41,6 +47,8 @@ def grad_diag(xt, yr, metric, k, lo, hi, w, xinv, yinv, gx, gy, tmp):
     from the layout's rows; the clip at 0, which only removes rounding, is ignored). The
     kernel metrics' ``gamma``, ``coef0`` and ``degree`` are read from ``xt``'s rows.
     """
+    xt, yr, _, metric = src
+    xinv, yinv, gx, gy = grads
     if metric == PRECOMPUTED:
         return
     want_x = gx.shape[0] > 0
@@ -58,8 +66,7 @@ def grad_diag(xt, yr, metric, k, lo, hi, w, xinv, yinv, gx, gy, tmp):
             xa = xt[f][lo:hi]
             ya = yr[f][y0 : y0 + size]
             for t in range(size):
-                e = xa[t] - ya[t]
-                scale[t] += e * e
+                scale[t] += term(xa[t], ya[t], EUCLIDEAN)
         for t in range(size):
             dist = math.sqrt(scale[t])
             scale[t] = w[t] / dist if dist > 0.0 else 0.0
@@ -69,17 +76,17 @@ def grad_diag(xt, yr, metric, k, lo, hi, w, xinv, yinv, gx, gy, tmp):
             xa = xt[f][lo:hi]
             ya = yr[f][y0 : y0 + size]
             for t in range(size):
-                scale[t] += xa[t] * ya[t]
+                scale[t] += term(xa[t], ya[t], COSINE)
         for t in range(size):  # scale = <u, v> where the cost is not clipped, else NaN
             scale[t] = scale[t] if scale[t] <= 1.0 else np.nan
     elif metric in (RBF, POLYNOMIAL):
-        d = xt.shape[0] - (RBF_ROWS if metric == RBF else POLYNOMIAL_ROWS)
+        d = xt.shape[0] - parameter_rows(metric)
         scale[:] = 0.0
         for f in range(d):
             xa = xt[f][lo:hi]
             ya = yr[f][y0 : y0 + size]
             for t in range(size):
-                scale[t] += (xa[t] - ya[t]) * (xa[t] - ya[t]) if metric == RBF else xa[t] * ya[t]
+                scale[t] += term(xa[t], ya[t], metric)
         if metric == RBF:
             g = xt[d][lo:hi]
             for t in range(size):  # d C / d x_i = scale (x_i - y_j)
@@ -159,13 +166,13 @@ def _cosine_terms(g, w, other, own, dot, inv_norm):
 
 
 @njit(**_NJIT)
-def weighted_gradient(xt, yr, metric, dlo, dhi, doff, wst, xinv, yinv, gx, gy):
+def weighted_gradient(src, band, wst, grads):
     """Gradients through the local cost for cell weights ``wst`` (diagonal-major), e.g. the
     sharp value's ``E + Edot``: see :func:`grad_diag`."""
-    tmp = np.zeros(xt.shape[1])
+    dlo, dhi, doff = band
+    tmp = np.zeros(src[0].shape[1])
     for k in range(dlo.shape[0]):
         lo = dlo[k]
         hi = dhi[k]
         if hi > lo:
-            grad_diag(xt, yr, metric, k, lo, hi, wst[doff[k] : doff[k + 1]], xinv, yinv, gx, gy,
-                      tmp)  # fmt: skip
+            grad_diag(src, k, lo, hi, wst[doff[k] : doff[k + 1]], grads, tmp)

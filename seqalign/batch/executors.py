@@ -24,6 +24,7 @@ from typing import Any
 from seqalign.batch.jobs import JobResult, run_chunk
 from seqalign.batch.manifest import Job
 from seqalign.errors import InputError, SeqalignError
+from seqalign.threads import close_dask, cpu_count, dask_client
 
 __all__ = ["DaskExecutor", "LocalExecutor", "chunked", "make_executor"]
 
@@ -175,31 +176,7 @@ class DaskExecutor:
     """
 
     def __init__(self, address: str, n_workers: int) -> None:
-        try:
-            from dask.distributed import Client, LocalCluster
-        except ImportError:
-            raise InputError(
-                f"--scheduler {address}: Dask is not installed; install seqalign[dask]",
-                argument="scheduler",
-            ) from None
-        self._cluster: Any = None
-        try:
-            if address == "local":
-                self._cluster = LocalCluster(
-                    n_workers=max(1, n_workers),
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=":0",
-                )
-                self.client = Client(self._cluster)
-            else:
-                self.client = Client(address)
-        except (OSError, TimeoutError, ValueError) as error:  # unreachable, or not an address
-            self.close()
-            raise InputError(
-                f"--scheduler {address}: cannot connect ({' '.join(str(error).split())})",
-                argument="scheduler",
-            ) from None
+        self.client, self._cluster = dask_client(address, n_workers)
         self.client.run(_init_dask_worker)
 
     def start(self) -> None:
@@ -234,11 +211,7 @@ class DaskExecutor:
 
     def close(self) -> None:
         """Disconnect (and stop a local cluster)."""
-        client = getattr(self, "client", None)
-        if client is not None:
-            client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+        close_dask(getattr(self, "client", None), self._cluster)
 
 
 def _init_dask_worker() -> None:
@@ -250,7 +223,7 @@ def _init_dask_worker() -> None:
 
 def make_executor(jobs: int | None, scheduler: str | None) -> LocalExecutor | DaskExecutor:
     """The executor for ``--jobs`` and ``--scheduler`` (``jobs`` None: every core)."""
-    n_workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    n_workers = jobs if jobs is not None else cpu_count()
     if n_workers < 1:
         raise InputError(f"--jobs {jobs}: give at least 1 worker", argument="jobs")
     if scheduler is not None:

@@ -1,7 +1,7 @@
 """Run one batch job: read, align or segment, write the output; never raise for the job's errors.
 
-:func:`run_job` does what ``seqalign warp A B -o OUT`` or ``seqalign segment INPUT -o OUT``
-does with the job's options (same readers, same defaults, same writers, atomic output) and
+:func:`run_job` runs the task of ``seqalign warp A B -o OUT`` or ``seqalign segment INPUT
+-o OUT`` (:mod:`seqalign.tasks`: the same function, so every option means the same) and
 returns a :class:`JobResult` whose ``status`` is ``"ok"`` or ``"failed"`` with a one-line
 reason. :func:`run_chunk` runs several in a worker process, after :func:`warm` has loaded the
 numba kernels once for that process. :func:`job_key` is the content hash that the journal
@@ -22,33 +22,6 @@ from seqalign.batch.manifest import Job
 from seqalign.errors import InputError, InputWarning, SeqalignError
 
 __all__ = ["JobResult", "job_key", "run_chunk", "run_job", "warm"]
-
-#: As ``seqalign warp``: audio is z-scored and compared by cosine, other inputs taken as they are.
-_AUDIO_DEFAULTS = {"normalize": "zscore", "metric": "cosine"}
-_OTHER_DEFAULTS = {"normalize": "none", "metric": "euclidean"}
-_READER_KEYS = (
-    "features",
-    "sample_rate",
-    "hop_length",
-    "key",
-    "time_column",
-    "input_format",
-    "transpose",
-)
-_SEGMENT_KEYS = (
-    "cost",
-    "method",
-    "penalty",
-    "n_bkps",
-    "max_bkps",
-    "min_size",
-    "jump",
-    "width",
-    "gamma",
-    "noise",
-    "engine",
-    "pruning",
-)
 
 
 @dataclass
@@ -157,93 +130,25 @@ def warm() -> None:
         pass
 
 
-def _reader(options: dict[str, Any], rate: float | None):
-    from seqalign.io import ReadOptions
-
-    kwargs = {k: options[k] for k in _READER_KEYS if k in options}
-    if "column" in options:
-        kwargs["columns"] = options["column"]
-    if "input_format" in kwargs:
-        kwargs["format"] = kwargs.pop("input_format")
-    return ReadOptions(
-        rate=rate,
-        normalize=options.get("normalize", "none"),
-        missing=options.get("missing", "error"),
-        **kwargs,
-    )
-
-
 def _warp(job: Job, target: str) -> float:
-    from seqalign.io import normalize, read_sequence, write_path
-    from seqalign.warping.align import dtw
+    from seqalign.tasks import AlignSettings, run_align, settings_from
 
-    o = job.options
-    seq_a = read_sequence(job.inputs[0], _reader(o, o.get("rate")))
-    seq_b = read_sequence(job.inputs[1], _reader(o, o.get("rate_b", o.get("rate"))))
-    audio = "audio" in (seq_a.kind, seq_b.kind)
-    defaults = _AUDIO_DEFAULTS if audio else _OTHER_DEFAULTS
-    norm = o.get("normalize", defaults["normalize"])
-    if "normalize" not in o and norm != "none":
-        seq_a.data = normalize(seq_a.data, norm)
-        seq_b.data = normalize(seq_b.data, norm)
-    radius = None
-    if "band" in o:
-        from seqalign.units import parse_band
-
-        radius = parse_band(o["band"]).radius(seq_b.rate, seq_b.label)
-    subsequence = o.get("subsequence", False)
-    alignment = dtw(
-        seq_a.data,
-        seq_b.data,
-        metric=o.get("metric", defaults["metric"]),
-        step_pattern=o.get("step_pattern", "symmetric1"),
-        window=o.get("window"),
-        radius=radius,
-        open_begin=o.get("open_begin", False) or subsequence,
-        open_end=o.get("open_end", False) or subsequence,
-        max_memory=o.get("max_memory"),
-    )
-    metadata = {
-        **alignment.to_dict(),
-        "a": seq_a.source,
-        "b": seq_b.source,
-        "a_rate": seq_a.rate,
-        "b_rate": seq_b.rate,
-        "features": o.get("features", "logmel") if audio else None,
-        "normalize": norm,
-    }
-    write_path(
-        target,
-        alignment.path,
-        fmt=job.fmt,
-        a_times=seq_a.times(),
-        b_times=seq_b.times(),
-        metadata=metadata,
-    )
-    return float(alignment.distance)
+    a, b = job.inputs
+    settings = settings_from(AlignSettings, job.options, a=a, b=b, output=target, format=job.fmt)
+    return float(run_align(settings).alignment.distance)
 
 
 def _segment(job: Job, target: str) -> float:
-    from seqalign.changepoints.search import segment
-    from seqalign.io import normalize, read_sequence
-    from seqalign.io.boundaries import write_boundaries
+    from seqalign.tasks import SegmentSettings, run_segment, settings_from
 
-    o = job.options
-    seq = read_sequence(job.inputs[0], _reader(o, o.get("rate")))
-    if "normalize" not in o and seq.kind == "audio":
-        seq.data = normalize(seq.data, "zscore")
-    kwargs = {k: o[k] for k in _SEGMENT_KEYS if k in o}
-    result = segment(seq.data, max_memory=o.get("max_memory"), **kwargs)
-    timing = {"rate": seq.rate, "start_time": seq.start_time if seq.rate else 0.0}
-    metadata = {
-        **result.to_dict(rate=seq.rate),
-        "input": seq.source,
-        "n_features": seq.n_features,
-        "start_time": timing["start_time"],
-    }
-    metadata.pop("times", None)
-    write_boundaries(target, result.breakpoints, fmt=job.fmt, metadata=metadata, **timing)
-    return float(result.n_bkps)
+    settings = settings_from(
+        SegmentSettings, job.options, input=job.inputs[0], output=target, format=job.fmt
+    )
+    outcome = run_segment(settings)
+    if outcome.result is None:  # a range of K or crops: one row per segmentation
+        assert outcome.many is not None
+        return float(len(outcome.many))
+    return float(outcome.result.n_bkps)
 
 
 _TASKS = {"warp": _warp, "segment": _segment}
@@ -258,7 +163,7 @@ def _reason(error: BaseException, job: Job) -> str:
         letters = ("a", "b") if job.task == "warp" else ("input",)
         inputs = {arg: (letter, path) for arg, letter, path in zip("xy", letters, job.inputs)}
         typed = {"radius": str(job.options.get("band", ""))}
-        text = reword(error, inputs, typed).message
+        text = reword(error, inputs, typed, job.task).message
     elif isinstance(error, OSError):
         where = f" ({error.filename})" if error.filename else ""
         text = f"{error.strerror or error}{where}"

@@ -1,15 +1,17 @@
-"""The options a batch job accepts: one registry, shared by manifest columns and ``--set``.
+"""The options a batch job accepts: the manifest columns and ``--set`` keys.
 
-A manifest column or a ``--set KEY=VALUE`` default is named like the option of
-``seqalign warp`` or ``seqalign segment`` it stands for, without the dashes: ``metric``,
-``step_pattern`` (or ``step-pattern``), ``band``, ``n_bkps``, ``column``... Values are text
-(a CSV cell) or, in JSON lines, JSON values; they are parsed to typed values here, so a bad
-value fails its job with a message naming the option, and so that the content hash of a job
-(:mod:`seqalign.batch.jobs`) sees ``"200"`` and ``200`` as the same band.
+They come from the one option registry, :mod:`seqalign.options`: every option of
+``seqalign warp`` and ``seqalign segment`` but their outputs, named like the flag without the
+dashes: ``metric``, ``step_pattern`` (or ``step-pattern``), ``band``, ``solver``, ``anchor``,
+``n_bkps``, ``search``, ``column``... Values are text (a CSV cell; repeatable options such as
+``column`` and ``anchor`` separated by ``;``) or, in JSON lines, JSON values; they are parsed to
+typed values here, so a bad value fails its job with a message naming the option, and so that
+the content hash of a job (:mod:`seqalign.batch.jobs`) sees ``"200"`` and ``200`` as the same
+band. A job runs the task of its command (:mod:`seqalign.tasks`) with these options.
 
-Names (metric, step pattern, window, features, normalisation...) are checked against their
-registries when parsed, so that ``--set metric=bogus`` is a usage error before any job runs;
-the registries load (with numpy) only then. Other names (cost, method, penalty...) are
+Names (metric, step pattern, window, solver, features, normalisation...) are checked against
+their registries when parsed, so that ``--set metric=bogus`` is a usage error before any job
+runs; the registries load (with numpy) only then. Other names (cost, search, penalty...) are
 checked by the library when the job runs.
 """
 
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from seqalign.errors import InputError
+from seqalign.options import OPTIONS as REGISTRY
 
 __all__ = ["OPTIONS", "TASKS", "canonical_name", "parse_option", "parse_settings"]
 
@@ -29,128 +32,10 @@ TASKS: dict[str, str] = {
     "segment": "find the changes of one input; writes the boundaries",
 }
 
-_TRUE = {"1", "true", "yes", "on", "y", "t"}
-_FALSE = {"0", "false", "no", "off", "n", "f"}
-
-
-def _text(value: Any, flag: str) -> str:
-    if isinstance(value, (dict, list, bool)) or value is None:
-        raise InputError(f"{flag} {value!r}: expected a name or a number")
-    return str(value).strip()
-
-
-def _int(value: Any, flag: str) -> int:
-    if isinstance(value, bool):
-        raise InputError(f"{flag} {value!r}: expected a whole number")
-    if isinstance(value, int):
-        return value
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        raise InputError(f"{flag} {value!r}: expected a whole number") from None
-
-
-def _float(value: Any, flag: str) -> float:
-    if isinstance(value, bool):
-        raise InputError(f"{flag} {value!r}: expected a number")
-    try:
-        return float(value if isinstance(value, (int, float)) else str(value).strip())
-    except ValueError:
-        raise InputError(f"{flag} {value!r}: expected a number") from None
-
-
-def _bool(value: Any, flag: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise InputError(f"{flag} {value!r}: expected true or false")
-
-
-def _names(value: Any, flag: str) -> tuple[str, ...]:
-    """``--column``: a JSON list, or names separated by ``;`` in a CSV cell."""
-    if isinstance(value, (list, tuple)):
-        names = [str(v).strip() for v in value]
-    else:
-        names = [part.strip() for part in _text(value, flag).split(";")]
-    if not names or not all(names):
-        raise InputError(f"{flag} {value!r}: expected column names separated by ;")
-    return tuple(names)
-
-
-def _named(check: Callable[[str], Any]) -> Callable[[Any, str], str]:
-    """A name option checked against its registry by ``check`` (which raises on a bad name)."""
-
-    def parse(value: Any, flag: str) -> str:
-        text = _text(value, flag)
-        try:
-            check(text)
-        except InputError as error:
-            raise InputError(f"{flag} {text}: {error.message}", argument=error.argument) from None
-        return text
-
-    return parse
-
-
-def _metric(name: str) -> None:
-    from seqalign.localcosts import parse_metric
-
-    parse_metric(name)
-
-
-def _step_pattern(name: str) -> None:
-    from seqalign.warping.steps import get_step_pattern
-
-    get_step_pattern(name)
-
-
-def _window(name: str) -> None:
-    from seqalign.warping.windows import WINDOWS
-
-    if name.lower().replace("-", "").replace("_", "") not in WINDOWS:
-        raise InputError(f"unknown window; choose one of: {', '.join(WINDOWS)}")
-
-
-def _reading(field: str) -> Callable[[str], None]:
-    def check(name: str) -> None:
-        from seqalign.io import ReadOptions
-
-        ReadOptions(**{field: name})
-
-    return check
-
-
-def _band(value: Any, flag: str) -> str:
-    from seqalign.units import parse_band
-
-    text = _text(value, flag)
-    parse_band(text)  # checked now; turned into frames once B's frame rate is known
-    return text
-
-
-def _size(value: Any, flag: str) -> int:
-    from seqalign.units import parse_size
-
-    if isinstance(value, int) and not isinstance(value, bool):
-        return parse_size(str(value), flag)
-    return parse_size(_text(value, flag), flag)
-
-
-def _rate(value: Any, flag: str) -> float:
-    import math
-
-    rate = _float(value, flag)
-    if not (math.isfinite(rate) and rate > 0):
-        raise InputError(f"{flag} must be a positive number (frames per second), got {value!r}")
-    return rate
-
 
 @dataclass(frozen=True)
 class Option:
-    """One option of a batch job.
+    """One option of a batch job (a view of :class:`seqalign.options.Option`).
 
     Attributes
     ----------
@@ -170,50 +55,12 @@ class Option:
     tasks: tuple[str, ...]
 
 
-_BOTH = ("warp", "segment")
-_WARP = ("warp",)
-_SEGMENT = ("segment",)
-
-#: Option name -> :class:`Option`: every per-job option a manifest or ``--set`` may give.
+#: Option name -> :class:`Option`: every per-job option a manifest or ``--set`` may give: the
+#: options of ``seqalign warp`` and ``seqalign segment`` but their outputs, from the registry.
 OPTIONS: dict[str, Option] = {
-    o.name: o
-    for o in (
-        # reading inputs (both tasks)
-        Option("features", "--features", _named(_reading("features")), _BOTH),
-        Option("sample_rate", "--sample-rate", _int, _BOTH),
-        Option("hop_length", "--hop-length", _int, _BOTH),
-        Option("rate", "--rate", _rate, _BOTH),
-        Option("key", "--key", _text, _BOTH),
-        Option("column", "--column", _names, _BOTH),
-        Option("time_column", "--time-column", _text, _BOTH),
-        Option("normalize", "--normalize", _named(_reading("normalize")), _BOTH),
-        Option("input_format", "--input-format", _named(_reading("format")), _BOTH),
-        Option("missing", "--missing", _named(_reading("missing")), _BOTH),
-        Option("transpose", "--transpose", _bool, _BOTH),
-        Option("max_memory", "--max-memory", _size, _BOTH),
-        # warp
-        Option("rate_b", "--rate-b", _rate, _WARP),
-        Option("metric", "--metric", _named(_metric), _WARP),
-        Option("step_pattern", "--step-pattern", _named(_step_pattern), _WARP),
-        Option("window", "--window", _named(_window), _WARP),
-        Option("band", "--band", _band, _WARP),
-        Option("open_begin", "--open-begin", _bool, _WARP),
-        Option("open_end", "--open-end", _bool, _WARP),
-        Option("subsequence", "--subsequence", _bool, _WARP),
-        # segment
-        Option("cost", "--cost", _text, _SEGMENT),
-        Option("method", "--method", _text, _SEGMENT),
-        Option("penalty", "--penalty", _text, _SEGMENT),
-        Option("n_bkps", "--n-bkps", _int, _SEGMENT),
-        Option("max_bkps", "--max-bkps", _int, _SEGMENT),
-        Option("min_size", "--min-size", _int, _SEGMENT),
-        Option("jump", "--jump", _int, _SEGMENT),
-        Option("width", "--width", _int, _SEGMENT),
-        Option("gamma", "--gamma", _float, _SEGMENT),
-        Option("noise", "--noise", _float, _SEGMENT),
-        Option("engine", "--engine", _text, _SEGMENT),
-        Option("pruning", "--pruning", _text, _SEGMENT),
-    )
+    name: Option(name, o.flag, o.parse, tuple(t for t in TASKS if t in o.commands))
+    for name, o in REGISTRY.items()
+    if not o.output and any(t in o.commands for t in TASKS)
 }
 
 _ALIASES = {"hop": "hop_length", "columns": "column", "k": "n_bkps"}

@@ -41,6 +41,7 @@ import numpy as np
 
 from seqalign._kernels.segcost import L1, L2, LINEAR, NORMAL, RBF
 from seqalign.errors import InputError
+from seqalign.validation import check_choice
 
 #: Pairs of frames at most used by the median heuristic of the rbf bandwidth.
 MEDIAN_HEURISTIC_FRAMES = 2000
@@ -81,12 +82,7 @@ COSTS: dict[str, CostSpec] = {
 
 def get_cost(name: str) -> CostSpec:
     """The :class:`CostSpec` called ``name``; an unknown name lists the valid ones."""
-    spec = COSTS.get(str(name).lower())
-    if spec is None:
-        raise InputError(
-            f"unknown cost {name!r}; choose one of {', '.join(COSTS)}", argument="cost"
-        )
-    return spec
+    return COSTS[check_choice(name, COSTS, "cost")]
 
 
 @dataclass(frozen=True)

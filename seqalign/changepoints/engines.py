@@ -19,8 +19,10 @@ import numpy as np
 
 from seqalign.changepoints.costs import COSTS, get_cost, median_heuristic, noise_scale
 from seqalign.changepoints.penalties import DEFAULT_PENALTY, resolve_penalty
+from seqalign.changepoints.result import Segmentation
 from seqalign.errors import InputError
 from seqalign.units import plural
+from seqalign.validation import check_choice
 
 #: ruptures costs without a native counterpart (model name -> what changes).
 RUPTURES_ONLY_COSTS = {
@@ -64,22 +66,15 @@ def segment_ruptures(
     n_bkps: int | None,
     min_size: int | None,
     jump: int,
-    width: int | None,
+    width: int,
     gamma: float | None,
     noise: float | None,
 ):
-    """:func:`seqalign.segment` through ruptures; ``x`` is already a checked signal."""
+    """:func:`seqalign.segment` through ruptures; ``x`` is already a checked signal and
+    ``width`` (the window method's) already resolved."""
     import ruptures as rpt
 
-    from seqalign.changepoints.search import DEFAULT_WIDTH, Segmentation
-
-    name = str(cost).lower()
-    if name not in COSTS and name not in RUPTURES_ONLY_COSTS:
-        valid = ", ".join([*COSTS, *RUPTURES_ONLY_COSTS])
-        raise InputError(
-            f"unknown cost {cost!r} for the ruptures engine; choose one of {valid}",
-            argument="cost",
-        )
+    name = check_choice(cost, [*COSTS, *RUPTURES_ONLY_COSTS], "cost", what="ruptures cost")
     n, d = x.shape
     native = get_cost(name) if name in COSTS else None
     params: dict[str, Any] = {}
@@ -109,9 +104,7 @@ def segment_ruptures(
         base = rpt.costs.cost_factory(model=name, **params)
         custom = _wrapped_cost(base, len_weight) if len_weight else base
         if method == "window":
-            algo = rpt.Window(
-                width=width or DEFAULT_WIDTH, custom_cost=custom, min_size=min_size, jump=jump
-            )
+            algo = rpt.Window(width=width, custom_cost=custom, min_size=min_size, jump=jump)
         else:
             classes = {
                 "pelt": rpt.Pelt,
@@ -152,7 +145,7 @@ def segment_ruptures(
         cost=total,
         penalty=None if pen is None else pen.value,
         penalty_name=None if pen is None else pen.name,
-        method=method,
+        search=method,
         cost_name=name,
         min_size=min_size,
         jump=1 if kernel else jump,

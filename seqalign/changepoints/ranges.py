@@ -22,18 +22,18 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from seqalign._kernels import segsearch
+from seqalign.changepoints.result import Segmentation
 from seqalign.changepoints.search import (
-    Segmentation,
-    _check_dynp_memory,
-    _max_changes,
-    _positive_int,
-    _problem,
-    _result,
     as_signal,
+    check_dynp_memory,
+    make_problem,
+    max_changes,
     segment,
+    to_segmentation,
 )
 from seqalign.errors import InputError
 from seqalign.units import plural
+from seqalign.validation import check_whole
 
 
 def crops(
@@ -44,7 +44,7 @@ def crops(
     cost: str = "l2",
     min_size: int | None = None,
     jump: int = 1,
-    gamma: float | None = None,
+    kernel_gamma: float | None = None,
     eps: float | None = None,
     max_runs: int = 200,
 ) -> list[Segmentation]:
@@ -69,8 +69,8 @@ def crops(
 
     def run(beta: float) -> Segmentation:
         return segment(
-            signal, method="pelt", cost=cost, penalty=beta, min_size=min_size, jump=jump,
-            gamma=gamma, eps=eps,
+            signal, search="pelt", cost=cost, penalty=beta, min_size=min_size, jump=jump,
+            kernel_gamma=kernel_gamma, eps=eps,
         )  # fmt: skip
 
     found = {lo: run(lo), hi: run(hi)}
@@ -119,11 +119,11 @@ def segment_range(
     x: ArrayLike,
     n_bkps: Iterable[int],
     *,
-    method: str = "dynp",
+    search: str = "dynp",
     cost: str = "l2",
     min_size: int | None = None,
     jump: int = 1,
-    gamma: float | None = None,
+    kernel_gamma: float | None = None,
     eps: float | None = None,
     max_memory: int | None = None,
 ) -> list[Segmentation]:
@@ -140,18 +140,18 @@ def segment_range(
     signal = as_signal(x)
     if isinstance(n_bkps, range) and len(n_bkps) > signal.shape[0]:  # K1:K2 with a huge K2
         n_bkps = [n_bkps[0], n_bkps[-1]] if n_bkps.step > 0 else [n_bkps[-1], n_bkps[0]]
-    wanted = sorted({_positive_int(k, "n_bkps", 0) for k in n_bkps})
+    wanted = sorted({check_whole(k, "n_bkps", minimum=0) for k in n_bkps})
     if not wanted:
         raise InputError("give at least one number of changes", argument="n_bkps")
-    method = str(method).lower()
+    method = str(search).lower()
     if method not in ("dynp", "binseg", "bottomup"):
         raise InputError(
-            f"segment_range takes method dynp, binseg or bottomup, not {method!r}",
-            argument="method",
+            f"segment_range takes search dynp, binseg or bottomup, not {method!r}",
+            argument="search",
         )
-    problem = _problem(signal, cost, min_size, jump, gamma, eps, 1.0, max_memory)
+    problem = make_problem(signal, cost, min_size, jump, kernel_gamma, eps, 1.0, max_memory)
     n = signal.shape[0]
-    limit = _max_changes(n, problem.min_size, problem.jump)
+    limit = max_changes(n, problem.min_size, problem.jump)
     if wanted[-1] > limit:
         raise InputError(
             f"{plural(wanted[-1], 'change')} {'does' if wanted[-1] == 1 else 'do'} not fit in "
@@ -161,12 +161,12 @@ def segment_range(
         )
     if method != "dynp":
         return [
-            segment(signal, method=method, cost=cost, n_bkps=k, min_size=min_size, jump=jump,
-                    gamma=gamma, eps=eps)
+            segment(signal, search=method, cost=cost, n_bkps=k, min_size=min_size, jump=jump,
+                    kernel_gamma=kernel_gamma, eps=eps)
             for k in wanted
         ]  # fmt: skip
-    _check_dynp_memory(n, wanted[-1], max_memory)
+    check_dynp_memory(n, wanted[-1], max_memory)
     costs, table = problem.call(
         segsearch.optimal_partition, n, wanted[-1], problem.min_size, problem.jump, 0.0
     )
-    return [_result(problem, table[k, : k + 1], costs[k], None, "dynp") for k in wanted]
+    return [to_segmentation(problem, table[k, : k + 1], costs[k], None, "dynp") for k in wanted]

@@ -1,4 +1,5 @@
-"""Changepoint segmentation: :func:`segment` and its :class:`Segmentation` result.
+"""Changepoint segmentation: :func:`segment` (its result, :class:`Segmentation`, lives in
+:mod:`seqalign.changepoints.result`).
 
 A segmentation of ``n`` frames is given by its breakpoints in ruptures' convention: sorted,
 the last one equal to ``n``; a breakpoint ``b`` starts a new segment at frame ``b``.
@@ -29,8 +30,7 @@ is below the penalty. Both agree when gains decrease along the sequence.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -46,9 +46,10 @@ from seqalign.changepoints.costs import (
     prepared_bytes,
 )
 from seqalign.changepoints.penalties import DEFAULT_PENALTY, Penalty, resolve_penalty
+from seqalign.changepoints.result import Segmentation
 from seqalign.errors import InputError, MemoryBudgetError
 from seqalign.units import plural
-from seqalign.validation import as_frames
+from seqalign.validation import as_frames, check_choice, check_whole
 
 METHODS = {
     "pelt": "exact, penalised (Killick et al. 2012)",
@@ -65,92 +66,21 @@ DYNP_MAX_FRAMES = 20_000
 DEFAULT_WIDTH = 100
 
 
-@dataclass
-class Segmentation:
-    """The result of :func:`segment`.
-
-    Attributes
-    ----------
-    breakpoints : ndarray of int, shape (n_segments,)
-        Sorted; the last equals ``n`` (ruptures' convention).
-    n : int
-        Frames segmented.
-    cost : float
-        Sum of the segment costs (with the ``mbic`` log-length terms when that penalty is
-        used): what the search minimised, apart from the penalty.
-    penalty : float or None
-        Penalty per change, or None when the number of changes was fixed.
-    """
-
-    breakpoints: np.ndarray
-    n: int
-    cost: float
-    penalty: float | None
-    method: str
-    cost_name: str
-    penalty_name: str | None = None
-    min_size: int = 1
-    jump: int = 1
-    engine: str = "native"
-    params: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def n_bkps(self) -> int:
-        """Number of changes (breakpoints other than ``n``)."""
-        return int(self.breakpoints.size - 1)
-
-    @property
-    def changepoints(self) -> np.ndarray:
-        """The breakpoints without the final ``n``: first frames of segments 2, 3, ..."""
-        return self.breakpoints[:-1]
-
-    @property
-    def segments(self) -> np.ndarray:
-        """``(n_segments, 2)`` array of ``[start, end)`` frame ranges."""
-        starts = np.concatenate([[0], self.breakpoints[:-1]])
-        return np.stack([starts, self.breakpoints], axis=1).astype(np.int64)
-
-    @property
-    def objective(self) -> float:
-        """``cost + penalty * n_bkps`` (``cost`` when the number of changes was fixed)."""
-        return self.cost + (self.penalty or 0.0) * self.n_bkps
-
-    def to_dict(self, rate: float | None = None) -> dict[str, Any]:
-        """JSON-ready summary; with ``rate`` (frames per second) the boundary times too."""
-        out: dict[str, Any] = {
-            "breakpoints": [int(b) for b in self.breakpoints],
-            "n": self.n,
-            "n_bkps": self.n_bkps,
-            "cost": self.cost,
-            "penalty": self.penalty,
-            "penalty_name": self.penalty_name,
-            "method": self.method,
-            "cost_name": self.cost_name,
-            "min_size": self.min_size,
-            "jump": self.jump,
-            "engine": self.engine,
-            **self.params,
-        }
-        if rate is not None:
-            out["rate"] = rate
-            out["times"] = [float(b) / rate for b in self.changepoints]
-        return out
-
-
 def as_signal(x: ArrayLike, name: str = "x") -> np.ndarray:
     """``x`` as a finite float64 array ``(n_frames, n_features)`` (1-D: one feature), with at
     least 2 frames (a single frame has nothing to segment)."""
     return as_frames(x, name, min_frames=2, purpose="segmentation")
 
 
-def _positive_int(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise InputError(f"{name} must be an integer >= {minimum}, not {value!r}", argument=name)
-    return int(value)
+def max_changes(n: int, min_size: int, jump: int) -> int:
+    """Most changes a segmentation of ``n`` frames allows (segments >= min_size, breakpoints
+    on multiples of ``jump``); -1 when even one segment is too short.
 
-
-def _max_changes(n: int, min_size: int, jump: int) -> int:
-    """Most changes a segmentation of ``n`` frames allows (segments >= min_size)."""
+    Examples
+    --------
+    >>> max_changes(10, 3, 1), max_changes(2, 3, 1)
+    (2, -1)
+    """
     step = ((min_size + jump - 1) // jump) * jump  # shortest segment ending on the grid
     if n < min_size:
         return -1
@@ -158,7 +88,10 @@ def _max_changes(n: int, min_size: int, jump: int) -> int:
 
 
 @dataclass(frozen=True)
-class _Problem:
+class Problem:
+    """A signal prepared for the search kernels under one cost: what :func:`segment` and
+    :mod:`seqalign.changepoints.ranges` search over (built by :func:`make_problem`)."""
+
     spec: CostSpec
     prepared: PreparedCost
     n: int
@@ -167,11 +100,12 @@ class _Problem:
     scale: float
 
     def call(self, function, *args):
+        """``function(code, data, param, work, *args)``: a search kernel on this cost."""
         p = self.prepared
         return function(p.code, p.data, p.param, p.work, *args)
 
 
-def _problem(
+def make_problem(
     x: np.ndarray,
     cost: str,
     min_size: int | None,
@@ -180,7 +114,13 @@ def _problem(
     eps,
     noise,
     max_memory: int | None = None,
-) -> _Problem:
+) -> Problem:
+    """Validate the cost options of a search and prepare ``x`` (a checked signal) for it.
+
+    ``min_size`` None means the cost's own minimum; ``noise`` None estimates the noise scale
+    that scales the penalties. Raises :class:`MemoryBudgetError` when the prepared cost would
+    pass ``max_memory``.
+    """
     spec = get_cost(cost)
     need = prepared_bytes(spec, x.shape[0], x.shape[1])
     budget = memory.memory_budget(max_memory)
@@ -195,8 +135,8 @@ def _problem(
         )
     if gamma is not None and spec.name != "rbf":
         raise InputError(f"gamma applies to the rbf cost, not {spec.name}", argument="gamma")
-    jump = _positive_int(jump, "jump")
-    min_size = spec.min_size if min_size is None else _positive_int(min_size, "min_size")
+    jump = check_whole(jump, "jump")
+    min_size = spec.min_size if min_size is None else check_whole(min_size, "min_size")
     min_size = max(min_size, spec.min_size)
     prepared = prepare_cost(spec, x, gamma=gamma, eps=eps)
     if noise is None:
@@ -206,10 +146,14 @@ def _problem(
         scale = float(noise)
         if not (math.isfinite(scale) and scale > 0.0):
             raise InputError(f"noise must be a positive number, not {noise!r}", argument="noise")
-    return _Problem(spec, prepared, x.shape[0], min_size, jump, scale)
+    return Problem(spec, prepared, x.shape[0], min_size, jump, scale)
 
 
-def _result(problem: _Problem, bkps, cost, penalty: Penalty | None, method, **params):
+def to_segmentation(
+    problem: Problem, bkps, cost: float, penalty: Penalty | None, method: str, **params
+) -> Segmentation:
+    """The :class:`Segmentation` of breakpoints ``bkps`` found on ``problem``, with its
+    parameters (the rbf bandwidth, the noise scale when a penalty was used) in ``params``."""
     p = problem.prepared
     if problem.spec.name == "rbf":
         params = {"gamma": p.param, **params}
@@ -221,7 +165,7 @@ def _result(problem: _Problem, bkps, cost, penalty: Penalty | None, method, **pa
         cost=float(cost),
         penalty=None if penalty is None else penalty.value,
         penalty_name=None if penalty is None else penalty.name,
-        method=method,
+        search=method,
         cost_name=problem.spec.name,
         min_size=problem.min_size,
         jump=problem.jump,
@@ -229,7 +173,7 @@ def _result(problem: _Problem, bkps, cost, penalty: Penalty | None, method, **pa
     )
 
 
-def _prune_margin(problem: _Problem, pen: Penalty) -> float:
+def _prune_margin(problem: Problem, pen: Penalty) -> float:
     """Killick's K: 0 unless segment costs carry ``w log L``, whose sum over a split can
     exceed the whole's by up to ``w log(n / 4)``."""
     if pen.len_weight == 0.0:
@@ -237,14 +181,16 @@ def _prune_margin(problem: _Problem, pen: Penalty) -> float:
     return -pen.len_weight * math.log(max(problem.n / 4.0, 1.0))
 
 
-def _check_dynp_memory(n: int, max_bkps: int, max_memory: int | None) -> None:
+def check_dynp_memory(n: int, max_bkps: int, max_memory: int | None) -> None:
+    """Raise :class:`MemoryBudgetError` unless dynp's tables for up to ``max_bkps`` changes
+    over ``n`` frames fit in the memory budget."""
     need = (max_bkps + 1) * (n + 1) * 12 + 16 * (n + 1)
     budget = memory.memory_budget(max_memory)
     if budget is not None and need > budget:
         raise MemoryBudgetError(
             f"dynp with {plural(max_bkps, 'change')} over {plural(n, 'frame')} needs "
             f"{memory.format_bytes(need)}, over the budget of {memory.format_bytes(budget)}; "
-            "use method binseg or pelt, fewer changes, or a larger --max-memory",
+            "use search binseg or pelt, fewer changes, or a larger --max-memory",
             argument="n_bkps",
         )
 
@@ -257,7 +203,7 @@ def _select(gains: np.ndarray, pen: float) -> int:
     return int(np.argmin(objective))
 
 
-def _window(problem: _Problem, width: int, n_bkps: int | None, pen: Penalty | None):
+def _window(problem: Problem, width: int, n_bkps: int | None, pen: Penalty | None):
     half = width // 2
     if half < 1 or 2 * half > problem.n:
         raise InputError(
@@ -303,7 +249,7 @@ def _peaks(scores: np.ndarray, order: int) -> np.ndarray:
 def segment(
     x: ArrayLike,
     *,
-    method: str | None = None,
+    search: str | None = None,
     cost: str = "l2",
     penalty: str | float | None = None,
     n_bkps: int | None = None,
@@ -311,7 +257,7 @@ def segment(
     min_size: int | None = None,
     jump: int = 1,
     width: int | None = None,
-    gamma: float | None = None,
+    kernel_gamma: float | None = None,
     noise: float | None = None,
     eps: float | None = None,
     engine: str = "native",
@@ -324,7 +270,7 @@ def segment(
     ----------
     x : array_like, shape (n_frames, n_features) or (n_frames,)
         The signal, time first. Missing values are an error.
-    method : {"pelt", "dynp", "binseg", "bottomup", "window"}, optional
+    search : {"pelt", "dynp", "binseg", "bottomup", "window"}, optional
         The search. Default: ``pelt`` with a penalty; with ``n_bkps``, ``dynp`` up to
         :data:`DYNP_MAX_FRAMES` frames and ``binseg`` beyond.
     cost : {"l2", "l1", "normal", "linear", "rbf", "cosine"}
@@ -342,7 +288,7 @@ def segment(
         Breakpoints only at multiples of ``jump`` (1: anywhere, the exact optimum).
     width : int, optional
         Window width of ``window`` (frames, both sides together, >= 2; default 100).
-    gamma : float, optional
+    kernel_gamma : float, optional
         Bandwidth of the rbf kernel (default: the median heuristic).
     noise : float, optional
         Scale of the named penalties (default: estimated, see
@@ -372,34 +318,30 @@ def segment(
     >>> x = np.r_[np.zeros(50), np.ones(50) * 5, np.zeros(50)]
     >>> segment(x, penalty=10).breakpoints.tolist()
     [50, 100, 150]
-    >>> segment(x[:120], n_bkps=1, method="dynp").breakpoints.tolist()
+    >>> segment(x[:120], n_bkps=1, search="dynp").breakpoints.tolist()
     [50, 120]
     """
-    if pruning not in ("exact", "classic"):
-        raise InputError(
-            f"unknown pruning {pruning!r}; choose exact or classic", argument="pruning"
-        )
-    if engine not in ("native", "ruptures"):
-        raise InputError(f"unknown engine {engine!r}; choose native or ruptures", argument="engine")
+    method, gamma = (
+        search,
+        kernel_gamma,
+    )  # the search and the rbf bandwidth, as the kernels name them
+    pruning = check_choice(pruning, ("exact", "classic"), "pruning")
+    engine = check_choice(engine, ("native", "ruptures"), "engine")
     signal = as_signal(x)
     n = signal.shape[0]
     if n_bkps is not None:
-        n_bkps = _positive_int(n_bkps, "n_bkps", 0)
+        n_bkps = check_whole(n_bkps, "n_bkps", minimum=0)
     if max_bkps is not None:
-        max_bkps = _positive_int(max_bkps, "max_bkps", 0)
-    width = DEFAULT_WIDTH if width is None else _positive_int(width, "width", 2)
+        max_bkps = check_whole(max_bkps, "max_bkps", minimum=0)
+    width = DEFAULT_WIDTH if width is None else check_whole(width, "width", minimum=2)
     if method is None:
         method = "pelt" if n_bkps is None else "dynp" if n <= DYNP_MAX_FRAMES else "binseg"
-    method = str(method).lower()
-    if method not in METHODS:
-        raise InputError(
-            f"unknown method {method!r}; choose one of {', '.join(METHODS)}", argument="method"
-        )
+    method = check_choice(method, METHODS, "search")
     if n_bkps is not None and penalty is not None:
         raise InputError("give a penalty or a number of changes, not both", argument="penalty")
     if method == "pelt" and n_bkps is not None:
         raise InputError(
-            "pelt takes a penalty, not a number of changes; use method dynp or binseg",
+            "pelt takes a penalty, not a number of changes; use search dynp or binseg",
             argument="n_bkps",
         )
     if engine == "ruptures":
@@ -417,7 +359,7 @@ def segment(
             gamma=gamma,
             noise=noise,
         )
-    problem = _problem(signal, cost, min_size, jump, gamma, eps, noise, max_memory)
+    problem = make_problem(signal, cost, min_size, jump, gamma, eps, noise, max_memory)
     pen = None
     if n_bkps is None:
         pen = resolve_penalty(
@@ -426,7 +368,7 @@ def segment(
             parameters=problem.spec.parameters(signal.shape[1]),
             scale=problem.scale,
         )
-    limit = _max_changes(n, problem.min_size, problem.jump)
+    limit = max_changes(n, problem.min_size, problem.jump)
     if limit < 0:
         raise InputError(
             f"the input has {plural(n, 'frame')}, fewer than the minimum segment length "
@@ -446,7 +388,7 @@ def segment(
             segsearch.pelt, n, pen.value, problem.min_size, problem.jump, w,
             _prune_margin(problem, pen) if pruning == "exact" else 0.0,
         )  # fmt: skip
-        return _result(problem, bkps, total, pen, method)
+        return to_segmentation(problem, bkps, total, pen, method)
     if method == "dynp":
         top = n_bkps if n_bkps is not None else max_bkps
         if top is None:
@@ -455,15 +397,15 @@ def segment(
                 argument="n_bkps",
             )
         top = min(top, limit)
-        _check_dynp_memory(n, top, max_memory)
+        check_dynp_memory(n, top, max_memory)
         costs, table = problem.call(
             segsearch.optimal_partition, n, top, problem.min_size, problem.jump, w
         )
         k = top if n_bkps is not None else int(np.argmin(costs + pen.value * np.arange(top + 1)))
-        return _result(problem, table[k, : k + 1], costs[k], pen, method)
+        return to_segmentation(problem, table[k, : k + 1], costs[k], pen, method)
     if method == "window":
         bkps, total = _window(problem, width, n_bkps, pen)
-        return _result(problem, bkps, total, pen, method, width=width)
+        return to_segmentation(problem, bkps, total, pen, method, width=width)
     top = n_bkps if n_bkps is not None else (limit if max_bkps is None else min(max_bkps, limit))
     if method == "binseg":
         order, gains = problem.call(seggreedy.binseg, n, top, problem.min_size, problem.jump, w)
@@ -483,4 +425,4 @@ def segment(
         gone = set(removed[:merges].tolist())
         bkps = np.array([b for b in leaves.tolist() if b not in gone], dtype=np.int64)
     total = problem.call(segsearch.sum_of_costs, bkps, w)
-    return _result(problem, bkps, total, pen, method)
+    return to_segmentation(problem, bkps, total, pen, method)

@@ -16,23 +16,16 @@ Nothing heavy is imported with this module.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from seqalign.cli import options as opt
+from seqalign.options import BATCH
 from seqalign.units import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from seqalign.batch import BatchReport, JobResult
-
-BATCH_PANEL = "Batch"
-
-
-def _option(*flags: str, metavar: str | None = None, help: str, panel: str = BATCH_PANEL):
-    return typer.Option(
-        *flags, metavar=metavar, help=help, rich_help_panel=panel, show_default=False
-    )
 
 
 class _Bar:
@@ -102,84 +95,22 @@ class _Counter:
         pass
 
 
-def batch(
-    manifest: Annotated[
-        str,
-        typer.Argument(
-            help="The jobs: a CSV (with a header) or JSON-lines file, or - for standard input. "
+@opt.signature(
+    BATCH,
+    {"output_dir": opt.REQUIRED, "format": "csv", "resume": False, "overwrite": False},
+    [
+        opt.argument(
+            "manifest",
+            "MANIFEST",
+            "The jobs: a CSV (with a header) or JSON-lines file, or - for standard input. "
             "Columns: a and b (align) or input (segment), optional id and task, and options "
-            "named like the flags of warp and segment (metric, step_pattern, band, features, "
-            "rate, column, cost, penalty, n_bkps...). Relative paths are relative to the "
-            "manifest's folder.",
-            metavar="MANIFEST",
-            show_default=False,
-        ),
+            "named like the flags of warp and segment (metric, step_pattern, band, solver, "
+            "features, rate, column, cost, search, penalty, n_bkps...). Relative paths are "
+            "relative to the manifest's folder.",
+        )
     ],
-    output_dir: Annotated[
-        str,
-        _option(
-            "--output-dir",
-            "-o",
-            metavar="DIR",
-            help="Folder of the outputs (created): <id>.path.<format> per alignment, "
-            "<id>.boundaries.<format> per segmentation, summary.csv, failures.csv and "
-            "journal.jsonl.",
-            panel=opt.OUTPUT_PANEL,
-        ),
-    ],
-    settings: Annotated[
-        list[str] | None,
-        _option(
-            "--set",
-            metavar="KEY=VALUE",
-            help="Default option for every job it applies to, e.g. --set metric=cosine "
-            "--set band=20 --set penalty=bic; a manifest column of the same name overrides "
-            "it. Repeat for several.",
-        ),
-    ] = None,
-    fmt: Annotated[
-        str,
-        _option(
-            "--format",
-            metavar="FORMAT",
-            help="Format of the job outputs: csv, tsv, json or npz [default: csv].",
-            panel=opt.OUTPUT_PANEL,
-        ),
-    ] = "csv",
-    jobs: Annotated[
-        int | None,
-        _option(
-            "--jobs",
-            "-j",
-            metavar="N",
-            help="Local worker processes [default: every core]; with --scheduler local, the "
-            "Dask workers.",
-        ),
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        _option(
-            "--scheduler",
-            metavar="ADDRESS",
-            help="Run on a Dask cluster: its scheduler address (tcp://host:8786), or local to "
-            "start one here; needs pip install 'seqalign[dask]'. Workers must see the inputs "
-            "and DIR at the same paths.",
-        ),
-    ] = None,
-    resume: Annotated[
-        bool,
-        _option(
-            "--resume",
-            help="Finish an earlier batch in DIR: skip the jobs it did (same input bytes, "
-            "options and version, output still there), redo the rest.",
-        ),
-    ] = False,
-    overwrite: Annotated[
-        bool,
-        _option("--overwrite", help="Start again in a DIR that holds an earlier batch."),
-    ] = False,
-    quiet: opt.Quiet = False,
-) -> None:
+)
+def batch(manifest: str, quiet: bool = False, **options: Any) -> None:
     """Run every job of MANIFEST (alignments and segmentations) into the folder DIR.
 
     A failed job (a missing file, a bad value) is recorded in DIR/failures.csv and the batch
@@ -190,17 +121,18 @@ def batch(
     """
     from seqalign.batch import run_batch
 
+    output_dir = options["output_dir"]
     bar: _Bar | _Counter = _Bar() if (not quiet and sys.stderr.isatty()) else _Counter()
     try:
         report: BatchReport = run_batch(
             manifest,
             output_dir,
-            defaults=settings or [],
-            fmt=fmt,
-            jobs=jobs,
-            scheduler=scheduler,
-            resume=resume,
-            overwrite=overwrite,
+            defaults=options["set"] or [],
+            fmt=options["format"],
+            jobs=options["jobs"],
+            scheduler=options["scheduler"],
+            resume=options["resume"],
+            overwrite=options["overwrite"],
             progress=bar,
         )
     except KeyboardInterrupt:

@@ -22,12 +22,11 @@ import io
 import json
 import math
 import re
-from typing import TYPE_CHECKING, Annotated, Any
-
-import typer
+from typing import TYPE_CHECKING, Any
 
 from seqalign.cli import options as opt
 from seqalign.errors import InputError
+from seqalign.options import EVALUATE
 
 if TYPE_CHECKING:  # pragma: no cover
     from seqalign.io.annotations import Loaded
@@ -38,8 +37,6 @@ PLACES = ("reference", "frames")
 FORMATS = ("json", "csv")
 DEFAULT_MARGIN = 5
 DEFAULT_TOLERANCES = (0.05, 0.1)
-SEGMENT_PANEL = "Segmentations"
-ALIGN_PANEL = "Alignments"
 _SECONDS = re.compile(r"(?P<number>[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*(?P<unit>s|ms)?", re.I)
 
 
@@ -64,7 +61,7 @@ def _choice(value: str | None, valid: tuple[str, ...], flag: str) -> None:
 def _output_format(target: str, fmt: str | None) -> str:
     _choice(fmt, FORMATS, "--format")
     if fmt is None:
-        from seqalign.cli.extensions import format_by_extension
+        from seqalign.io.extensions import format_by_extension
 
         extensions = {f".{name}": name for name in FORMATS}
         fmt = format_by_extension(target, "-o", extensions) or "json"
@@ -82,128 +79,26 @@ def _refuse(kind: str, name: str, given: dict[str, bool]) -> None:
         )
 
 
-def evaluate(
-    predicted: Annotated[
-        str,
-        typer.Argument(
-            help="The prediction: seqalign's boundaries (CSV index,time or JSON), a list of "
-            "change point locations, or a path or time map from seqalign warp; - for standard "
-            "input.",
-            metavar="PREDICTED",
-            show_default=False,
+@opt.signature(
+    EVALUATE,
+    {"output": "-"},
+    [
+        opt.argument(
+            "predicted",
+            "PREDICTED",
+            "The prediction: seqalign's boundaries (CSV index,time or JSON), a list of change "
+            "point locations, or a path or time map from seqalign warp; - for standard input.",
         ),
-    ],
-    reference: Annotated[
-        str,
-        typer.Argument(
-            help="The truth: annotations (TCPD's annotations.json, {annotator: [locations]}, "
-            "a list, one location per line) or a reference path or time map (CSV with two time "
+        opt.argument(
+            "reference",
+            "REFERENCE",
+            "The truth: annotations (TCPD's annotations.json, {annotator: [locations]}, a "
+            "list, one location per line) or a reference path or time map (CSV with two time "
             "columns, e.g. examples/take2_truth.csv).",
-            metavar="REFERENCE",
-            show_default=False,
         ),
     ],
-    kind: Annotated[
-        str | None,
-        typer.Option(
-            "--kind",
-            metavar="KIND",
-            help="segmentation or alignment [default: from the content of PREDICTED].",
-            show_default=False,
-        ),
-    ] = None,
-    margin: Annotated[
-        float | None,
-        typer.Option(
-            "--margin",
-            metavar="FRAMES",
-            help="A predicted change point within this many frames of an annotated one is a "
-            "hit (F1, precision, recall) [default: 5, as TCPDBench].",
-            rich_help_panel=SEGMENT_PANEL,
-            show_default=False,
-        ),
-    ] = None,
-    dataset: Annotated[
-        str | None,
-        typer.Option(
-            "--dataset",
-            metavar="NAME",
-            help="The dataset of TCPD's annotations.json [default: its only one, else the one "
-            "PREDICTED (or --n FILE) is named after].",
-            rich_help_panel=SEGMENT_PANEL,
-            show_default=False,
-        ),
-    ] = None,
-    n: Annotated[
-        str | None,
-        typer.Option(
-            "--n",
-            metavar="N|FILE",
-            help="Length of the series (for covering), or a TCPD dataset file that gives it "
-            "[default: from a boundaries JSON, or DATASET.json beside annotations.json].",
-            rich_help_panel=SEGMENT_PANEL,
-            show_default=False,
-        ),
-    ] = None,
-    convention: Annotated[
-        str | None,
-        typer.Option(
-            "--convention",
-            metavar="NAME",
-            help="Compare change points as tcpd locations (= seqalign boundary - 1) or as "
-            "index (first frame of a segment) [default: tcpd against TCPD's annotations, else "
-            "what the files say, else index].",
-            rich_help_panel=SEGMENT_PANEL,
-            show_default=False,
-        ),
-    ] = None,
-    tolerance: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--tolerance",
-            metavar="SECONDS",
-            help="Report the share of errors within this (0.05, 50ms); repeat for several "
-            "[default: 0.05 and 0.1].",
-            rich_help_panel=ALIGN_PANEL,
-            show_default=False,
-        ),
-    ] = None,
-    at: Annotated[
-        str | None,
-        typer.Option(
-            "--at",
-            metavar="WHERE",
-            help="Measure the error at each time of A in the reference, or at each frame of "
-            "the prediction within the reference's span: reference or frames [default: "
-            "reference].",
-            rich_help_panel=ALIGN_PANEL,
-            show_default=False,
-        ),
-    ] = None,
-    rate: Annotated[
-        float | None,
-        typer.Option(
-            "--rate",
-            metavar="FPS",
-            help="Frames per second of B, to state the error in frames too [default: from a "
-            "path file].",
-            rich_help_panel=ALIGN_PANEL,
-            show_default=False,
-        ),
-    ] = None,
-    output: opt.Output = "-",
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            metavar="FORMAT",
-            help="Format of the scores: json or csv [default: from the extension, else json].",
-            rich_help_panel=opt.OUTPUT_PANEL,
-            show_default=False,
-        ),
-    ] = None,
-    quiet: opt.Quiet = False,
-) -> None:
+)
+def evaluate(predicted: str, reference: str, quiet: bool = False, **options: Any) -> None:
     """Score a segmentation against annotations, or an alignment against a reference.
 
     Segmentations: F1 with a margin, precision, recall and covering exactly as TCPDBench
@@ -214,6 +109,9 @@ def evaluate(
 
     Example: seqalign evaluate boundaries.csv annotations.json --dataset nile --n nile.json
     """
+    kind, margin, dataset, n = (options[k] for k in ("kind", "margin", "dataset", "n"))
+    convention, tolerance, at = options["convention"], options["tolerance"], options["at"]
+    rate, output, fmt = options["rate"], options["output"], options["format"]
     opt.check_inputs(predicted, reference)
     opt.check_targets({"-o": output}, (predicted, reference))
     out_format = _output_format(output, fmt)

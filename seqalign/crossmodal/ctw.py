@@ -48,7 +48,8 @@ from numpy.typing import ArrayLike
 from seqalign.crossmodal.cca import Projections, check_reg, fit_cca
 from seqalign.errors import InputError
 from seqalign.units import plural
-from seqalign.warping.align import Alignment, _as_frames, dtw
+from seqalign.validation import as_frames, check_whole
+from seqalign.warping.align import Alignment, dtw
 
 #: Default number of canonical components: ``min(d_x, d_y, DEFAULT_COMPONENTS)``.
 DEFAULT_COMPONENTS = 10
@@ -245,15 +246,12 @@ def ctw(
     >>> a.path.shape[1], a.projections.x_weights.shape, a.projections.y_weights.shape
     (2, (2, 2), (3, 2))
     """
-    xa = _as_frames(x, "x")
-    ya = _as_frames(y, "y")
+    xa = as_frames(x, "x", min_frames=2, purpose="canonical time warping")
+    ya = as_frames(y, "y", min_frames=2, purpose="canonical time warping")
     n, m = xa.shape[0], ya.shape[0]
     k = _components(n_components, xa.shape[1], ya.shape[1])
     reg = check_reg(reg)
-    if isinstance(max_iter, bool) or int(max_iter) != max_iter or max_iter < 1:
-        raise InputError(
-            f"max_iter must be a whole number >= 1, got {max_iter!r}", argument="max_iter"
-        )
+    max_iter = check_whole(max_iter, "max_iter")
     if str(metric).lower() not in CTW_METRICS:
         raise InputError(
             f"metric {metric!r} cannot be used with canonical time warping; choose one of: "

@@ -39,9 +39,14 @@ __all__ = [
     "Loaded",
     "Locations",
     "evaluation_kind",
+    "header_row",
+    "is_json",
+    "is_number",
     "load",
+    "parse_json",
     "read_length",
     "read_locations",
+    "text_rows",
 ]
 
 #: Convention name -> what a number in a change point file means.
@@ -94,11 +99,13 @@ def _text(file: Loaded) -> str:
         raise InputError(f"{file.name}: is not UTF-8 text (byte {error.start})") from None
 
 
-def _is_json(file: Loaded) -> bool:
+def is_json(file: Loaded) -> bool:
+    """Whether a loaded file holds JSON (its first non-blank byte opens an object or array)."""
     return file.data.lstrip()[:1] in (b"{", b"[")
 
 
-def _json(file: Loaded) -> Any:
+def parse_json(file: Loaded) -> Any:
+    """A loaded file's JSON value; invalid JSON is an :class:`InputError` naming the line."""
     try:
         return json.loads(_text(file))
     except json.JSONDecodeError as error:
@@ -107,7 +114,7 @@ def _json(file: Loaded) -> Any:
         ) from None
 
 
-def _rows(file: Loaded) -> list[tuple[int, list[str]]]:
+def text_rows(file: Loaded) -> list[tuple[int, list[str]]]:
     """Non-blank rows of a delimited text file and their line numbers."""
     text = _text(file)
     first = next((line for line in text.splitlines() if line.strip()), "")
@@ -119,7 +126,14 @@ def _rows(file: Loaded) -> list[tuple[int, list[str]]]:
     return [(reader.line_num, [f.strip() for f in row]) for row in reader if "".join(row).strip()]
 
 
-def _number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Whether ``text`` reads as a number (``float`` accepts it: ``nan`` and ``inf`` too).
+
+    Examples
+    --------
+    >>> is_number("1e3"), is_number("time")
+    (True, False)
+    """
     try:
         float(text)
     except ValueError:
@@ -127,8 +141,10 @@ def _number(text: str) -> bool:
     return True
 
 
-def _header(rows: list[tuple[int, list[str]]]) -> list[str] | None:
-    if rows and not all(_number(cell) for cell in rows[0][1]):
+def header_row(rows: list[tuple[int, list[str]]]) -> list[str] | None:
+    """The column names of rows from :func:`text_rows` when the first row is not all numbers
+    (a leading ``#`` dropped), else None."""
+    if rows and not all(is_number(cell) for cell in rows[0][1]):
         return [cell.lstrip("#").strip() for cell in rows[0][1]]
     return None
 
@@ -286,8 +302,8 @@ def _from_json(file: Loaded, value: Any, dataset: str | None, hints: list[str]) 
 
 
 def _from_text(file: Loaded) -> Locations:
-    rows = _rows(file)
-    header = _header(rows)
+    rows = text_rows(file)
+    header = header_row(rows)
     convention, column = None, 0
     if header is not None:
         rows = rows[1:]
@@ -307,7 +323,7 @@ def _from_text(file: Loaded) -> Locations:
     values = []
     for line, fields in rows:
         text = fields[column] if column < len(fields) else ""
-        number = float(text) if _number(text) else math.nan
+        number = float(text) if is_number(text) else math.nan
         if not (number.is_integer() and number >= 0):
             raise InputError(
                 f"{file.name}: line {line}: {text!r} is not a location (a whole number >= 0)"
@@ -354,8 +370,8 @@ def read_locations(
     {'1': [28]}
     """
     file = load(file)
-    if _is_json(file):
-        found = _from_json(file, _json(file), dataset, [h for h in hints if h])
+    if is_json(file):
+        found = _from_json(file, parse_json(file), dataset, [h for h in hints if h])
     else:
         found = _from_text(file)
     if single and len(found.annotators) != 1:
@@ -384,7 +400,7 @@ def read_length(text: str) -> tuple[int, str | None]:
         raise InputError(f"--n {text}: not a whole number, nor a TCPD dataset file", argument="n")
     try:
         file = load(text)
-        value = _json(file) if _is_json(file) else None
+        value = parse_json(file) if is_json(file) else None
     except InputError as error:
         raise InputError(f"--n {error.message}", argument="n") from None
     n = value.get("n_obs", value.get("n")) if isinstance(value, dict) else None
@@ -410,10 +426,10 @@ def evaluation_kind(file: Loaded) -> str:
     """
     if file.data[:2] == b"PK":
         return "alignment"
-    if _is_json(file):
-        value = _json(file)
+    if is_json(file):
+        value = parse_json(file)
         timed = isinstance(value, dict) and ("path" in value or "a_time" in value)
         return "alignment" if timed else "segmentation"
-    header = _header(_rows(file)) or []
+    header = header_row(text_rows(file)) or []
     timed = sum(name.lower().endswith("time") for name in header) >= 2
     return "alignment" if timed or {"a_index", "b_index"} <= set(header) else "segmentation"

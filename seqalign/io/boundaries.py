@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from seqalign.errors import InputError
-from seqalign.io.writers import _Columns, _emit, atomic_output, output_format
+from seqalign.io.writers import Columns, atomic_output, output_format, write_columns
 
 __all__ = ["write_boundaries", "write_labels", "write_segments"]
 
@@ -48,14 +48,14 @@ def write_boundaries(
     fmt = output_format(target, fmt)
     bkps = np.asarray(breakpoints, dtype=np.int64)
     changes = bkps[:-1]
-    columns: _Columns = {"index": ("int", changes)}
+    columns: Columns = {"index": ("int", changes)}
     times = _times(changes, rate, start_time)
     if times is not None:
         columns["time"] = ("time", times)
     record = dict(metadata or {})
     record.setdefault("breakpoints", bkps.tolist())
     record.setdefault("n", int(bkps[-1]) if bkps.size else 0)
-    _emit(target, fmt, columns, record, flag)
+    write_columns(target, fmt, columns, record, flag)
 
 
 def write_segments(
@@ -72,7 +72,7 @@ def write_segments(
     fmt = output_format(target, fmt)
     bkps = np.asarray(breakpoints, dtype=np.int64)
     starts = np.concatenate([[0], bkps[:-1]]).astype(np.int64)
-    columns: _Columns = {"start": ("int", starts), "end": ("int", bkps)}
+    columns: Columns = {"start": ("int", starts), "end": ("int", bkps)}
     t0, t1 = _times(starts, rate, start_time), _times(bkps, rate, start_time)
     if t0 is not None and t1 is not None:
         columns["start_time"] = ("time", t0)
@@ -80,7 +80,7 @@ def write_segments(
         columns["duration"] = ("time", t1 - t0)
     else:
         columns["duration"] = ("int", bkps - starts)
-    _emit(target, fmt, columns, metadata, flag)
+    write_columns(target, fmt, columns, metadata, flag)
 
 
 def write_labels(

@@ -18,7 +18,15 @@ from typing import Any
 import numpy as np
 
 from seqalign.errors import InputError
-from seqalign.io.annotations import Loaded, _header, _is_json, _json, _number, _rows, load
+from seqalign.io.annotations import (
+    Loaded,
+    header_row,
+    is_json,
+    is_number,
+    load,
+    parse_json,
+    text_rows,
+)
 from seqalign.units import plural
 
 __all__ = ["TimeMapFile", "read_time_map"]
@@ -48,8 +56,8 @@ class TimeMapFile:
 
 def _columns(file: Loaded) -> dict[str, np.ndarray]:
     """The numeric columns of a table with a header."""
-    rows = _rows(file)
-    header = _header(rows)
+    rows = text_rows(file)
+    header = header_row(rows)
     if header is None:
         raise InputError(f"{file.name}: no header row; name the columns (e.g. a_time,b_time)")
     columns: dict[str, list[float]] = {name: [] for name in header}
@@ -60,7 +68,7 @@ def _columns(file: Loaded) -> dict[str, np.ndarray]:
                 f"{len(header)} ({', '.join(header)})"
             )
         for name, text in zip(header, fields):
-            if not _number(text) or not math.isfinite(float(text)):
+            if not is_number(text) or not math.isfinite(float(text)):
                 raise InputError(
                     f"{file.name}: line {line}, column {name!r}: {text!r} is not a number"
                 )
@@ -79,8 +87,8 @@ def _arrays(file: Loaded) -> dict[str, Any]:
         if "metadata" in arrays:
             arrays.update(json.loads(str(arrays.pop("metadata"))))
         return arrays
-    if _is_json(file):
-        value = _json(file)
+    if is_json(file):
+        value = parse_json(file)
         if not isinstance(value, dict):
             raise InputError(f"{file.name}: expected a JSON object with a_time and b_time")
         return value
@@ -126,7 +134,7 @@ def read_time_map(file: str | os.PathLike[str] | Loaded) -> TimeMapFile:
             b_time = arrays.get("b_time", path[:, 1] / (rate_b or 1.0))
         elif "a_time" in arrays and "b_time" in arrays:
             a_time, b_time = arrays["a_time"], arrays["b_time"]
-        elif len(arrays) == 2 and not _is_json(file):
+        elif len(arrays) == 2 and not is_json(file):
             a_time, b_time = arrays.values()
         else:
             raise ValueError(f"found {', '.join(arrays) or 'nothing'}")

@@ -26,9 +26,12 @@ from seqalign.io.outputs import atomic_output, check_target
 
 __all__ = [
     "WRITE_FORMATS",
+    "Columns",
     "atomic_output",
     "check_target",
+    "json_safe",
     "output_format",
+    "write_columns",
     "write_path",
     "write_time_map",
 ]
@@ -155,17 +158,18 @@ def _delimited(columns: dict[str, tuple[str, np.ndarray]], delimiter: str) -> st
 
 # -- formats: each writes ``name -> (kind, values)`` columns and optional metadata --------------
 
-_Columns = dict[str, tuple[str, np.ndarray]]
+Columns = dict[str, tuple[str, np.ndarray]]
+"""Output columns in order: name -> (``"int"`` or ``"time"``, values)."""
 
 
-def _plain(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """Metadata made JSON-safe: numpy scalars and arrays to Python, non-finite floats to None."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -173,7 +177,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _arrays(columns: _Columns) -> dict[str, np.ndarray]:
+def _arrays(columns: Columns) -> dict[str, np.ndarray]:
     """The columns as arrays, ``a_index`` and ``b_index`` joined into an (L, 2) ``path``."""
     arrays = {name: values for name, (_, values) in columns.items()}
     if "a_index" in arrays:
@@ -181,31 +185,31 @@ def _arrays(columns: _Columns) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _delimited_bytes(delimiter: str, columns: _Columns, metadata: dict[str, Any] | None) -> bytes:
+def _delimited_bytes(delimiter: str, columns: Columns, metadata: dict[str, Any] | None) -> bytes:
     return _delimited(columns, delimiter).encode()
 
 
-def _json_bytes(columns: _Columns, metadata: dict[str, Any] | None) -> bytes:
-    record = _plain(dict(metadata or {}))
+def _json_bytes(columns: Columns, metadata: dict[str, Any] | None) -> bytes:
+    record = json_safe(dict(metadata or {}))
     for name, values in _arrays(columns).items():
         integer = name == "path" or np.issubdtype(values.dtype, np.integer)
         record[name] = (
-            values.tolist() if integer else _plain(np.round(values, _TIME_DECIMALS) + 0.0)
+            values.tolist() if integer else json_safe(np.round(values, _TIME_DECIMALS) + 0.0)
         )
     return (json.dumps(record, allow_nan=False) + "\n").encode()
 
 
-def _npz_bytes(columns: _Columns, metadata: dict[str, Any] | None) -> bytes:
+def _npz_bytes(columns: Columns, metadata: dict[str, Any] | None) -> bytes:
     arrays = _arrays(columns)
     if metadata is not None:
-        arrays["metadata"] = np.array(json.dumps(_plain(metadata), allow_nan=False))
+        arrays["metadata"] = np.array(json.dumps(json_safe(metadata), allow_nan=False))
     buffer = io.BytesIO()  # the zip writer seeks; standard output cannot
     np.savez(buffer, **arrays)
     return buffer.getvalue()
 
 
 #: Format -> function formatting the columns (and metadata) as the file's bytes.
-_WRITERS: dict[str, Callable[[_Columns, dict[str, Any] | None], bytes]] = {
+_WRITERS: dict[str, Callable[[Columns, dict[str, Any] | None], bytes]] = {
     "csv": functools.partial(_delimited_bytes, ","),
     "tsv": functools.partial(_delimited_bytes, "\t"),
     "json": _json_bytes,
@@ -213,7 +217,12 @@ _WRITERS: dict[str, Callable[[_Columns, dict[str, Any] | None], bytes]] = {
 }
 
 
-def _emit(target: str, fmt: str, columns: _Columns, metadata, flag: str) -> None:
+def write_columns(
+    target: str, fmt: str, columns: Columns, metadata: dict[str, Any] | None, flag: str
+) -> None:
+    """Write ``columns`` (and ``metadata``, where the format holds it) to ``target`` in the
+    format ``fmt`` of :data:`WRITE_FORMATS`, atomically (:func:`atomic_output`; ``flag``
+    names the option for errors)."""
     data = _WRITERS[fmt](columns, metadata)
     with atomic_output(target, binary=True, flag=flag) as stream:
         stream.write(data)
@@ -278,12 +287,12 @@ def write_path(
             argument="path",
         )
     path = path.astype(np.int64, copy=False)
-    columns: _Columns = {"a_index": ("int", path[:, 0]), "b_index": ("int", path[:, 1])}
+    columns: Columns = {"a_index": ("int", path[:, 0]), "b_index": ("int", path[:, 1])}
     for which, times, k in (("a", a_times, 0), ("b", b_times, 1)):
         selected = _path_times(times, path[:, k], which)
         if selected is not None:
             columns[f"{which}_time"] = ("time", selected)
-    _emit(target, fmt, columns, metadata or {}, flag)
+    write_columns(target, fmt, columns, metadata or {}, flag)
 
 
 def write_time_map(
@@ -320,4 +329,4 @@ def write_time_map(
             f"a_times and b_times must be 1-D of equal length, got {a.shape} and {b.shape}",
             argument="a_times",
         )
-    _emit(target, fmt, {"a_time": ("time", a), "b_time": ("time", b)}, None, flag)
+    write_columns(target, fmt, {"a_time": ("time", a), "b_time": ("time", b)}, None, flag)

@@ -1,16 +1,18 @@
 """Distance matrices on a Dask distributed cluster: blocks of the matrix as tasks.
 
-The rows and columns are cut into blocks; each task computes one block with
-:func:`seqalign.matrix.pairwise.pairwise_dtw` on a worker (one thread each), and a symmetric matrix
-computes only the blocks on and above the diagonal. Data-dependent metric parameters (rbf's
-median-heuristic gamma) are fixed once from every sequence before the work is sent, so each
-block uses the same local cost: the result equals the local computation.
+The rows and columns are cut into blocks; each task computes one block on a worker (one
+thread each) with the function it is given, :func:`seqalign.matrix.pairwise.pairwise_dtw`
+bound to its options, and a symmetric matrix computes only the blocks on and above the
+diagonal. The caller fixes data-dependent metric parameters (rbf's median-heuristic gamma)
+once from every sequence before the work is sent, so each block uses the same local cost:
+the result equals the local computation. This module imports none of the matrix code, which
+calls it.
 """
 
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 
@@ -20,30 +22,27 @@ def _blocks(count: int, parts: int) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
 
 
-def _block(xs: list[np.ndarray], ys: list[np.ndarray] | None, options: dict) -> np.ndarray:
-    """One block, on a worker (``ys`` None: the symmetric block of ``xs`` with itself)."""
-    from seqalign.matrix.pairwise import pairwise_dtw
-
-    return pairwise_dtw(xs, ys, n_jobs=1, **options)
+Block = Callable[[list[np.ndarray], list[np.ndarray] | None], np.ndarray]
+"""``block(xs, ys)``: the matrix of ``xs`` against ``ys`` (``ys`` None: ``xs`` with itself)."""
 
 
 def dask_pairwise(
     xs: list[np.ndarray],
     ys: list[np.ndarray] | None,
-    options: dict[str, Any],
+    block: Block,
     scheduler: str,
     n_workers: int,
 ) -> np.ndarray:
-    """The matrix of :func:`~seqalign.matrix.pairwise.pairwise_dtw` (``options`` its keyword
-    arguments, metric already bound) computed by blocks on ``scheduler`` (an address, or
-    ``"local"`` for a local cluster of ``n_workers`` processes)."""
+    """The matrix of ``xs`` against ``ys`` (None: ``xs`` with itself) computed by blocks on
+    ``scheduler`` (an address, or ``"local"`` for a local cluster of ``n_workers``
+    processes), each by ``block`` (picklable: a module-level function, or a
+    ``functools.partial`` of one)."""
     from dask.distributed import as_completed
 
-    from seqalign.batch.executors import DaskExecutor
+    from seqalign.threads import close_dask, dask_client
 
-    executor = DaskExecutor(scheduler, n_workers)
+    client, cluster = dask_client(scheduler, n_workers)
     try:
-        client = executor.client
         workers = max(1, sum(client.nthreads().values()))
         others = xs if ys is None else ys
         rows = _blocks(len(xs), 2 * workers)
@@ -56,7 +55,7 @@ def dask_pairwise(
                 if ys is None and c < r:
                     continue
                 partner = None if ys is None and c == r else col_data[c]
-                future = client.submit(_block, row_data[r], partner, options, pure=False)
+                future = client.submit(block, row_data[r], partner, pure=False)
                 futures[future] = (a, b, lo, hi)
         out = np.empty((len(xs), len(others)))
         for future in as_completed(list(futures)):
@@ -67,4 +66,4 @@ def dask_pairwise(
                 out[lo:hi, a:b] = block.T
         return out
     finally:
-        executor.close()
+        close_dask(client, cluster)

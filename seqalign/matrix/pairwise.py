@@ -35,16 +35,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from seqalign.errors import InputError
 from seqalign.localcosts import bind_metric, extra_rows, metric_code, prepare, resolve_metric
-from seqalign.soft.pairwise import resolve_jobs, run_chunks
+from seqalign.threads import resolve_jobs, run_chunks
 from seqalign.units import plural
 from seqalign.validation import as_series
-from seqalign.warping.windows import resolve_window
+from seqalign.warping.windows import path_ranges, resolve_window
 
 __all__ = ["STEP_WEIGHTS", "Neighbors", "knn_dtw", "pairwise_dtw"]
 
@@ -93,10 +94,8 @@ class _Windows:
 
     def __call__(self, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
         if (n, m) not in self._cache:
-            from seqalign.warping.align import _band
-
-            band = _band(self.window, self.radius, n, m, False, False)
-            self._cache[n, m] = (band.lo.astype(np.int64), band.hi.astype(np.int64))
+            lo, hi = path_ranges(self.window, n, m, self.radius)
+            self._cache[n, m] = (lo.astype(np.int64), hi.astype(np.int64))
         return self._cache[n, m]
 
 
@@ -235,9 +234,9 @@ def pairwise_dtw(
     if scheduler is not None:
         from seqalign.matrix.distributed import dask_pairwise
 
-        options = {"metric": setup.metric, "step_pattern": step_pattern, "window": window,
-                   "radius": radius}  # fmt: skip
-        out = dask_pairwise(xs, ys, options, scheduler, setup.jobs)
+        block = partial(pairwise_dtw, metric=setup.metric, step_pattern=step_pattern,
+                        window=window, radius=radius, n_jobs=1)  # fmt: skip
+        out = dask_pairwise(xs, ys, block, scheduler, setup.jobs)
     else:
         out = _matrix(_prepared(xs, setup.metric),
                       None if ys is None else _prepared(ys, setup.metric), setup)  # fmt: skip
@@ -378,8 +377,8 @@ def _search(qs: np.ndarray, rs: np.ndarray, k: int, leave_one_out: bool, setup: 
     code = metric_code(setup.metric)
 
     def work(a: int, b: int) -> None:
-        knn_search(qs[a:b], a, rs, lowers, uppers, lo, hi, code, setup.weight, k, True,
-                   leave_one_out, indices[a:b], distances[a:b], counts[a:b])  # fmt: skip
+        knn_search(qs[a:b], a, rs, (lowers, uppers), (lo, hi), code, setup.weight, k,
+                   (True, leave_one_out), (indices[a:b], distances[a:b], counts[a:b]))  # fmt: skip
 
     run_chunks(work, qs.shape[0], setup.jobs)
     return indices, distances, int(counts.sum())

@@ -51,9 +51,8 @@ from seqalign.soft.sweep import (
     resolve_dtype,
     same_features,
     sweep,
-    window_band,
 )
-from seqalign.warping.windows import resolve_window
+from seqalign.warping.windows import resolve_window, window_band
 
 __all__ = [
     "DTYPES",
@@ -231,7 +230,7 @@ def soft_dtw(
         same_features(xa, ya)
         metric_name = bind_metric(metric_name, xa, ya)
         p = pair(xa, ya, metric_name)
-    band = window_band(window_name, radius, p.n, p.m)
+    band = window_band(window_name, p.n, p.m, radius)
     want_x = want_y = gradient and cost is None
     want_cells = alignment or (gradient and cost is not None)
     if want_x or want_cells:
@@ -309,7 +308,7 @@ def soft_dtw_divergence(
     same_features(xa, ya)
     metric_name = bind_metric(metric_name, xa, ya)  # one cost for the three terms
     n, m = xa.shape[0], ya.shape[0]
-    bands = [window_band(window_name, radius, a, b) for a, b in ((n, m), (n, n), (m, m))]
+    bands = [window_band(window_name, a, b, radius) for a, b in ((n, m), (n, n), (m, m))]
     if gradient:
         check_memory(max(b.area for b in bands), 40 if sharp else 24, 0, max_memory)
     flags = (gamma, sharp, gradient, gradient, False, dtype)

@@ -36,17 +36,11 @@ from seqalign import config
 from seqalign.errors import InputError
 from seqalign.localcosts import metric_code, prepare, resolve_metric
 from seqalign.soft.api import soft_dtw
-from seqalign.soft.pairwise import (
-    Bands,
-    as_series,
-    pack,
-    pairwise_soft_dtw,
-    resolve_jobs,
-    run_chunks,
-)
+from seqalign.soft.pairwise import Bands, as_series, pack, pairwise_soft_dtw
 from seqalign.soft.sweep import check_gamma, inverse_norms, no_path
+from seqalign.threads import resolve_jobs, run_chunks
 from seqalign.units import plural
-from seqalign.validation import as_frames
+from seqalign.validation import as_frames, check_choice, check_whole
 from seqalign.warping.windows import resolve_window
 
 __all__ = ["BARYCENTER_INITS", "BARYCENTER_METHODS", "Barycenter", "barycenter"]
@@ -85,7 +79,7 @@ class Barycenter:
         Iterations done (L-BFGS-B iterations, or DBA updates).
     converged : bool
         Whether the tolerance was met before ``max_iter``.
-    method : str
+    averaging : str
         ``"soft"`` or ``"dba"``.
     history : ndarray
         ``F`` at the initialisation and after each iteration.
@@ -96,7 +90,7 @@ class Barycenter:
     initial_objective: float
     n_iter: int
     converged: bool
-    method: str
+    averaging: str
     gamma: float | None
     metric: str
     divergence: bool = False
@@ -106,7 +100,7 @@ class Barycenter:
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable metadata (no arrays but the history)."""
         return {
-            "method": self.method,
+            "averaging": self.averaging,
             "objective": self.objective,
             "initial_objective": self.initial_objective,
             "n_iter": self.n_iter,
@@ -118,15 +112,6 @@ class Barycenter:
             "length": int(self.average.shape[0]),
             "history": self.history.tolist(),
         }
-
-
-def _choice(value: str, valid: dict[str, str], what: str, argument: str) -> str:
-    name = str(value).lower()
-    if name not in valid:
-        raise InputError(
-            f"unknown {what} {value!r}; choose one of: {', '.join(valid)}", argument=argument
-        )
-    return name
 
 
 def _weights(weights: ArrayLike | None, count: int) -> np.ndarray:
@@ -142,13 +127,6 @@ def _weights(weights: ArrayLike | None, count: int) -> np.ndarray:
     if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
         raise InputError("weights must be finite, non-negative and not all 0", argument="weights")
     return w
-
-
-def _positive_int(value: Any, argument: str, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise InputError(f"{argument} must be a positive whole number ({what}), got {value!r}",
-                         argument=argument)  # fmt: skip
-    return int(value)
 
 
 def resample(a: np.ndarray, length: int) -> np.ndarray:
@@ -197,10 +175,15 @@ class _SoftObjective:
         def work(start: int, stop: int) -> None:
             g = np.zeros((d, self.length))
             soft_batch.objective_terms(
-                zt, zinv, self.packed.reversed, self.packed.offsets, self.packed.lengths,
-                self.packed.inverse_norms, self.packed.d, np.arange(start, stop), self.w,
-                self.band_of, self.dlo, self.dhi, self.doff, self.band_off, self.doff_off,
-                metric_code(self.metric), self.gamma, self.sharp, self.group, g, values,
+                (zt, zinv),
+                (self.packed.reversed, self.packed.offsets, self.packed.lengths,
+                 self.packed.inverse_norms),
+                self.packed.d,
+                (np.arange(start, stop), self.w, self.band_of),
+                (self.dlo, self.dhi, self.doff, self.band_off, self.doff_off),
+                (metric_code(self.metric), self.gamma, self.sharp, self.group),
+                g,
+                values,
             )  # fmt: skip
             grads[start] = g
 
@@ -254,7 +237,7 @@ def _initial(init, series, w, length, method, objective_matrix) -> np.ndarray:
                 argument="init",
             )
         return z.copy()
-    name = _choice(init, BARYCENTER_INITS, "initialisation", "init")
+    name = check_choice(init, BARYCENTER_INITS, "init", what="initialisation")
     if name == "mean":
         if length is None:
             length = max(2, round(float(np.mean([s.shape[0] for s in series]))))
@@ -288,7 +271,7 @@ def _check_memory(length: int, xs: list[np.ndarray], jobs: int) -> None:
 def barycenter(
     series: Any,
     *,
-    method: str = "soft",
+    averaging: str = "soft",
     gamma: float = 1.0,
     weights: ArrayLike | None = None,
     length: int | None = None,
@@ -310,7 +293,7 @@ def barycenter(
     ----------
     series : list of array_like, or ndarray
         The sequences (see :func:`seqalign.soft.pairwise.as_series`).
-    method : str
+    averaging : str
         ``"soft"`` or ``"dba"`` (:data:`BARYCENTER_METHODS`).
     gamma : float
         soft-DTW smoothing, > 0 (``soft`` only).
@@ -339,11 +322,12 @@ def barycenter(
 
     Examples
     --------
-    >>> b = barycenter([[0.0, 1.0, 2.0], [0.0, 1.0, 1.0, 2.0]], method="dba", length=3, n_jobs=1)
+    >>> b = barycenter([[0.0, 1.0, 2.0], [0.0, 1.0, 1.0, 2.0]], averaging="dba", length=3,
+    ...                n_jobs=1)
     >>> b.average.ravel().tolist(), b.objective <= b.initial_objective
     ([0.0, 1.0, 2.0], True)
     """
-    method = _choice(method, BARYCENTER_METHODS, "barycenter method", "method")
+    method = check_choice(averaging, BARYCENTER_METHODS, "averaging", what="averaging")
     xs = as_series(series, "series")
     w = _weights(weights, len(xs))
     window_name, radius = resolve_window(window, radius)
@@ -352,10 +336,10 @@ def barycenter(
     tol = default_tol if tol is None else tol
     if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol >= 0:
         raise InputError(f"tol must be a number >= 0, got {tol!r}", argument="tol")
-    max_iter = default_iter if max_iter is None else _positive_int(max_iter, "max_iter",
-                                                                    "iterations")  # fmt: skip
+    max_iter = default_iter if max_iter is None else check_whole(max_iter, "max_iter",
+                                                                   what="iterations")  # fmt: skip
     if length is not None:
-        length = _positive_int(length, "length", "frames of the barycenter")
+        length = check_whole(length, "length", what="frames of the barycenter")
         if length < 2:
             raise InputError("length must be at least 2 frames", argument="length")
         _check_memory(length, xs, jobs)
@@ -363,11 +347,11 @@ def barycenter(
         if resolve_metric(metric) != "sqeuclidean":
             raise InputError(
                 f"DBA averages under the squared Euclidean cost; metric {metric!r} needs "
-                "method 'soft'",
+                "averaging 'soft'",
                 argument="metric",
             )
         if divergence or sharp:
-            raise InputError("divergence and sharp apply to method 'soft'", argument="method")
+            raise InputError("divergence and sharp apply to averaging 'soft'", argument="averaging")
 
         def dtw_matrix() -> np.ndarray:
             return np.array([[_dba_objective([b], np.ones(1), a, window_name, radius, 1)[0]
@@ -414,7 +398,7 @@ def _soft(objective: _SoftObjective, z0, tol, max_iter, gamma, metric, divergenc
         initial_objective=history[0],
         n_iter=int(result.nit),
         converged=bool(result.success),
-        method="soft",
+        averaging="soft",
         gamma=gamma,
         metric=metric,
         divergence=divergence,
@@ -444,7 +428,7 @@ def _dba(series, w, z, window, radius, tol, max_iter, jobs) -> Barycenter:
         initial_objective=history[0],
         n_iter=n_iter,
         converged=converged,
-        method="dba",
+        averaging="dba",
         gamma=None,
         metric="sqeuclidean",
         history=np.array(history),

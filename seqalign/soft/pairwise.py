@@ -1,13 +1,12 @@
-"""Soft-DTW between many sequences: pairwise matrices, and the packing and threading that
+"""Soft-DTW between many sequences: pairwise matrices, and the packing that
 :mod:`seqalign.soft.barycenters` shares. Definitions in :mod:`seqalign.soft.api`.
 
-The pairs are split in chunks run on a pool of threads; each chunk is one call of a numba
-kernel that releases the GIL, so the threads run in parallel.
+The pairs are split in chunks run on a pool of threads (:func:`seqalign.threads.run_chunks`);
+each chunk is one call of a numba kernel that releases the GIL, so the threads run in parallel.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -17,9 +16,10 @@ import numpy as np
 from seqalign import config, validation
 from seqalign.errors import InputError
 from seqalign.localcosts import bind_metric, metric_code, prepare, resolve_metric
-from seqalign.soft.sweep import check_gamma, inverse_norms, no_path, resolve_dtype, window_band
+from seqalign.soft.sweep import check_gamma, inverse_norms, no_path, resolve_dtype
+from seqalign.threads import resolve_jobs, run_chunks
 from seqalign.units import plural
-from seqalign.warping.windows import Band, resolve_window
+from seqalign.warping.windows import Band, resolve_window, window_band
 
 __all__ = [
     "Bands",
@@ -27,8 +27,6 @@ __all__ = [
     "as_series",
     "pack",
     "pairwise_soft_dtw",
-    "resolve_jobs",
-    "run_chunks",
 ]
 
 
@@ -86,7 +84,7 @@ class Bands:
         key = (n, m)
         if key not in self._index:
             self._index[key] = len(self._bands)
-            self._bands.append(window_band(self.window, self.radius, n, m))
+            self._bands.append(window_band(self.window, n, m, self.radius))
         return self._index[key]
 
     def packed(self) -> tuple[np.ndarray, ...]:
@@ -98,34 +96,6 @@ class Bands:
         band_off = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         doff_off = band_off + np.arange(len(self._bands), dtype=np.int64)
         return dlo, dhi, doff, band_off, doff_off
-
-
-def resolve_jobs(n_jobs: int | None) -> int:
-    """Worker threads: ``n_jobs``, or every CPU for None (``-1`` too)."""
-    import os
-
-    if n_jobs is None or n_jobs == -1:
-        return os.cpu_count() or 1
-    if isinstance(n_jobs, bool) or int(n_jobs) != n_jobs or n_jobs < 1:
-        raise InputError(
-            f"n_jobs must be a positive whole number (or None for every CPU), got {n_jobs!r}",
-            argument="n_jobs",
-        )
-    return int(n_jobs)
-
-
-def run_chunks(work, n_items: int, jobs: int) -> None:
-    """Call ``work(start, stop)`` over ``[0, n_items)`` in chunks, on ``jobs`` threads."""
-    if jobs == 1 or n_items < 2:
-        work(0, n_items)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    chunks = min(n_items, 8 * jobs)
-    edges = np.linspace(0, n_items, chunks + 1).astype(int)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for future in [pool.submit(work, a, b) for a, b in itertools.pairwise(edges) if b > a]:
-            future.result()
 
 
 def pairwise_soft_dtw(
@@ -217,11 +187,11 @@ def pairwise_soft_dtw(
         forward, reverse = forward.astype(np.float32), reverse.astype(np.float32)
 
     def work(start: int, stop: int) -> None:
-        soft_batch.pair_values(forward, packed.offsets, packed.lengths, reverse,
-                               packed.offsets, packed.lengths, packed.d, pi[start:stop],
-                               pj[start:stop], band_of[start:stop], dlo, dhi, band_off,
-                               metric_code(metric_name), gamma, sharp, group,
-                               values[start:stop])  # fmt: skip
+        settings = (metric_code(metric_name), gamma, sharp, group)
+        soft_batch.pair_values((forward, packed.offsets, packed.lengths),
+                               (reverse, packed.offsets, packed.lengths), packed.d,
+                               (pi[start:stop], pj[start:stop], band_of[start:stop]),
+                               (dlo, dhi, band_off), settings, values[start:stop])  # fmt: skip
 
     run_chunks(work, pi.shape[0], jobs)
     if not np.isfinite(values).all():

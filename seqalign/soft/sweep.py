@@ -18,8 +18,7 @@ from seqalign import config, memory
 from seqalign.errors import InputError, MemoryBudgetError, NoPathError
 from seqalign.localcosts import extra_rows, metric_code, prepare
 from seqalign.units import plural
-from seqalign.validation import as_frames, check_finite
-from seqalign.warping.align import _band
+from seqalign.validation import as_frames, check_choice, check_finite
 from seqalign.warping.windows import Band
 
 __all__ = [
@@ -37,7 +36,6 @@ __all__ = [
     "resolve_dtype",
     "same_features",
     "sweep",
-    "window_band",
     "workspace",
 ]
 
@@ -49,6 +47,13 @@ DTYPES: dict[str, str] = {
 }
 
 
+def _dtype_name(dtype: Any) -> str:
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        return str(dtype)
+
+
 def resolve_dtype(dtype: Any, *, sharp: bool = False, gradients: bool = False) -> str:
     """Validate ``dtype`` (``"float64"``, ``"float32"`` or the numpy types); float32 computes
     soft-DTW values only.
@@ -58,14 +63,7 @@ def resolve_dtype(dtype: Any, *, sharp: bool = False, gradients: bool = False) -
     >>> resolve_dtype(np.float32)
     'float32'
     """
-    try:
-        name = np.dtype(dtype).name
-    except TypeError:
-        name = str(dtype)
-    if name not in DTYPES:
-        raise InputError(
-            f"unknown dtype {dtype!r}; choose one of: {', '.join(DTYPES)}", argument="dtype"
-        )
+    name = check_choice(dtype, DTYPES, "dtype", key=_dtype_name)
     if name == "float32" and (sharp or gradients):
         raise InputError(
             "dtype float32 computes soft-DTW values only; gradients, alignments and the sharp "
@@ -148,10 +146,6 @@ def same_features(xa: np.ndarray, ya: np.ndarray) -> None:
         )
 
 
-def window_band(window: str, radius: int | None, n: int, m: int) -> Band:
-    return _band(window, radius, n, m, False, False)
-
-
 def check_memory(cells: int, per_cell: int, extra: int, max_memory: int | None) -> None:
     budget = memory.memory_budget(max_memory)
     need = per_cell * cells + extra
@@ -219,12 +213,13 @@ def sweep(p: Pair, band: Band, gamma: float, sharp: bool, want_x: bool, want_y: 
 
     d = p.xt.shape[0] - extra_rows(p.code)  # the features (cosine and kernels add rows)
     group = config.cost_group(p.xt.shape[0], p.n)
+    src = (p.xt, p.yr, p.cmat, p.code)
     if dtype == "float32":  # values only (resolve_dtype checked)
-        single = (a.astype(np.float32) for a in (p.xt, p.yr, p.cmat))
-        value = kernel.forward(*single, p.code, p.n, p.m, band.dlo, band.dhi, gamma, group)
+        single = tuple(a.astype(np.float32) for a in (p.xt, p.yr, p.cmat))
+        value = kernel.forward((*single, p.code), p.n, p.m, (band.dlo, band.dhi), gamma, group)
         return Sweep(float(value))
     if not (want_x or want_y or want_cells):
-        value_args = (p.xt, p.yr, p.cmat, p.code, p.n, p.m, band.dlo, band.dhi, gamma, group)
+        value_args = (src, p.n, p.m, (band.dlo, band.dhi), gamma, group)
         value = kernel.forward_sharp(*value_args) if sharp else kernel.forward(*value_args)
         return Sweep(value=float(value))
     area = band.area
@@ -232,24 +227,21 @@ def sweep(p: Pair, band: Band, gamma: float, sharp: bool, want_x: bool, want_y: 
     wd, wu, wl = space[:area], space[area : 2 * area], space[2 * area : 3 * area]
     rdst = space[3 * area : 4 * area] if sharp else space[:0]
     sdst = space[4 * area : 5 * area] if sharp else space[:0]
-    soft_value, sharp_value = kernel.forward_store(p.xt, p.yr, p.cmat, p.code, p.n, p.m,
-                                                   band.dlo, band.dhi, band.doff, gamma, group, wd,
-                                                   wu, wl, rdst, sdst)  # fmt: skip
+    arrays = (band.dlo, band.dhi, band.doff)
+    soft_value, sharp_value = kernel.forward_store(src, p.n, p.m, arrays, gamma, group,
+                                                   (wd, wu, wl), (rdst, sdst))  # fmt: skip
     value = sharp_value if sharp else soft_value
     gx = np.zeros((d, p.n)) if want_x else np.empty((0, 0))
     gy = np.zeros((d, p.m)) if want_y else np.empty((0, 0))
     if not math.isfinite(soft_value):
         return Sweep(value=float(soft_value))
     if not sharp:
-        kernel.backward(wd, wu, wl, p.n, p.m, band.dlo, band.dhi, band.doff, p.xt, p.yr, p.code,
-                        p.xinv, p.yinv, gx, gy)  # fmt: skip
+        kernel.backward((wd, wu, wl), p.n, p.m, arrays, src, (p.xinv, p.yinv, gx, gy))
         weights = wd
     else:
-        kernel.backward_sharp(wd, wu, wl, rdst, sdst, p.n, p.m, band.dlo, band.dhi, band.doff,
-                              gamma)  # fmt: skip
+        kernel.backward_sharp((wd, wu, wl), (rdst, sdst), p.n, p.m, arrays, gamma)
         if want_x or want_y:
-            weighted_gradient(p.xt, p.yr, p.code, band.dlo, band.dhi, band.doff, rdst,
-                                     p.xinv, p.yinv, gx, gy)  # fmt: skip
+            weighted_gradient(src, arrays, rdst, (p.xinv, p.yinv, gx, gy))
         weights = rdst
     return Sweep(
         value=float(value),

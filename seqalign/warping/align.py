@@ -24,14 +24,14 @@ from numpy.typing import ArrayLike
 from seqalign.errors import InputError, NoPathError
 from seqalign.localcosts import bind_metric, metric_code, prepare, resolve_metric
 from seqalign.units import plural
-from seqalign.validation import as_frames, check_finite
+from seqalign.validation import as_frames, check_finite, check_whole
 from seqalign.warping.steps import StepPattern, get_step_pattern
 from seqalign.warping.windows import (
     anchor_ranges,
     check_anchors,
     make_band,
+    path_ranges,
     resolve_window,
-    row_ranges,
 )
 
 
@@ -54,9 +54,9 @@ class Alignment:
         Lengths of ``x`` and ``y`` (or the cost matrix's shape).
     start, end : int
         First and last matched frame of ``y`` (0 and ``m - 1`` unless open begin/end).
-    method : str
-        The method that found the path (``full``, ``linear`` or ``multiscale``);
-        ``method_reason`` says why it was chosen.
+    solver : str
+        The solver that found the path (``full``, ``linear`` or ``multiscale``);
+        ``solver_reason`` says why it was chosen.
     agreement : dict or None
         For a verified multiscale path: its agreement with the exact path
         (:func:`seqalign.warping.multiscale.path_agreement`) and the exact distance.
@@ -76,8 +76,8 @@ class Alignment:
     open_begin: bool
     open_end: bool
     cells: int = field(default=0, repr=False)
-    method: str = "full"
-    method_reason: str = field(default="", repr=False)
+    solver: str = "full"
+    solver_reason: str = field(default="", repr=False)
     agreement: dict | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -97,7 +97,7 @@ class Alignment:
             "open_begin": self.open_begin,
             "open_end": self.open_end,
             "path_length": None if self.path is None else int(self.path.shape[0]),
-            "method": self.method,
+            "solver": self.solver,
             "agreement": self.agreement,
         }
 
@@ -144,34 +144,6 @@ def _bound_metric(x, y, cost, metric: str) -> str:
     return bind_metric(metric, xa, ya)
 
 
-def _ranges(window: str, radius: int | None, n: int, m: int, open_begin: bool, open_end: bool):
-    """The window's row ranges, checked to admit a path."""
-    lo, hi = row_ranges(window, n, m, radius)
-    where = f"the {window} window" + (f" of radius {radius}" if radius is not None else "")
-    fault = "radius" if radius is not None else "window"
-    hint = " or use the slantedband window" if window == "sakoechiba" and n != m else ""
-    if (hi <= lo).any():
-        row = int(np.argmax(hi <= lo))
-        raise NoPathError(
-            f"{where} leaves row {row} empty for lengths {n} x {m}; widen it{hint}",
-            argument=fault,
-        )
-    if not open_begin and lo[0] > 0:
-        raise NoPathError(f"{where} excludes the start cell (0, 0); widen it", argument=fault)
-    if not open_end and hi[-1] < m:
-        raise NoPathError(
-            f"{where} cannot reach the end cell ({n - 1}, {m - 1}) for lengths {n} x {m}; "
-            f"widen it to at least |n - m| = {abs(n - m)} or use slantedband",
-            argument=fault,
-        )
-    return lo, hi
-
-
-def _band(window: str, radius: int | None, n: int, m: int, open_begin: bool, open_end: bool):
-    """The window's :class:`~seqalign.warping.windows.Band`, checked to admit a path."""
-    return make_band(*_ranges(window, radius, n, m, open_begin, open_end), m)
-
-
 def dtw(
     x: ArrayLike | None = None,
     y: ArrayLike | None = None,
@@ -184,7 +156,7 @@ def dtw(
     open_begin: bool = False,
     open_end: bool = False,
     return_path: bool = True,
-    method: str = "auto",
+    solver: str = "auto",
     max_memory: int | None = None,
     anchors: ArrayLike | None = None,
     multiscale_radius: int | None = None,
@@ -229,20 +201,20 @@ def dtw(
         normalised distance (the raw distance for patterns without normalisation).
     return_path : bool
         False computes the distance only, in ``O(n + m)`` memory.
-    method : str
+    solver : str
         How to find the path (:data:`seqalign.warping.planner.METHODS`): ``full`` (exact, one byte
         per band cell), ``linear`` (exact, the same path, checkpointed memory of about
         ``8 R n (n + m) / K + K^2 / 2`` bytes, ``K = (8 R n (n + m))^(1/3)``), ``multiscale``
         (approximate coarse-to-fine, linear time and memory), or ``auto`` (default): full
         when it fits ``max_memory``, else linear when it fits and is estimated under
-        ``time_limit``, else multiscale. :attr:`Alignment.method_reason` says why.
+        ``time_limit``, else multiscale. :attr:`Alignment.solver_reason` says why.
     max_memory : int, optional
         Byte budget; default half of the available physical memory.
     anchors : array_like of int, shape (k, 2), optional
         Pairs of frames ``(i, j)`` the path must pass through (any method), increasing
         strictly in both coordinates.
     time_limit : float, optional
-        With ``method="auto"``: the longest estimated time, in seconds, for which the exact
+        With ``solver="auto"``: the longest estimated time, in seconds, for which the exact
         linear-memory path is taken when the full one does not fit (default
         :data:`seqalign.warping.planner.LINEAR_TIME_LIMIT`, 300 s); beyond it, multiscale.
     multiscale_radius : int, optional
@@ -280,16 +252,9 @@ def dtw(
     metric_name = "precomputed" if cost is not None else resolve_metric(metric)
     pattern = get_step_pattern(step_pattern)
     window_name, radius = resolve_window(window, radius)
-    method = methods.resolve_method(method)
-    if multiscale_radius is not None and (
-        isinstance(multiscale_radius, bool)
-        or not isinstance(multiscale_radius, (int, np.integer))
-        or multiscale_radius < 1
-    ):
-        raise InputError(
-            f"multiscale_radius must be a whole number of frames >= 1, got {multiscale_radius!r}",
-            argument="multiscale_radius",
-        )
+    method = methods.resolve_method(solver)
+    if multiscale_radius is not None:
+        multiscale_radius = check_whole(multiscale_radius, "multiscale_radius", what="frames")
     if open_begin and pattern.normalization not in ("N", "NA"):
         raise InputError(
             f"open_begin needs a step pattern normalised by n (e.g. asymmetric or symmetric1); "
@@ -300,7 +265,7 @@ def dtw(
     xa, ya, prepared = _prepare_inputs(x, y, cost, metric_name)
     n, m = (xa.shape[0], ya.shape[0]) if xa is not None else prepared[2].shape
     anchors = check_anchors(anchors, n, m)
-    lo, hi = _ranges(window_name, radius, n, m, open_begin, open_end)
+    lo, hi = path_ranges(window_name, n, m, radius, open_begin=open_begin, open_end=open_end)
     for ai, aj in anchors if anchors is not None else ():
         if not lo[ai] <= aj < hi[ai]:
             raise InputError(
@@ -314,9 +279,9 @@ def dtw(
     problem = Problem(*prepared, n, m, pattern.arrays(), open_begin)
     limit = methods.LINEAR_TIME_LIMIT if time_limit is None else methods.check_time(time_limit)
     choice = methods.choose(method, problem, band, return_path, max_memory, limit)
-    if choice.method == "multiscale" and xa is None:
+    if choice.solver == "multiscale" and xa is None:
         raise InputError(
-            "the multiscale method needs x and y, not a cost matrix", argument="method"
+            "the multiscale solver needs x and y, not a cost matrix", argument="solver"
         )
 
     def make_problem(a: np.ndarray, b: np.ndarray) -> Problem:
@@ -325,9 +290,9 @@ def dtw(
                        b.shape[0], pattern.arrays(), open_begin)  # fmt: skip
 
     agreement = None
-    if choice.method == "full":
+    if choice.solver == "full":
         solution = full_path(problem, band, pattern, open_end, return_path, progress)
-    elif choice.method == "linear":
+    elif choice.solver == "linear":
         solution = linear_path(problem, band, pattern, open_end, progress)
     else:
         from seqalign.warping.multiscale import DEFAULT_RADIUS, multiscale_path, path_agreement
@@ -368,8 +333,8 @@ def dtw(
         open_begin=open_begin,
         open_end=open_end,
         cells=band.area,
-        method=choice.method,
-        method_reason=choice.reason,
+        solver=choice.solver,
+        solver_reason=choice.reason,
         agreement=agreement,
     )
 

@@ -86,10 +86,9 @@ def full_path(
     end, distance, normalized = choose_end(last_row, pattern, problem.n, open_end)
     path = None
     if return_path and math.isfinite(distance):
-        origins, offsets, _, ncells = problem.pattern
         out = np.empty((problem.n + problem.m + 2, 2), dtype=np.int64)
-        length, *_ = kernel.backtrack(dirs, band.doff, band.dlo, origins, offsets, ncells,
-                                      problem.n - 1, end, 0, out, 0)  # fmt: skip
+        arrays = (band.dlo, band.dhi, band.doff)
+        length, *_ = kernel.backtrack(dirs, arrays, problem.pattern, problem.n - 1, end, 0, out, 0)
         path = out[:length][::-1].copy()
     return Solution(distance, normalized, end, path)
 
@@ -132,7 +131,6 @@ def linear_path(
     if not math.isfinite(distance):
         return Solution(distance, normalized, end, None)
 
-    origins, offsets, _, ncells = problem.pattern
     out = np.empty((n + m + 2, 2), dtype=np.int64)
     scratch = np.empty(m)
     length, i, j, done = 0, n - 1, end, False
@@ -144,8 +142,8 @@ def linear_path(
         dirs = np.empty(int(cone.doff[k + 1]), dtype=np.uint8)
         sweep(problem, cone, dirs=dirs, last_row=scratch, ring=ring, k_start=k0, k_stop=k + 1,
               parallel=False)  # fmt: skip
-        length, i, j, done = kernel.backtrack(dirs, cone.doff, cone.dlo, origins, offsets,
-                                              ncells, i, j, k0, out, length)  # fmt: skip
+        arrays = (cone.dlo, cone.dhi, cone.doff)
+        length, i, j, done = kernel.backtrack(dirs, arrays, problem.pattern, i, j, k0, out, length)
     path = out[:length][::-1].copy()
     return Solution(distance, normalized, end, path)
 

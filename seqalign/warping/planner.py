@@ -23,7 +23,9 @@ from dataclasses import dataclass
 
 from seqalign import config, memory
 from seqalign.errors import InputError, MemoryBudgetError
-from seqalign.warping.sweeps import SPAN_CELLS, SPAN_MIN_CELLS, Problem, threads
+from seqalign.threads import cpu_count
+from seqalign.validation import check_choice
+from seqalign.warping.sweeps import SPAN_CELLS, SPAN_MIN_CELLS, Problem
 from seqalign.warping.windows import Band
 
 METHODS: dict[str, str] = {
@@ -46,9 +48,9 @@ VERIFY_TIME_LIMIT = 5.0
 
 @dataclass(frozen=True)
 class Choice:
-    """The method a computation uses and why."""
+    """The solver a computation uses and why."""
 
-    method: str
+    solver: str
     reason: str
     bytes: int
     seconds: float
@@ -68,13 +70,8 @@ def check_time(seconds: float) -> float:
 
 
 def resolve_method(method: str) -> str:
-    """Validate a method name (case-insensitive)."""
-    name = str(method).lower()
-    if name not in METHODS:
-        raise InputError(
-            f"unknown method {method!r}; choose one of: {', '.join(METHODS)}", argument="method"
-        )
-    return name
+    """Validate a solver name (case-insensitive)."""
+    return check_choice(method, METHODS, "solver")
 
 
 def buffer_bytes(problem: Problem, cells: int, store: bool = True) -> int:
@@ -98,7 +95,7 @@ def sweep_seconds(cells: int, n_features: int) -> float:
     d = max(1, n_features)
     if d == 1:
         return cells * 1e-9
-    speedup = 1.0 + 0.6 * (min(threads(), 4) - 1)
+    speedup = 1.0 + 0.6 * (min(cpu_count(), 4) - 1)
     return cells * (1.0 + 0.48 * d) / speedup * 1e-9
 
 

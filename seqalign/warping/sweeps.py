@@ -11,7 +11,6 @@ changes no number: every cell gets the same operations in the same order.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from seqalign import config
+from seqalign.threads import cpu_count
 from seqalign.warping.windows import Band
 
 #: Band cells below which one kernel call does the whole sweep (no spans, no threads).
@@ -43,18 +43,10 @@ Progress = Callable[[int, int], None]
 _POOL: ThreadPoolExecutor | None = None
 
 
-def threads() -> int:
-    """Threads a sweep may use: the CPUs this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def _pool() -> ThreadPoolExecutor:
     global _POOL
     if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=threads(), thread_name_prefix="seqalign-costs")
+        _POOL = ThreadPoolExecutor(max_workers=cpu_count(), thread_name_prefix="seqalign-costs")
     return _POOL
 
 
@@ -134,15 +126,15 @@ def sweep(
     arrays = (band.dlo, band.dhi, band.doff)
     cells = int(band.doff[k_stop] - band.doff[k_start])
     group = config.cost_group(problem.n_features, n)
-    args = (problem.xt, problem.yr, problem.cmat, problem.code, n, m, arrays, problem.pattern,
-            problem.open_begin, dirs, last_row)  # fmt: skip
+    src = (problem.xt, problem.yr, problem.cmat, problem.code)
+    args = (src, n, m, arrays, problem.pattern, problem.open_begin, (dirs, last_row))
     cbuf = np.empty((group, n))
     if cells < SPAN_MIN_CELLS and progress is None:
-        kernel.sweep(*args, ring, cbuf, (k_start, k_stop, group, save_every), saves, _no_rows(n))
+        kernel.sweep(*args, (ring, cbuf, saves), (k_start, k_stop, group, save_every), _no_rows(n))
         return
     mean_len = max(1, cells // max(1, k_stop - k_start))
     costly = problem.n_features >= PARALLEL_MIN_FEATURES  # else memory-bound: no gain
-    workers = min(threads(), MAX_THREADS) if parallel and costly and k_start == 0 else 1
+    workers = min(cpu_count(), MAX_THREADS) if parallel and costly and k_start == 0 else 1
     workers = min(workers, max(1, mean_len // max(1, PARALLEL_MIN_LENGTH)))
     span = max(group, SPAN_CELLS * workers // mean_len)
     if workers > 1:
@@ -152,7 +144,7 @@ def sweep(
     done = 0
     for k0 in range(k_start, k_stop, span):
         k1 = min(k0 + span, k_stop)
-        kernel.sweep(*args, ring, cbuf, (k0, k1, group, save_every), saves, _no_rows(n))
+        kernel.sweep(*args, (ring, cbuf, saves), (k0, k1, group, save_every), _no_rows(n))
         done += int(band.doff[k1] - band.doff[k0])
         if progress is not None:
             progress(done, cells)
@@ -203,7 +195,8 @@ def _by_rows(kernel, problem, band, args, k_stop, span, workers, save_every, sav
     def block(r: int, k0: int, k1: int) -> None:
         if getattr(local, "cbuf", None) is None:
             local.cbuf = np.empty((group, n))
-        kernel.sweep(*args, rings[r], local.cbuf, (k0, k1, group, save_every), saves, rows[r])
+        work = (rings[r], local.cbuf, saves)
+        kernel.sweep(*args, work, (k0, k1, group, save_every), rows[r])
 
     pool = _pool()
     _schedule(pool, block, active, workers, span, k_stop, progress, cells)

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seqalign.errors import InputError
+from seqalign.errors import InputError, NoPathError
+from seqalign.validation import check_choice, check_whole
 
 WINDOWS: dict[str, str] = {
     "none": "no constraint: every cell",
@@ -52,23 +53,19 @@ class Band:
         return int(self.doff[-1])
 
 
+def _window_key(window: str) -> str:
+    return str(window).lower().replace("-", "").replace("_", "")
+
+
 def resolve_window(window: str | None, radius: int | None) -> tuple[str, int | None]:
     """Validate a window name and radius; ``radius`` alone means ``slantedband``."""
     if window is None:
         window = "none" if radius is None else "slantedband"
-    name = str(window).lower().replace("-", "").replace("_", "")
-    if name not in WINDOWS:
-        valid = ", ".join(WINDOWS)
-        raise InputError(f"unknown window {window!r}; choose one of: {valid}", argument="window")
+    name = check_choice(window, WINDOWS, "window", key=_window_key)
     if name in _NEEDS_RADIUS:
         if radius is None:
             raise InputError(f"window {name!r} needs a radius", argument="radius")
-        if isinstance(radius, bool) or int(radius) != radius or radius < 0:
-            raise InputError(
-                f"radius must be a non-negative whole number of frames, got {radius!r}",
-                argument="radius",
-            )
-        return name, int(radius)
+        return name, check_whole(radius, "radius", minimum=0, what="frames")
     if radius is not None and name == "itakura":
         raise InputError("the itakura window takes no radius", argument="radius")
     return name, None
@@ -121,9 +118,85 @@ def make_band(lo: np.ndarray, hi: np.ndarray, m: int) -> Band:
     return Band(lo=lo, hi=hi, dlo=dlo, dhi=dhi, doff=doff)
 
 
-def window_band(window: str, n: int, m: int, radius: int | None = None) -> Band:
-    """The :class:`Band` of a resolved window over an ``n x m`` grid."""
+def path_ranges(
+    window: str,
+    n: int,
+    m: int,
+    radius: int | None = None,
+    *,
+    open_begin: bool = False,
+    open_end: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The row ranges of a resolved window, checked to admit a warping path.
+
+    Parameters
+    ----------
+    window : str
+        A window name resolved by :func:`resolve_window`.
+    n, m : int
+        The lengths of the two sequences.
+    radius : int, optional
+        The window's radius (``sakoechiba``, ``slantedband``).
+    open_begin, open_end : bool
+        Whether the path may start after ``(0, 0)`` / end before ``(n - 1, m - 1)``, so that
+        the window need not hold that corner.
+
+    Returns
+    -------
+    lo, hi : ndarray of int64, shape (n,)
+        As :func:`row_ranges`.
+
+    Raises
+    ------
+    NoPathError
+        A row is empty, or a corner the path must visit lies outside the window; the message
+        says how to widen it.
+
+    Examples
+    --------
+    >>> lo, hi = path_ranges("sakoechiba", 4, 4, 1)
+    >>> lo.tolist(), hi.tolist()
+    ([0, 0, 1, 2], [2, 3, 4, 4])
+    """
     lo, hi = row_ranges(window, n, m, radius)
+    where = f"the {window} window" + (f" of radius {radius}" if radius is not None else "")
+    fault = "radius" if radius is not None else "window"
+    hint = " or use the slantedband window" if window == "sakoechiba" and n != m else ""
+    if (hi <= lo).any():
+        row = int(np.argmax(hi <= lo))
+        raise NoPathError(
+            f"{where} leaves row {row} empty for lengths {n} x {m}; widen it{hint}",
+            argument=fault,
+        )
+    if not open_begin and lo[0] > 0:
+        raise NoPathError(f"{where} excludes the start cell (0, 0); widen it", argument=fault)
+    if not open_end and hi[-1] < m:
+        raise NoPathError(
+            f"{where} cannot reach the end cell ({n - 1}, {m - 1}) for lengths {n} x {m}; "
+            f"widen it to at least |n - m| = {abs(n - m)} or use slantedband",
+            argument=fault,
+        )
+    return lo, hi
+
+
+def window_band(
+    window: str,
+    n: int,
+    m: int,
+    radius: int | None = None,
+    *,
+    open_begin: bool = False,
+    open_end: bool = False,
+) -> Band:
+    """The :class:`Band` of a resolved window over an ``n x m`` grid, checked to admit a
+    warping path (see :func:`path_ranges`, which takes the same arguments).
+
+    Examples
+    --------
+    >>> window_band("sakoechiba", 4, 4, 1).area
+    10
+    """
+    lo, hi = path_ranges(window, n, m, radius, open_begin=open_begin, open_end=open_end)
     return make_band(lo, hi, m)
 
 

@@ -1,54 +1,16 @@
-"""The kernel metrics' flags, shared by ``warp``, ``soft`` and ``matrix``.
+"""The kernel metrics' parameters as settings: ``kernel_gamma``, ``degree``, ``coef0``.
 
-``--metric rbf`` or ``--metric polynomial`` (:data:`seqalign.localcosts.KERNEL_METRICS`) take
-their parameters from :data:`KernelGamma` (``--kernel-gamma``; ``--gamma`` is soft-DTW's
-smoothing), :data:`Degree` and :data:`Coef0`; :func:`kernel_metric` folds them into the
-metric's name (``rbf:gamma=0.5``) that the library parses and validates. They live here, not
-in :mod:`seqalign.cli.options`, which is at the size limit of a module.
-
-Only the standard library and typer are imported at module level.
+``metric="rbf"`` or ``"polynomial"`` (:data:`seqalign.localcosts.KERNEL_METRICS`) take their
+parameters from separate settings (``--kernel-gamma``, ``--degree``, ``--coef0`` on the command
+line; ``gamma`` is soft-DTW's smoothing); :func:`kernel_metric` folds them into the metric's
+name (``rbf:gamma=0.5``) that the library parses and validates. Standard library at import.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
-from seqalign.cli.options import ALIGN_PANEL
 from seqalign.errors import InputError
 
-KernelGamma = Annotated[
-    float | None,
-    typer.Option(
-        "--kernel-gamma",
-        metavar="G",
-        help="Kernel scale for --metric rbf or polynomial, > 0 [default: rbf: the median "
-        "heuristic, 1 / the median squared distance between frames; polynomial: 1 / features].",
-        rich_help_panel=ALIGN_PANEL,
-        show_default=False,
-    ),
-]
-Degree = Annotated[
-    float | None,
-    typer.Option(
-        "--degree",
-        metavar="P",
-        help="Degree of --metric polynomial, a whole number >= 1 [default: 3].",
-        rich_help_panel=ALIGN_PANEL,
-        show_default=False,
-    ),
-]
-Coef0 = Annotated[
-    float | None,
-    typer.Option(
-        "--coef0",
-        metavar="C",
-        help="Constant of --metric polynomial, >= 0 [default: 1].",
-        rich_help_panel=ALIGN_PANEL,
-        show_default=False,
-    ),
-]
+__all__ = ["kernel_metric"]
 
 #: Parameter of :class:`seqalign.localcosts.MetricSpec` -> its flag.
 FLAGS = {"gamma": "--kernel-gamma", "degree": "--degree", "coef0": "--coef0"}

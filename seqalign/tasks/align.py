@@ -1,0 +1,362 @@
+"""The align task (``seqalign warp``, a batch ``warp`` job): read two inputs, apply the
+defaults, align them (DTW, or CTW with ``cross_modal``), write the path and what goes with it.
+
+:func:`run_align` is the one path from :class:`AlignSettings` to written files; the command
+line and the batch runner both call it. Everything is checked before anything is written,
+and outputs are written atomically, so a bad input leaves no file. numpy, numba and librosa
+are imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from seqalign.errors import InputError
+from seqalign.tasks.common import (
+    DEFAULT_STEP_PATTERN,
+    Reading,
+    check_inputs,
+    check_output,
+    check_targets,
+    default_for,
+    read_inputs,
+)
+from seqalign.tasks.kernels import kernel_metric
+from seqalign.units import MAX_FRAMES, parse_band, plural
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seqalign.io import Sequence
+    from seqalign.warping.align import Alignment
+
+__all__ = ["AlignOutcome", "AlignSettings", "anchor_frames", "parse_anchor", "run_align"]
+
+#: Local cost in the shared space of ``cross_modal`` when ``metric`` is not given (the CTW
+#: objective's).
+CROSS_MODAL_METRIC = "sqeuclidean"
+
+
+@dataclass(kw_only=True)
+class AlignSettings(Reading):
+    """Everything one alignment needs: inputs, reading, aligning, outputs.
+
+    Field names are the option names of :mod:`seqalign.options` (the batch columns); None is
+    the default that depends on the inputs (:mod:`seqalign.tasks.common`).
+    """
+
+    a: str
+    b: str
+    metric: str | None = None
+    kernel_gamma: float | None = None
+    degree: float | None = None
+    coef0: float | None = None
+    step_pattern: str | None = None
+    window: str | None = None
+    band: str | None = None
+    open_begin: bool = False
+    open_end: bool = False
+    subsequence: bool = False
+    solver: str = "auto"
+    time_limit: float | None = None
+    multiscale_radius: int | None = None
+    anchor: tuple[str, ...] | None = None
+    verify: bool | None = None
+    cross_modal: str | None = None
+    components: int | None = None
+    reg: float | None = None
+    output: str = "-"
+    format: str | None = None
+    time_map: str | None = None
+    plot: str | None = None
+    projections: str | None = None
+
+
+@dataclass
+class AlignOutcome:
+    """What :func:`run_align` did: the inputs as read, the alignment, the settings used."""
+
+    seq_a: Sequence
+    seq_b: Sequence
+    alignment: Alignment
+    normalize: str
+    features: str | None
+    read_s: float
+    align_s: float
+    typed: dict[str, str] = field(default_factory=dict)
+
+
+def check_solver(solver: str, multiscale_radius: int | None) -> str:
+    """Validate ``solver`` and ``multiscale_radius`` before reading anything."""
+    from seqalign.warping.planner import METHODS
+
+    name = solver.lower()
+    if name not in METHODS:
+        raise InputError(
+            f"--solver {solver!r}: choose one of {', '.join(METHODS)}", argument="solver"
+        )
+    if multiscale_radius is not None and multiscale_radius < 1:
+        raise InputError(
+            f"--multiscale-radius {multiscale_radius}: give a whole number of frames >= 1",
+            argument="multiscale_radius",
+        )
+    return name
+
+
+_TIME = re.compile(r"\s*(?P<number>[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(?P<unit>s|ms|f)?\s*")
+
+
+def parse_anchor(text: str) -> tuple[tuple[float, str], tuple[float, str]]:
+    """Parse one anchor ``TA:TB`` into ``((value, unit), (value, unit))``.
+
+    Examples
+    --------
+    >>> parse_anchor("12.5:300f")
+    ((12.5, ''), (300.0, 'f'))
+    """
+    parts = text.split(":")
+    matches = [_TIME.fullmatch(part) for part in parts]
+    if len(parts) != 2 or None in matches:
+        raise InputError(
+            f"--anchor {text!r}: give two times TA:TB, e.g. 12.5:14.2 or 300f:340f",
+            argument="anchors",
+        )
+    ends = tuple((float(m["number"]), (m["unit"] or "").lower()) for m in matches)  # type: ignore[index]
+    if not all(math.isfinite(value) and abs(value) <= MAX_FRAMES for value, _ in ends):
+        raise InputError(f"--anchor {text!r}: a time out of range", argument="anchors")
+    return ends  # type: ignore[return-value]
+
+
+def anchor_frames(texts: tuple[str, ...] | list[str] | None, seq_a: Sequence, seq_b: Sequence):
+    """Anchors as frame pairs of A and B, or None."""
+    if not texts:
+        return None
+    pairs = []
+    for text in texts:
+        frames = []
+        for (value, unit), seq in zip(parse_anchor(text), (seq_a, seq_b)):
+            if unit == "f" or (unit == "" and not seq.rate):
+                if not float(value).is_integer():
+                    raise InputError(f"--anchor {text!r}: frames must be whole numbers",
+                                     argument="anchors")  # fmt: skip
+                frame = int(value)
+            elif not seq.rate:
+                raise InputError(
+                    f"--anchor {text!r}: {seq.label} has no frame rate; give frames (300f) "
+                    "or set --rate",
+                    argument="anchors",
+                )
+            else:
+                seconds = value / 1000 if unit == "ms" else value
+                frame = round((seconds - seq.start_time) * seq.rate)
+            if not 0 <= frame < seq.n_frames:
+                raise InputError(
+                    f"--anchor {text!r}: frame {frame} is outside {seq.label} "
+                    f"({plural(seq.n_frames, 'frame')})",
+                    argument="anchors",
+                )
+            frames.append(frame)
+        pairs.append(frames)
+    return pairs
+
+
+def check_cross_modal(s: AlignSettings) -> None:
+    """Refuse the cross-modal settings without ``cross_modal``, and bad values, before any work."""
+    if s.cross_modal is None:
+        given = {"--components": s.components, "--reg": s.reg, "--projections": s.projections}
+        for flag, value in given.items():
+            if value is not None:
+                raise InputError(f"{flag} needs --cross-modal (e.g. --cross-modal ctw)")
+        return
+    if s.components is not None and s.components < 1:
+        raise InputError(f"--components {s.components}: must be a whole number >= 1")
+    if s.reg is not None and not (math.isfinite(s.reg) and s.reg >= 0):
+        raise InputError(f"--reg {s.reg:g}: must be a finite number >= 0")
+    if s.projections is not None:
+        from seqalign.io.extensions import PROJECTION_EXTENSIONS, format_by_extension
+        from seqalign.io.writers import check_target
+
+        if s.projections == "-":
+            raise InputError("--projections -: give a file (.npz); standard output is for -o")
+        format_by_extension(s.projections, "--projections", PROJECTION_EXTENSIONS, None)
+        check_target(s.projections, "--projections")
+
+
+def _ctw(s: AlignSettings, seq_a: Sequence, seq_b: Sequence) -> Callable[..., Alignment]:
+    """The library call for ``cross_modal``: ``dtw``'s signature, CTW's options bound."""
+    from seqalign.crossmodal.ctw import CROSS_MODAL, DEFAULT_REG, ctw
+
+    assert s.cross_modal is not None
+    if s.cross_modal.lower() not in CROSS_MODAL:
+        raise InputError(
+            f"--cross-modal {s.cross_modal}: unknown method; choose one of: "
+            f"{', '.join(CROSS_MODAL)}"
+        )
+    most = min(seq_a.n_features, seq_b.n_features)
+    if s.components is not None and s.components > most:
+        raise InputError(
+            f"--components {s.components}: at most {most}, the smaller number of features (A "
+            f"has {seq_a.n_features} per frame, B has {seq_b.n_features})"
+        )
+    reg = DEFAULT_REG if s.reg is None else s.reg
+    return functools.partial(ctw, n_components=s.components, reg=reg)
+
+
+def write_projections(target: str, alignment: Any) -> None:
+    """Write the projections of a CTW alignment to ``target`` as .npz, atomically."""
+    import io
+
+    import numpy as np
+
+    from seqalign.io import atomic_output
+
+    arrays = {**alignment.projections.arrays(), "objectives": alignment.objectives}
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    with atomic_output(target, binary=True, flag="--projections") as stream:
+        stream.write(buffer.getvalue())
+
+
+def run_align(
+    s: AlignSettings,
+    *,
+    typed: dict[str, str] | None = None,
+    progress: Callable[[], AbstractContextManager] | None = None,
+) -> AlignOutcome:
+    """Align ``s.a`` to ``s.b`` and write ``s.output`` (and the time map, projections, plot).
+
+    Parameters
+    ----------
+    s : AlignSettings
+        The settings.
+    typed : dict, optional
+        Filled with what the user typed for settings named in errors (``radius``: the band
+        and its width in frames), for :func:`seqalign.wording.reword`.
+    progress : callable, optional
+        Returns a context manager yielding a ``progress(done, total)`` callback (or None),
+        entered around the alignment.
+
+    Raises
+    ------
+    SeqalignError
+        A bad setting or input, before anything is written.
+    """
+    started = time.perf_counter()
+    typed = {} if typed is None else typed
+    check_inputs(s.a, s.b)
+    targets = {"-o": s.output, "--time-map": s.time_map, "--plot": s.plot,
+               "--projections": s.projections}  # fmt: skip
+    check_targets(targets, (s.a, s.b))
+    check_cross_modal(s)
+    spec = None if s.band is None else parse_band(s.band)
+    solver = check_solver(s.solver, s.multiscale_radius)
+    for text in s.anchor or ():
+        parse_anchor(text)
+    s.check()
+    metric = kernel_metric(s.metric, s.kernel_gamma, s.degree, s.coef0)
+    s.read_options()
+    s.read_options(second=True)
+    path_format = check_output(s.output, "-o", s.format)
+    if s.time_map is not None:
+        check_output(s.time_map, "--time-map", format_flag=None)
+    if s.plot is not None:
+        from seqalign.plots import check_plot_target
+
+        check_plot_target(s.plot)
+
+    from seqalign.io import write_path, write_time_map
+    from seqalign.warping.align import dtw, time_map
+
+    (seq_a, seq_b), normalize = read_inputs((s.a, s.b), s, pair=True)
+    audio = "audio" in (seq_a.kind, seq_b.kind)
+    radius = None if spec is None else spec.radius(seq_b.rate, seq_b.label)
+    if spec is not None:
+        typed["radius"] = spec.describe(radius)
+    read_s = time.perf_counter() - started
+
+    align: Callable[..., Alignment] = dtw
+    extra: dict[str, Any] = {}
+    default_metric = default_for("metric", (seq_a, seq_b))
+    if s.cross_modal is not None:
+        align = _ctw(s, seq_a, seq_b)
+        default_metric = CROSS_MODAL_METRIC
+    else:
+        extra = {"solver": solver, "anchors": anchor_frames(s.anchor, seq_a, seq_b),
+                 "multiscale_radius": s.multiscale_radius, "verify": s.verify,
+                 "time_limit": s.time_limit}  # fmt: skip
+    with progress() if progress is not None else nullcontext() as callback:
+        if s.cross_modal is None:
+            extra["progress"] = callback
+        alignment = align(
+            seq_a.data,
+            seq_b.data,
+            metric=metric or default_metric,
+            step_pattern=s.step_pattern or DEFAULT_STEP_PATTERN,
+            window=s.window,
+            radius=radius,
+            open_begin=s.open_begin or s.subsequence,
+            open_end=s.open_end or s.subsequence,
+            max_memory=s.max_memory,
+            **extra,
+        )
+    align_s = time.perf_counter() - started - read_s
+
+    assert alignment.path is not None
+    features = s.features if audio else None
+    metadata = {
+        **alignment.to_dict(),
+        "a": seq_a.source,
+        "b": seq_b.source,
+        "a_rate": seq_a.rate,
+        "b_rate": seq_b.rate,
+        "features": features,
+        "normalize": normalize,
+    }
+    write_path(s.output, alignment.path, fmt=path_format, a_times=seq_a.times(),
+               b_times=seq_b.times(), metadata=metadata)  # fmt: skip
+    if s.time_map is not None:
+        a_times, b_times = time_map(
+            alignment.path,
+            alignment.n,
+            rate_a=seq_a.rate,
+            rate_b=seq_b.rate,
+            start_a=seq_a.start_time if seq_a.rate else 0.0,
+            start_b=seq_b.start_time if seq_b.rate else 0.0,
+        )
+        write_time_map(s.time_map, a_times, b_times)
+    if s.projections is not None:
+        write_projections(s.projections, alignment)
+    if s.plot is not None:
+        plot_alignment(s.plot, alignment, seq_a, seq_b)
+    return AlignOutcome(seq_a, seq_b, alignment, normalize, features, read_s, align_s, typed)
+
+
+def plot_alignment(target: str, alignment: Alignment, seq_a: Sequence, seq_b: Sequence) -> None:
+    """Draw the path, over the local costs when the matrix is small enough to show."""
+    import os
+
+    from seqalign.localcosts import cost_matrix
+    from seqalign.plots import MAX_BACKGROUND_CELLS, plot_alignment, save_figure
+
+    cost = None
+    if alignment.n * alignment.m <= MAX_BACKGROUND_CELLS:
+        learned = getattr(alignment, "projections", None)  # CTW: costs in the shared space
+        data_a = seq_a.data if learned is None else learned.transform_x(seq_a.data)
+        data_b = seq_b.data if learned is None else learned.transform_y(seq_b.data)
+        cost = cost_matrix(data_a, data_b, alignment.metric)
+    timed = seq_a.rate is not None and seq_b.rate is not None
+    figure = plot_alignment(
+        alignment.path,
+        a_times=seq_a.times() if timed else None,
+        b_times=seq_b.times() if timed else None,
+        cost=cost,
+        a_label=os.path.basename(seq_a.label),
+        b_label=os.path.basename(seq_b.label),
+        title=f"{alignment.step_pattern}, {alignment.metric}: distance {alignment.distance:.4g}",
+    )
+    save_figure(figure, target)
