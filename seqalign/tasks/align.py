@@ -21,7 +21,10 @@ from typing import TYPE_CHECKING, Any
 from seqalign.errors import InputError
 from seqalign.tasks.common import (
     DEFAULT_STEP_PATTERN,
+    Banded,
+    LocalCost,
     Reading,
+    Written,
     check_inputs,
     check_output,
     check_targets,
@@ -43,7 +46,7 @@ CROSS_MODAL_METRIC = "sqeuclidean"
 
 
 @dataclass(kw_only=True)
-class AlignSettings(Reading):
+class AlignSettings(Written, Banded, LocalCost, Reading):
     """Everything one alignment needs: inputs, reading, aligning, outputs.
 
     Field names are the option names of :mod:`seqalign.options` (the batch columns); None is
@@ -52,13 +55,7 @@ class AlignSettings(Reading):
 
     a: str
     b: str
-    metric: str | None = None
-    kernel_gamma: float | None = None
-    degree: float | None = None
-    coef0: float | None = None
     step_pattern: str | None = None
-    window: str | None = None
-    band: str | None = None
     open_begin: bool = False
     open_end: bool = False
     subsequence: bool = False
@@ -70,8 +67,6 @@ class AlignSettings(Reading):
     cross_modal: str | None = None
     components: int | None = None
     reg: float | None = None
-    output: str = "-"
-    format: str | None = None
     time_map: str | None = None
     plot: str | None = None
     projections: str | None = None

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from seqalign.errors import InputError
 from seqalign.tasks.common import (
+    Banded,
     Reading,
+    Written,
     band_radius,
     check_gamma,
     check_inputs,
@@ -47,7 +49,7 @@ TEMPLATE_FORMATS: dict[str, str] = {
 
 
 @dataclass(kw_only=True)
-class BarycenterSettings(Reading):
+class BarycenterSettings(Written, Banded, Reading):
     """Everything one barycenter needs. Field names are the option names of
     :mod:`seqalign.options`."""
 
@@ -62,10 +64,6 @@ class BarycenterSettings(Reading):
     tol: float | None = None
     max_iter: int | None = None
     metric: str | None = None
-    window: str | None = None
-    band: str | None = None
-    output: str = "-"
-    format: str | None = None
 
 
 @dataclass

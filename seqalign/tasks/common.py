@@ -62,6 +62,34 @@ def default_for(name: str, sequences: Iterable[Sequence]) -> str:
 
 
 @dataclass(kw_only=True)
+class LocalCost:
+    """The local cost between frames: ``metric`` (None: chosen by the inputs, see
+    :func:`default_for`) and the parameters of a kernel metric."""
+
+    metric: str | None = None
+    kernel_gamma: float | None = None
+    degree: float | None = None
+    coef0: float | None = None
+
+
+@dataclass(kw_only=True)
+class Banded:
+    """A global constraint: the ``window``'s name and its half-width ``band`` (frames, or
+    seconds such as ``2s``)."""
+
+    window: str | None = None
+    band: str | None = None
+
+
+@dataclass(kw_only=True)
+class Written:
+    """The main output (``-``: standard output) and its format (None: from the extension)."""
+
+    output: str = "-"
+    format: str | None = None
+
+
+@dataclass(kw_only=True)
 class Reading:
     """How every task reads its inputs (the reader options of every command).
 

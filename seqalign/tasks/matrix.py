@@ -24,7 +24,10 @@ from typing import TYPE_CHECKING, Any
 from seqalign.errors import InputError
 from seqalign.tasks.common import (
     AUDIO_DEFAULTS,
+    Banded,
+    LocalCost,
     Reading,
+    Written,
     band_radius,
     check_inputs,
     check_same_features,
@@ -57,7 +60,7 @@ MATRIX_FORMATS: dict[str, str] = {
 
 
 @dataclass(kw_only=True)
-class MatrixSettings(Reading):
+class MatrixSettings(Written, Banded, LocalCost, Reading):
     """Everything one matrix (or nearest-neighbour search) needs. Field names are the option
     names of :mod:`seqalign.options`. ``gamma`` is the smoothing of ``soft`` (default 1)."""
 
@@ -70,15 +73,7 @@ class MatrixSettings(Reading):
     gamma: float | None = None
     jobs: int | None = None
     scheduler: str | None = None
-    metric: str | None = None
-    kernel_gamma: float | None = None
-    degree: float | None = None
-    coef0: float | None = None
     step_pattern: str | None = None
-    window: str | None = None
-    band: str | None = None
-    output: str = "-"
-    format: str | None = None
 
 
 @dataclass

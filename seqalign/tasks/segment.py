@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from seqalign.errors import InputError
-from seqalign.tasks.common import Reading, check_output, check_targets, read_inputs
+from seqalign.tasks.common import Reading, Written, check_output, check_targets, read_inputs
 from seqalign.units import MAX_FRAMES, plural
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -25,7 +25,7 @@ __all__ = ["SegmentOutcome", "SegmentSettings", "parse_n_bkps", "parse_range", "
 
 
 @dataclass(kw_only=True)
-class SegmentSettings(Reading):
+class SegmentSettings(Written, Reading):
     """Everything one segmentation needs. Field names are the option names of
     :mod:`seqalign.options` (the batch columns)."""
 
@@ -43,8 +43,6 @@ class SegmentSettings(Reading):
     crops: str | None = None
     engine: str = "native"
     pruning: str = "exact"
-    output: str = "-"
-    format: str | None = None
     segments: str | None = None
     labels: str | None = None
     plot: str | None = None

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from seqalign.errors import InputError
 from seqalign.tasks.common import (
+    Banded,
+    LocalCost,
     Reading,
     band_radius,
     check_gamma,
@@ -40,7 +42,7 @@ ALIGNMENT_FORMATS = {".npz": "npz", ".json": "json"}
 
 
 @dataclass(kw_only=True)
-class SoftSettings(Reading):
+class SoftSettings(Banded, LocalCost, Reading):
     """Everything one soft-DTW value needs. Field names are the option names of
     :mod:`seqalign.options`."""
 
@@ -49,12 +51,6 @@ class SoftSettings(Reading):
     gamma: float = 1.0
     divergence: bool = False
     sharp: bool = False
-    metric: str | None = None
-    kernel_gamma: float | None = None
-    degree: float | None = None
-    coef0: float | None = None
-    window: str | None = None
-    band: str | None = None
     alignment: str | None = None
 
 
