@@ -22,8 +22,7 @@ __all__ = [
 ]
 
 #: Extension -> format of the outputs written by :mod:`seqalign.io.writers` (paths, time maps,
-#: boundaries, segments). A copy of the writers' own table, which is private; a test keeps the
-#: two in step (seqalign.io.writers should export it: then this copy goes).
+#: boundaries, segments); the writers choose a format from this table too.
 OUTPUT_EXTENSIONS: dict[str, str] = {
     ".csv": "csv",
     ".tsv": "tsv",

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from seqalign.errors import InputError
+from seqalign.io.extensions import OUTPUT_EXTENSIONS
 from seqalign.io.outputs import atomic_output, check_target
 
 __all__ = [
@@ -44,7 +45,6 @@ WRITE_FORMATS: dict[str, str] = {
     "npz": "NumPy archive of arrays; metadata as a JSON string under 'metadata'",
 }
 
-_EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".npz": "npz"}
 _TIME_DECIMALS = 6
 
 
@@ -52,7 +52,7 @@ def output_format(target: str, fmt: str | None = None) -> str:
     """The format to write: ``fmt`` if given (checked), else from the extension, else ``"csv"``."""
     if fmt is None:
         extension = "" if target == "-" else os.path.splitext(target)[1].lower()
-        return _EXTENSIONS.get(extension, "csv")
+        return OUTPUT_EXTENSIONS.get(extension, "csv")
     if fmt not in WRITE_FORMATS:
         raise InputError(
             f"unknown output format {fmt!r} (--format); valid: {', '.join(WRITE_FORMATS)}",
