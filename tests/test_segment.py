@@ -187,7 +187,7 @@ def test_results_follow_ruptures_convention():
         ({"jump": 0}, "jump must be a whole number >= 1"),
         ({"search": "pelt", "n_bkps": 2}, "pelt takes a penalty"),
         ({"n_bkps": 2, "penalty": 3}, "not both"),
-        ({"cost": "rbf", "kernel_gamma": -1.0}, "gamma must be positive"),
+        ({"cost": "rbf", "kernel_gamma": -1.0}, "the rbf bandwidth must be positive"),
         ({"kernel_gamma": 1.0}, "gamma applies to the rbf cost"),
         ({"search": "dynp"}, "dynp needs"),
         ({"search": "window", "width": 500, "n_bkps": 1}, "window width"),
