@@ -194,7 +194,9 @@ def prepare_cost(
     if gamma is None:
         gamma = median_heuristic(x)
     elif not gamma > 0.0:
-        raise InputError(f"the rbf bandwidth must be positive, not {gamma}", argument="kernel_gamma")
+        raise InputError(
+            f"the rbf bandwidth must be positive, not {gamma}", argument="kernel_gamma"
+        )
     return PreparedCost(spec, RBF, np.ascontiguousarray(x), float(gamma), work)
 
 

@@ -134,7 +134,9 @@ def make_problem(
             argument="max_memory",
         )
     if gamma is not None and spec.name != "rbf":
-        raise InputError(f"gamma applies to the rbf cost, not {spec.name}", argument="gamma")
+        raise InputError(
+            f"kernel_gamma applies to the rbf cost, not {spec.name}", argument="kernel_gamma"
+        )
     jump = check_whole(jump, "jump")
     min_size = spec.min_size if min_size is None else check_whole(min_size, "min_size")
     min_size = max(min_size, spec.min_size)

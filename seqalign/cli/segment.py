@@ -47,7 +47,6 @@ def segment(input: str, quiet: bool = False, **options: Any) -> None:
     named = ["cost", "search", "penalty", "n_bkps", "max_bkps", "min_size", "jump", "width",
              "kernel_gamma", "noise", "engine", "pruning", "max_memory"]  # fmt: skip
     typed = opt.typed_values(SEGMENT, options, named)
-    typed["gamma"] = typed.pop("kernel_gamma")  # what the segment costs call the rbf bandwidth
     with opt.input_warnings(quiet), naming({"x": ("INPUT", input)}, typed, SEGMENT):
         outcome = run_segment(settings)
     if quiet:
