@@ -542,14 +542,9 @@ FLAGS: dict[str, str] = {
 }
 
 
-def flag_of(name: str, command: str | None = None) -> str | None:
-    """The flag of library argument ``name`` (for ``command`` where it differs), or None."""
-    return _BY_COMMAND.get(command or "", {}).get(name) or FLAGS.get(name)
-
-
-#: Library arguments whose flag depends on the command: the segment costs call the rbf
-#: bandwidth ``gamma`` (``kernel_gamma`` in the API; ``gamma`` is soft-DTW's smoothing).
-_BY_COMMAND: dict[str, dict[str, str]] = {SEGMENT: {"gamma": "--kernel-gamma"}}
+def flag_of(name: str) -> str | None:
+    """The flag of library argument ``name`` (the same in every command), or None."""
+    return FLAGS.get(name)
 
 
 def options_of(command: str, batch: bool = False) -> dict[str, Option]:

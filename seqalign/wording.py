@@ -32,7 +32,6 @@ def reword(
     error: SeqalignError,
     inputs: Mapping[str, tuple[str, str]],
     typed: Mapping[str, str] | None = None,
-    command: str | None = None,
 ) -> SeqalignError:
     """``error`` with its message in command-line terms (the same class, so the same exit code).
 
@@ -47,9 +46,6 @@ def reword(
     typed : mapping, optional
         Python argument -> what the user typed (``{"radius": "2.5s (108 frames)"}``), shown
         after the flag.
-    command : str, optional
-        The command (or batch job kind), where a library argument has a flag per command
-        (``method``: ``--solver`` of warp, ``--search`` of segment).
 
     Messages that already name a flag (readers and writers word theirs for the command line)
     are left as they are, and so are errors whose argument is unknown here.
@@ -74,8 +70,8 @@ def reword(
         if name not in message:
             message = f"{name}: {message}"
     elif argument in FLAGS and not _FLAG_IN_TEXT.search(message):
-        message = _IDENTIFIERS.sub(lambda m: flag_of(m[1], command) or m[1], message)
-        flag = shown = flag_of(argument, command) or FLAGS[argument]
+        message = _IDENTIFIERS.sub(lambda m: flag_of(m[1]) or m[1], message)
+        flag = shown = FLAGS[argument]
         if typed and typed.get(argument):
             shown = f"{shown} {typed[argument]}"
         if message.startswith(flag + " "):  # "--n-bkps must be..." reads as it is
@@ -92,13 +88,12 @@ def reword(
 def naming(
     inputs: Mapping[str, tuple[str, str]],
     typed: Mapping[str, str] | None = None,
-    command: str | None = None,
 ) -> Iterator[None]:
     """Re-raise a :class:`SeqalignError` from the block reworded by :func:`reword`."""
     try:
         yield
     except SeqalignError as error:
-        better = reword(error, inputs, typed, command)
+        better = reword(error, inputs, typed)
         if better is error:
             raise
         raise better from error

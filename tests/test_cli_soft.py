@@ -316,7 +316,7 @@ def test_bad_input_subprocess(files):
     assert done.returncode == 2 and done.stdout == b""
     assert done.stderr.decode().splitlines() == [
         "seqalign: error: --gamma 0: gamma must be a positive number (the smoothing of the soft "
-        "minimum)"
+        "minimum), got 0.0"
     ]
 
 

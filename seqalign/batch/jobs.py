@@ -163,7 +163,7 @@ def _reason(error: BaseException, job: Job) -> str:
         letters = ("a", "b") if job.task == "warp" else ("input",)
         inputs = {arg: (letter, path) for arg, letter, path in zip("xy", letters, job.inputs)}
         typed = {"radius": str(job.options.get("band", ""))}
-        text = reword(error, inputs, typed, job.task).message
+        text = reword(error, inputs, typed).message
     elif isinstance(error, OSError):
         where = f" ({error.filename})" if error.filename else ""
         text = f"{error.strerror or error}{where}"

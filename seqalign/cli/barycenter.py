@@ -45,7 +45,7 @@ def barycenter(files: list[str], quiet: bool = False, **options: Any) -> None:
     settings = opt.settings_of(BarycenterSettings, {**options, "files": tuple(files)})
     names = ["gamma", "averaging", "init", "tol", "max_iter", "length", "weights"]
     typed = opt.typed_values(BARYCENTER, options, names)
-    with opt.input_warnings(quiet), naming({}, typed, BARYCENTER):
+    with opt.input_warnings(quiet), naming({}, typed):
         outcome = run_barycenter(settings, typed=typed)
     if quiet:
         return

@@ -57,8 +57,8 @@ def matrix(files: list[str] | None = None, quiet: bool = False, **options: Any) 
     from seqalign.tasks.matrix import run_matrix
 
     settings = opt.settings_of(MatrixSettings, {**options, "files": tuple(files or ())})
-    typed = opt.typed_values(MATRIX, options, ["knn"])
-    with opt.input_warnings(quiet), naming({}, typed, MATRIX):
+    typed = opt.typed_values(MATRIX, options, ["knn", "gamma"])
+    with opt.input_warnings(quiet), naming({}, typed):
         outcome = run_matrix(settings, typed=typed)
     if quiet:
         return

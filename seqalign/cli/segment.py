@@ -47,7 +47,7 @@ def segment(input: str, quiet: bool = False, **options: Any) -> None:
     named = ["cost", "search", "penalty", "n_bkps", "max_bkps", "min_size", "jump", "width",
              "kernel_gamma", "noise", "engine", "pruning", "max_memory"]  # fmt: skip
     typed = opt.typed_values(SEGMENT, options, named)
-    with opt.input_warnings(quiet), naming({"x": ("INPUT", input)}, typed, SEGMENT):
+    with opt.input_warnings(quiet), naming({"x": ("INPUT", input)}, typed):
         outcome = run_segment(settings)
     if quiet:
         return

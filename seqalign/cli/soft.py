@@ -45,7 +45,7 @@ def soft(a: str, b: str, quiet: bool = False, **options: Any) -> None:
 
     settings = opt.settings_of(SoftSettings, {**options, "a": a, "b": b})
     typed = opt.typed_values(SOFT, options, ["max_memory", "gamma"])
-    with opt.input_warnings(quiet), naming({"x": ("A", a), "y": ("B", b)}, typed, SOFT):
+    with opt.input_warnings(quiet), naming({"x": ("A", a), "y": ("B", b)}, typed):
         outcome = run_soft(settings, typed=typed)
     result = outcome.result
     typer.echo(repr(result.value))

@@ -19,15 +19,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from seqalign.errors import InputError
+from seqalign.units import MAX_FRAMES
 
-#: The largest integer any option takes: frame counts, sizes, hops and rates index int64
-#: arrays whose products must not overflow, and no real input comes near 2**31 of anything.
-MAX_INT = 2**31 - 1
+#: The largest integer any option takes (:data:`seqalign.units.MAX_FRAMES`): frame counts,
+#: sizes, hops and rates index int64 arrays whose products must not overflow, and no real input
+#: comes near 2**31 of anything.
+MAX_INT = MAX_FRAMES
 
 _KINDS = {"int": "not a whole number", "float": "not a number"}
 
 
-def flag_of(param: Any, argv: Sequence[str] = ()) -> str:
+def typed_flag(param: Any, argv: Sequence[str] = ()) -> str:
     """The name a user types for a parameter: the spelling found in ``argv`` (``--hop`` for
     ``--hop-length``), else its long option, else its first, else its metavar (arguments)."""
     opts = list(getattr(param, "opts", None) or ())
@@ -61,7 +63,7 @@ def check_numbers(
     InputError
         Naming the flag and the value.
     """
-    flags = {getattr(p, "name", None): flag_of(p, argv) for p in declared}
+    flags = {getattr(p, "name", None): typed_flag(p, argv) for p in declared}
     for name, value in params.items():
         values = value if isinstance(value, (list, tuple)) else (value,)
         for item in values:
@@ -125,7 +127,7 @@ def usage_line(error: Any, argv: Sequence[str] | None, commands: Sequence[str] =
     kind = _kind(param) if param is not None else None
     typed = _typed(argv or (), param) if param is not None else None
     if kind is not None and typed is not None and message.startswith("Invalid value"):
-        message = f"{flag_of(param, argv or ())} {typed}: {_KINDS[kind]}"
+        message = f"{typed_flag(param, argv or ())} {typed}: {_KINDS[kind]}"
     else:
         message = re.sub(r"^(No such (?:option|command)):? ", r"\1 ", message)
         message = message.replace("'", "").rstrip(".")

@@ -53,7 +53,7 @@ def warp(a: str, b: str, quiet: bool = False, **options: Any) -> None:
     settings = opt.settings_of(AlignSettings, {**options, "a": a, "b": b})
     inputs = {"x": ("A", a), "y": ("B", b)}
     typed = opt.typed_values(WARP, options, ["max_memory"])  # "radius": once in frames
-    with opt.input_warnings(quiet), naming(inputs, typed, WARP):
+    with opt.input_warnings(quiet), naming(inputs, typed):
         outcome = run_align(
             settings, typed=typed, progress=lambda: progress_bar("aligning", quiet=quiet)
         )

@@ -101,7 +101,9 @@ def sniff_format(head: bytes) -> str | None:
     return None
 
 
-def _check_path(path: str, name: str) -> None:
+def _check_path(path: str, name: str) -> bool:
+    """Refuse a path that cannot be read; return whether it is something to read once rather
+    than a file to seek in (a FIFO, a character device, a socket, ``<(...)``'s ``/dev/fd/N``)."""
     try:
         info = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
@@ -114,13 +116,7 @@ def _check_path(path: str, name: str) -> None:
         raise InputError(f"{name}: is a directory, not a file")
     if not os.access(path, os.R_OK):
         raise InputError(f"{name}: permission denied")
-
-
-def _is_stream(path: str, name: str) -> bool:
-    """Whether ``path`` is something to read once, not a file to seek in: a FIFO, a character
-    device, a socket, a process substitution's ``/dev/fd/N``."""
-    _check_path(path, name)
-    return not stat.S_ISREG(os.stat(path).st_mode)
+    return not stat.S_ISREG(info.st_mode)
 
 
 def _read_all(stream: BinaryIO, name: str, limit: int | None) -> bytes:
@@ -249,7 +245,7 @@ def read_sequence(path: str | os.PathLike[str], options: ReadOptions | None = No
     source = os.fsdecode(path)
     name = display_name(source)
     file: str | BinaryIO
-    special = source != "-" and _is_stream(source, name)
+    special = source != "-" and _check_path(source, name)
     if source == "-" or special:  # a pipe (<(...), a FIFO, /dev/stdin) is read once, whole
         from seqalign.memory import memory_budget
 
@@ -269,7 +265,6 @@ def read_sequence(path: str | os.PathLike[str], options: ReadOptions | None = No
             except InputError as error:
                 raise InputError(f"{name}: {error.message}", argument=error.argument) from None
     else:
-        _check_path(source, name)
         file = source
         fmt = options.format
         if fmt is None:

@@ -279,13 +279,11 @@ def band_radius(
 
 
 def check_gamma(gamma: float) -> None:
-    """Refuse a soft-DTW ``gamma`` that is not a positive number, naming the flag."""
-    if not (math.isfinite(gamma) and gamma > 0):
-        raise InputError(
-            f"--gamma {gamma:g}: gamma must be a positive number (the smoothing of the soft "
-            "minimum)",
-            argument="gamma",
-        )
+    """Refuse a soft-DTW ``gamma`` before any input is read: the API's own check
+    (:func:`seqalign.soft.sweep.check_gamma`), run early."""
+    from seqalign.soft.sweep import check_gamma as check
+
+    check(gamma)
 
 
 def json_bytes(record: dict[str, Any]) -> bytes:

@@ -15,7 +15,6 @@ Everything is checked before anything is written.
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from seqalign.tasks.common import (
     Reading,
     Written,
     band_radius,
+    check_gamma,
     check_inputs,
     check_same_features,
     check_targets,
@@ -225,8 +225,8 @@ def run_matrix(s: MatrixSettings, *, typed: dict[str, str] | None = None) -> Mat
     if s.soft and (s.knn is not None or s.sqrt or s.step_pattern is not None):
         flag = "--knn" if s.knn is not None else "--sqrt" if s.sqrt else "--step-pattern"
         raise InputError(f"{flag} works with DTW only; drop it or --soft", argument="soft")
-    if s.soft and not (math.isfinite(gamma) and gamma > 0):
-        raise InputError(f"--gamma {gamma:g}: gamma must be a positive number", argument="gamma")
+    if s.soft:
+        check_gamma(gamma)
     if s.jobs is not None and s.jobs < 1:
         raise InputError(f"--jobs {s.jobs}: give a positive number of threads", argument="n_jobs")
     if s.scheduler is not None and (s.knn is not None or s.soft):
