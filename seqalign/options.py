@@ -121,6 +121,18 @@ def parse_rate(value: Any, flag: str) -> float:
     return rate
 
 
+def parse_position(value: Any, flag: str) -> str:
+    """A frame (``120``) or a time (``2.5s``, ``500ms``): checked now, turned into a frame
+    once the frame rate is known (:func:`seqalign.tasks.search.frame_at`)."""
+    import re
+
+    text = parse_text(value, flag)
+    match = re.fullmatch(r"([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*(s|ms|f)?", text, re.I)
+    if match is None or (match[2] in (None, "f", "F") and not float(match[1]).is_integer()):
+        raise InputError(f"{flag} {text!r}: give a frame (e.g. 120) or a time (e.g. 2.5s)")
+    return text
+
+
 def _named(check: Callable[[str], Any]) -> Callable[[Any, str], str]:
     """A name checked against its registry by ``check`` (which raises on a bad name)."""
 
@@ -161,6 +173,13 @@ def _solver(name: str) -> None:
         raise InputError(f"choose one of {', '.join(METHODS)}")
 
 
+def _preset(name: str) -> None:
+    from seqalign.audio.presets import PRESET_NAMES
+
+    if name.lower() not in PRESET_NAMES:
+        raise InputError(f"choose one of {', '.join(PRESET_NAMES)}")
+
+
 def _reading(field: str) -> Callable[[str], None]:
     def check(name: str) -> None:
         from seqalign.io import ReadOptions
@@ -177,11 +196,12 @@ SEGMENT = "segment"
 SOFT = "soft"
 BARYCENTER = "barycenter"
 MATRIX = "matrix"
+SEARCH = "search"
 EVALUATE = "evaluate"
 BATCH = "batch"
 #: Commands whose options are batch columns (the batch job kinds).
 BATCH_COMMANDS = (WARP, SEGMENT)
-READERS = (WARP, SEGMENT, SOFT, BARYCENTER, MATRIX)
+READERS = (WARP, SEGMENT, SOFT, BARYCENTER, MATRIX, SEARCH)
 
 
 @dataclass(frozen=True)
@@ -253,11 +273,22 @@ _SOFT_PANELS = {"*": SOFT_PANEL, BARYCENTER: BARYCENTER_PANEL, MATRIX: MATRIX_PA
 _DECLARED = (
     # reading inputs
     Option("features", ("--features",), _named(_reading("features")), READERS,
-           "Audio features: logmel, mfcc, chroma, chroma_cqt, dlnco or chroma_onset.", "NAME"),
+           {"*": "Audio features: logmel, mfcc, chroma, chroma_cqt, chroma_tuned, dlnco, "
+            "chroma_onset or chroma_dlnco.",
+            WARP: "Audio features: logmel, mfcc, chroma, chroma_cqt, chroma_tuned, dlnco, "
+            "chroma_onset or chroma_dlnco [default: chroma_dlnco for music; logmel for speech "
+            "(--preset) and otherwise]."}, "NAME"),
+    Option("preset", ("--preset",), _named(_preset), (WARP,),
+           "Settings for two audio files: auto (music or speech, told apart from the "
+           "signals), music (--features chroma_dlnco --hop 441 --normalize none --metric "
+           "euclidean), speech (--features logmel --hop 512 --normalize zscore --metric "
+           "cosine) or none; a preset sets only what is not given.", "NAME"),
     Option("sample_rate", ("--sample-rate",), parse_int, READERS,
            "Resample audio to this rate (Hz).", "HZ"),
     Option("hop_length", ("--hop-length", "--hop"), parse_int, READERS,
-           "Audio hop in samples; frames per second = sample rate / hop.", "SAMPLES"),
+           {"*": "Audio hop in samples; frames per second = sample rate / hop.",
+            WARP: "Audio hop in samples; frames per second = sample rate / hop [default: 441 "
+            "for music; 512 for speech (--preset) and otherwise]."}, "SAMPLES"),
     Option("rate", ("--rate",), parse_rate, (*READERS, EVALUATE),
            {"*": "Frames per second of arrays and tables.",
             EVALUATE: "Frames per second of B, to state the error in frames too [default: from "
@@ -276,8 +307,14 @@ _DECLARED = (
            "Table column of times in seconds [default: one named time, t, timestamp or "
            "seconds].", "NAME"),
     Option("normalize", ("--normalize",), _named(_reading("normalize")), READERS,
-           "Normalise features: none, zscore (per feature) or l2 (per frame) [default: zscore "
-           "when an input is audio, else none].", "NAME"),
+           {"*": "Normalise features: none, zscore (per feature) or l2 (per frame) [default: "
+            "zscore when an input is audio, else none].",
+            WARP: "Normalise features: none, zscore (per feature) or l2 (per frame) [default: "
+            "none for music; zscore for speech (--preset), zscore when an input is audio, else "
+            "none].",
+            SEARCH: "Normalise features: none, zscore (per feature, over the whole input: "
+            "streams are then read whole) or l2 (per frame); zscore when an input is audio, "
+            "else none, when not given."}, "NAME"),
     Option("input_format", ("--input-format",), _named(_reading("format")), READERS,
            "Read inputs as audio, npy, npz, csv or tsv [default: from the extension, else from "
            "the content].", "FORMAT"),
@@ -290,6 +327,8 @@ _DECLARED = (
     # aligning
     Option("metric", ("--metric",), _named(_metric), (*_ALIGNERS,),
            {"*": f"{_METRIC_HELP} [default: cosine when an input is audio, else euclidean].",
+            WARP: f"{_METRIC_HELP} [default: euclidean for music; cosine for speech (--preset), "
+            "cosine when an input is audio, else euclidean].",
             SOFT: _SOFT_METRIC_HELP, BARYCENTER: _SOFT_METRIC_HELP,
             MATRIX: f"{_METRIC_HELP} [default: cosine when an input is audio, else "
             "sqeuclidean]."}, "NAME", {"*": ALIGN_PANEL, SOFT: SOFT_PANEL,
@@ -313,13 +352,17 @@ _DECLARED = (
     Option("window", ("--window",), _named(_window), _ALIGNERS,
            "Global constraint: none, sakoechiba, slantedband or itakura [default: none, or "
            "slantedband with --band].", "NAME", ALIGN_PANEL),
-    Option("band", ("--band",), parse_band, _ALIGNERS,
+    Option("band", ("--band",), parse_band, (*_ALIGNERS, SEARCH),
            {"*": "Half-width of the window in frames (200) or in seconds (2.5s, 500ms; needs "
             "one frame rate for every input).",
             WARP: "Half-width of the window in frames of B (200) or in seconds (2.5s, 500ms; "
             "needs the frame rate of B).",
             SOFT: "Half-width of the window in frames of B (200) or in seconds (2.5s, 500ms; "
-            "needs the frame rate of B)."}, "FRAMES|SECONDS", ALIGN_PANEL, argument="radius"),
+            "needs the frame rate of B).",
+            SEARCH: "Half-width of the Sakoe-Chiba band: frames (6), seconds (0.1s; needs the "
+            "streams' frame rate) or a percentage of the query length (5%, rounded down); "
+            "unconstrained DTW when not given."}, "FRAMES|SECONDS|%", ALIGN_PANEL,
+           argument="radius"),
     Option("open_begin", ("--open-begin",), parse_bool, (WARP,),
            "Let the path start at any frame of B.", panel=ALIGN_PANEL),
     Option("open_end", ("--open-end",), parse_bool, (WARP,),
@@ -363,9 +406,11 @@ _DECLARED = (
     Option("cost", ("--cost",), parse_text, (SEGMENT,),
            "Segment cost: l2 (mean), l1 (median), normal (mean and covariance), linear "
            "(regression of the first column on the others), rbf (distribution, kernel), cosine "
-           "(direction) [default: l2].", "NAME", SEARCH_PANEL),
+           "(direction), or shape (shape and rhythm: subsequence classification, ClaSP, with a "
+           "search and a test of its own) [default: l2].", "NAME", SEARCH_PANEL),
     Option("search", ("--search",), parse_text, (SEGMENT,),
            "Search: pelt (exact, penalised), dynp (exact, --n-bkps), binseg, bottomup or window "
+           "(--cost shape has its own, clasp) "
            "[default: pelt; dynp with --n-bkps, binseg beyond 20,000 frames for a single K].",
            "NAME", SEARCH_PANEL),
     Option("penalty", ("--penalty",), parse_text, (SEGMENT,),
@@ -376,13 +421,16 @@ _DECLARED = (
            "number of changes from K1 to K2 (dynp: one pass for all).", "K|K1:K2",
            SEARCH_PANEL),
     Option("max_bkps", ("--max-bkps",), parse_int, (SEGMENT,),
-           "At most K changes (binseg, bottomup; dynp with a penalty).", "K", SEARCH_PANEL),
+           "At most K changes (binseg, bottomup, --cost shape; dynp with a penalty).", "K",
+           SEARCH_PANEL),
     Option("min_size", ("--min-size",), parse_int, (SEGMENT,),
-           "Shortest segment [default: 2 for normal, else 1].", "FRAMES", SEARCH_PANEL),
+           "Shortest segment [default: 2 for normal, 5 widths for shape, else 1].", "FRAMES",
+           SEARCH_PANEL),
     Option("jump", ("--jump",), parse_int, (SEGMENT,),
            "Changes only at multiples of this [default: 1].", "FRAMES", SEARCH_PANEL),
     Option("width", ("--width",), parse_int, (SEGMENT,),
-           "Window of --search window [default: 100].", "FRAMES", SEARCH_PANEL),
+           "Window of --search window, or subsequence width of --cost shape [default: 100 for "
+           "window; estimated from the data (SuSS) for shape].", "FRAMES", SEARCH_PANEL),
     Option("noise", ("--noise",), parse_float, (SEGMENT,),
            "Scale of named penalties: the noise variance for l2 (1 for z-scored data as "
            "TCPDBench) [default: estimated from first differences].", "VARIANCE",
@@ -441,16 +489,41 @@ _DECLARED = (
            "tslearn.", panel=MATRIX_PANEL),
     Option("soft", ("--soft",), parse_bool, (MATRIX,),
            "The soft-DTW matrix instead of DTW's (smoothing: --gamma).", panel=MATRIX_PANEL),
-    Option("jobs", ("--jobs", "-j"), parse_int, (MATRIX, BATCH),
+    Option("jobs", ("--jobs", "-j"), parse_int, (MATRIX, SEARCH, BATCH),
            {"*": "Threads [default: every CPU].",
             BATCH: "Local worker processes [default: every core]; with --scheduler local, the "
-            "Dask workers."}, "N", {"*": MATRIX_PANEL, BATCH: BATCH_PANEL}, argument="n_jobs"),
-    Option("scheduler", ("--scheduler",), parse_text, (MATRIX, BATCH),
+            "Dask workers."}, "N", {"*": MATRIX_PANEL, SEARCH: LONG_PANEL, BATCH: BATCH_PANEL},
+           argument="n_jobs"),
+    Option("scheduler", ("--scheduler",), parse_text, (MATRIX, SEARCH, BATCH),
            {"*": "Compute the DTW matrix by blocks on a Dask cluster (tcp://host:8786), or "
             "'local' for a local one of --jobs processes (needs seqalign[dask]).",
+            SEARCH: "Search the streams on a Dask cluster (tcp://host:8786), one task per file, "
+            "or 'local' for a local one of --jobs processes (needs seqalign[dask]); workers "
+            "must see the files at the same paths.",
             BATCH: "Run on a Dask cluster: its scheduler address (tcp://host:8786), or local to "
             "start one here; needs pip install 'seqalign[dask]'. Workers must see the inputs "
-            "and DIR at the same paths."}, "ADDRESS", {"*": MATRIX_PANEL, BATCH: BATCH_PANEL}),
+            "and DIR at the same paths."}, "ADDRESS",
+           {"*": MATRIX_PANEL, SEARCH: LONG_PANEL, BATCH: BATCH_PANEL}),
+    # subsequence search
+    Option("k", ("-k", "--top"), parse_int, (SEARCH,),
+           "Report the K best matches (1 when not given; with --max-distance, every match "
+           "under it unless -k is given too).", "K", ALIGN_PANEL),
+    Option("exclusion", ("--exclusion",), parse_int, (SEARCH,),
+           "A window starting less than this many frames from a better match is not a match "
+           "(half the query length when not given; 0 allows overlapping matches).", "FRAMES",
+           ALIGN_PANEL),
+    Option("max_distance", ("--max-distance",), parse_float, (SEARCH,),
+           "Report every match whose distance is at most this, instead of the K best.", "D",
+           ALIGN_PANEL),
+    Option("znorm", ("--znorm/--no-znorm",), parse_bool, (SEARCH,),
+           "z-normalise the query and every window of the streams (each feature with the "
+           "window's own mean and deviation), or compare raw values.", panel=ALIGN_PANEL),
+    Option("query_start", ("--query-start",), parse_position, (SEARCH,),
+           "The query is the part of QUERY from this frame (120) or time (2.5s).",
+           "FRAME|TIME"),
+    Option("query_end", ("--query-end",), parse_position, (SEARCH,),
+           "The query ends before this frame or time of QUERY (its end when not given).",
+           "FRAME|TIME"),
     # evaluate
     Option("kind", ("--kind",), parse_text, (EVALUATE,),
            "segmentation or alignment [default: from the content of PREDICTED].", "KIND",
@@ -491,19 +564,21 @@ _DECLARED = (
            "<id>.boundaries.<format> per segmentation, summary.csv, failures.csv and "
            "journal.jsonl.", "DIR", OUTPUT_PANEL, output=True),
     # outputs (named by a batch itself: not columns)
-    Option("output", ("-o", "--output"), parse_text, (WARP, SEGMENT, BARYCENTER, MATRIX, EVALUATE),
+    Option("output", ("-o", "--output"), parse_text,
+           (WARP, SEGMENT, BARYCENTER, MATRIX, SEARCH, EVALUATE),
            {"*": "Where to write the result; - is standard output.",
             BARYCENTER: "Where to write the barycenter: .npy, .npz, .csv, .tsv or .json (from "
             "the extension, else csv; - is standard output)."}, "FILE", OUTPUT_PANEL,
            output=True),
-    Option("format", ("--format",), parse_text, (WARP, SEGMENT, BARYCENTER, MATRIX, EVALUATE,
-                                                 BATCH),
+    Option("format", ("--format",), parse_text, (WARP, SEGMENT, BARYCENTER, MATRIX, SEARCH,
+                                                 EVALUATE, BATCH),
            {"*": "Format of -o: csv, tsv, json or npz [default: from the extension, else csv].",
             EVALUATE: "Format of the scores: json or csv [default: from the extension, else "
             "json].",
             BATCH: "Format of the job outputs: csv, tsv, json or npz [default: csv].",
             BARYCENTER: "npy, npz, csv, tsv or json [default: from the extension, else csv].",
-            MATRIX: "npy, npz, csv or json [default: from the extension, else csv]."},
+            MATRIX: "npy, npz, csv or json [default: from the extension, else csv].",
+            SEARCH: "csv, tsv, json or npz (from the extension when not given, else csv)."},
            "FORMAT", OUTPUT_PANEL, output=True),
     Option("alignment", ("--alignment",), parse_text, (SOFT,),
            "Also write the expected alignment matrix E of A and B (.npz or .json), with the DTW "

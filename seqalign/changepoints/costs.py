@@ -80,9 +80,21 @@ COSTS: dict[str, CostSpec] = {
 }
 
 
+#: The cost that is a search of its own (:mod:`seqalign.changepoints.shape`), not a segment
+#: cost: only :func:`seqalign.segment` takes it.
+SHAPE = "shape"
+
+
 def get_cost(name: str) -> CostSpec:
     """The :class:`CostSpec` called ``name``; an unknown name lists the valid ones."""
-    return COSTS[check_choice(name, COSTS, "cost")]
+    name = check_choice(name, [*COSTS, SHAPE], "cost")
+    if name == SHAPE:
+        raise InputError(
+            "the shape cost has a search of its own: it takes no penalty range (crops) and "
+            "no pelt, dynp, binseg, bottomup or window search",
+            argument="cost",
+        )
+    return COSTS[name]
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from seqalign._kernels import segsearch
+from seqalign.changepoints.costs import SHAPE
 from seqalign.changepoints.result import Segmentation
 from seqalign.changepoints.search import (
     as_signal,
@@ -60,6 +61,12 @@ def crops(
     [0, 2]
     """
     signal = as_signal(x)
+    if isinstance(cost, str) and cost.strip().lower() == SHAPE:
+        raise InputError(
+            "crops runs pelt over a range of penalties, and the shape cost takes no penalty; "
+            "give a range of numbers of changes instead (n_bkps K1:K2)",
+            argument="cost",
+        )
     lo, hi = float(penalty_min), float(penalty_max)
     if not (math.isfinite(lo) and math.isfinite(hi) and 0.0 <= lo < hi):
         raise InputError(
@@ -119,18 +126,20 @@ def segment_range(
     x: ArrayLike,
     n_bkps: Iterable[int],
     *,
-    search: str = "dynp",
+    search: str | None = None,
     cost: str = "l2",
     min_size: int | None = None,
     jump: int = 1,
     kernel_gamma: float | None = None,
     eps: float | None = None,
     max_memory: int | None = None,
+    width: int | None = None,
 ) -> list[Segmentation]:
     """One segmentation per number of changes in ``n_bkps``, from a single search.
 
-    ``dynp`` gives the exact optimum for each (one ``O(K n^2)`` pass for all of them);
-    ``binseg`` and ``bottomup`` the greedy sequence.
+    ``dynp`` (the default) gives the exact optimum for each (one ``O(K n^2)`` pass for all
+    of them); ``binseg`` and ``bottomup`` the greedy sequence. With ``cost="shape"`` (its
+    own search; ``width`` its subsequence width), the first ``K`` changes it finds.
 
     >>> import numpy as np
     >>> x = np.r_[np.zeros(30), np.ones(30) * 4, np.zeros(30) - 4]
@@ -143,7 +152,14 @@ def segment_range(
     wanted = sorted({check_whole(k, "n_bkps", minimum=0) for k in n_bkps})
     if not wanted:
         raise InputError("give at least one number of changes", argument="n_bkps")
-    method = str(search).lower()
+    if isinstance(cost, str) and cost.strip().lower() == SHAPE:
+        return _shape_range(signal, wanted, search=search, min_size=min_size, jump=jump,
+                            kernel_gamma=kernel_gamma, eps=eps, max_memory=max_memory,
+                            width=width)  # fmt: skip
+    if width is not None:
+        raise InputError("width applies to the shape cost here, not to " + str(cost),
+                         argument="width")  # fmt: skip
+    method = "dynp" if search is None else str(search).lower()
     if method not in ("dynp", "binseg", "bottomup"):
         raise InputError(
             f"segment_range takes search dynp, binseg or bottomup, not {method!r}",
@@ -170,3 +186,26 @@ def segment_range(
         segsearch.optimal_partition, n, wanted[-1], problem.min_size, problem.jump, 0.0
     )
     return [to_segmentation(problem, table[k, : k + 1], costs[k], None, "dynp") for k in wanted]
+
+
+def _shape_range(signal: np.ndarray, wanted: list[int], **options) -> list[Segmentation]:
+    """The shape search's first ``K`` changes for each ``K`` wanted (one search)."""
+    full = segment(signal, cost=SHAPE, n_bkps=wanted[-1], **options)
+    n = signal.shape[0]
+    order = full.params["order"]
+    if len(order) < wanted[-1]:
+        raise InputError(
+            f"the shape search found room for {plural(len(order), 'change')} only, not "
+            f"{wanted[-1]}",
+            argument="n_bkps",
+        )
+    score = dict(zip(full.changepoints.tolist(), full.params["scores"], strict=True))
+    p_value = dict(zip(full.changepoints.tolist(), full.params["p_values"], strict=True))
+    out = []
+    for k in wanted:
+        chosen = sorted(order[:k])
+        params = {**full.params, "scores": [score[c] for c in chosen],
+                  "p_values": [p_value[c] for c in chosen], "order": order[:k]}  # fmt: skip
+        out.append(replace(full, breakpoints=np.array([*chosen, n], dtype=np.int64),
+                           params=params))  # fmt: skip
+    return out

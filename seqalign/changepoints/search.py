@@ -38,6 +38,7 @@ from numpy.typing import ArrayLike
 from seqalign import memory
 from seqalign._kernels import seggreedy, segsearch
 from seqalign.changepoints.costs import (
+    SHAPE,
     CostSpec,
     PreparedCost,
     get_cost,
@@ -248,6 +249,33 @@ def _peaks(scores: np.ndarray, order: int) -> np.ndarray:
     return np.flatnonzero(keep)
 
 
+def _shape(signal, search, penalty, n_bkps, max_bkps, min_size, jump, width, **others):
+    """``segment(cost="shape")``: :func:`seqalign.changepoints.shape.segment_shape`, after
+    refusing the options that do not apply to it."""
+    from seqalign.changepoints.shape import segment_shape
+
+    if search is not None and str(search).lower() != "clasp":
+        raise InputError(
+            f"the shape cost has a search of its own (clasp), not {search}; leave search out",
+            argument="search",
+        )
+    if penalty is not None:
+        raise InputError(
+            "the shape cost decides the number of changes by a significance test, not a "
+            "penalty; give n_bkps for a fixed number",
+            argument="penalty",
+        )
+    if others.pop("engine") != "native":
+        raise InputError("ruptures has no shape cost; use engine native", argument="engine")
+    if jump != 1:
+        raise InputError("jump applies to the segment costs, not to shape", argument="jump")
+    for name, value in others.items():
+        if value is not None and name != "max_memory":
+            raise InputError(f"{name} does not apply to the shape cost", argument=name)
+    return segment_shape(signal, width=width, n_bkps=n_bkps, max_bkps=max_bkps,
+                         min_size=min_size, max_memory=others["max_memory"])  # fmt: skip
+
+
 def segment(
     x: ArrayLike,
     *,
@@ -275,8 +303,13 @@ def segment(
     search : {"pelt", "dynp", "binseg", "bottomup", "window"}, optional
         The search. Default: ``pelt`` with a penalty; with ``n_bkps``, ``dynp`` up to
         :data:`DYNP_MAX_FRAMES` frames and ``binseg`` beyond.
-    cost : {"l2", "l1", "normal", "linear", "rbf", "cosine"}
-        The segment cost (see :mod:`seqalign.changepoints.costs` for each definition).
+    cost : {"l2", "l1", "normal", "linear", "rbf", "cosine", "shape"}
+        The segment cost (see :mod:`seqalign.changepoints.costs` for each definition), or
+        ``shape``: changes of shape and rhythm, found by subsequence classification (ClaSP,
+        :mod:`seqalign.changepoints.shape`; its own search, the number of changes by a
+        significance test; ``width`` is its subsequence width, estimated when not given,
+        ``min_size`` defaults to 5 widths; penalties, ``jump`` and the engine do not
+        apply).
     penalty : float or {"mbic", "bic", "aic", "hqc"}, optional
         Penalty per change (see :mod:`seqalign.changepoints.penalties`); default ``mbic`` unless
         ``n_bkps`` is given.
@@ -289,7 +322,8 @@ def segment(
     jump : int
         Breakpoints only at multiples of ``jump`` (1: anywhere, the exact optimum).
     width : int, optional
-        Window width of ``window`` (frames, both sides together, >= 2; default 100).
+        Window width of ``window`` (frames, both sides together, >= 2; default 100); the
+        subsequence width of ``shape`` (default: estimated).
     kernel_gamma : float, optional
         Bandwidth of the rbf kernel (default: the median heuristic).
     noise : float, optional
@@ -335,6 +369,10 @@ def segment(
         n_bkps = check_whole(n_bkps, "n_bkps", minimum=0)
     if max_bkps is not None:
         max_bkps = check_whole(max_bkps, "max_bkps", minimum=0)
+    if isinstance(cost, str) and cost.strip().lower() == SHAPE:
+        return _shape(signal, search, penalty, n_bkps, max_bkps, min_size, jump, width,
+                      kernel_gamma=kernel_gamma, noise=noise, eps=eps, engine=engine,
+                      max_memory=max_memory)  # fmt: skip
     width = DEFAULT_WIDTH if width is None else check_whole(width, "width", minimum=2)
     if method is None:
         method = "pelt" if n_bkps is None else "dynp" if n <= DYNP_MAX_FRAMES else "binseg"

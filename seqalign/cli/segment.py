@@ -70,10 +70,18 @@ def _summary(seq: Sequence, result: Segmentation, read_s: float, search_s: float
         [
             ("input", describe(seq)),
             ("settings", settings),
-            ("changes", f"{result.n_bkps}, cost {result.cost:.6g}"),
+            ("changes", _changes(result)),
             ("time", f"read {read_s:.2f} s, search {search_s:.2f} s"),
         ]
     )
+
+
+def _changes(result: Segmentation) -> str:
+    if result.cost_name != "shape":
+        return f"{result.n_bkps}, cost {result.cost:.6g}"
+    scores = ", ".join(f"{v:.3f}" for v in result.params["scores"])
+    text = f"{result.n_bkps}, width {result.params['width']}"
+    return text + (f", scores (macro F1) {scores}" if scores else "")
 
 
 def _summary_many(seq: Sequence, path: list[Segmentation], read_s: float, run_s: float) -> None:

@@ -149,7 +149,12 @@ def run_segment(s: SegmentSettings) -> SegmentOutcome:
             many = crops(seq.data, bounds[0], bounds[1], **settings)
         else:
             many = segment_range(
-                seq.data, k_range, search=s.search or "dynp", max_memory=s.max_memory, **settings
+                seq.data,
+                k_range,
+                search=s.search,
+                max_memory=s.max_memory,
+                width=s.width,
+                **settings,
             )
         write_table(s.output, out_format, many, seq)
         return SegmentOutcome(seq, None, many, read_s, time.perf_counter() - started - read_s)

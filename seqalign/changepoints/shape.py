@@ -1,0 +1,387 @@
+"""Segmentation by changes of shape and rhythm: ``segment(x, cost="shape")``.
+
+Where a stream keeps its mean and variance but changes the shape of its waves (walking,
+then running; one heartbeat morphology, then another), the segment costs of
+:mod:`seqalign.changepoints.costs` see nothing. This search follows ClaSP (Schäfer,
+Ermshaus & Leser, CIKM 2021; Ermshaus, Schäfer & Leser, *ClaSP: parameter-free time series
+segmentation*, Data Mining and Knowledge Discovery 2023):
+
+1. **Width.** Subsequences of ``width`` frames, estimated from the data with SuSS
+   (Ermshaus, Schäfer & Leser, *Window size selection in unsupervised time series
+   analytics*, AALTD 2022): the smallest width whose windows' mean, standard deviation and
+   range are, on average, within ``1 - 0.89`` (relative) of the whole series' (the
+   narrowest window that sees the series' whole behaviour); the smallest over channels.
+2. **Neighbours.** The ``k = 3`` nearest neighbours of every subsequence under the
+   z-normalised Euclidean distance (summed over channels), excluding trivial matches that
+   start within ``width / 2`` frames.
+3. **Profile.** For each split ``s``, the subsequences left of it are one class and those
+   right of it another; each is predicted the majority class of its neighbours. The
+   split's score is the macro F1 of those predictions (subsequences straddling the split
+   are not scored). A true change makes neighbours stay on their side: the score peaks.
+4. **Search.** Binary segmentation: split a range at its profile's maximum, then each part
+   again (a fresh profile over each part), best score first, segments at least
+   ``min_size`` frames (default ``5 * width``, as ClaSP).
+5. **How many.** With no number of changes given, a split is kept when its two sides'
+   predictions differ significantly: a two-sided Wilcoxon rank-sum test (normal
+   approximation, ties corrected) on one prediction every ``width`` subsequences (those in
+   between overlap and are not independent), at level :data:`SIGNIFICANCE`. ClaSP tests
+   every prediction at level ``1e-15`` instead; thinning makes the level mean what it says
+   and did as well or better on TSSB (benchmarks/README.md).
+
+The heavy parts are numba kernels (:mod:`seqalign._kernels.shape`): the neighbours cost
+``O(n^2 d)`` per range (about ``2 n^2 d`` over the whole search), the profile ``O(n k)``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from seqalign import memory
+from seqalign._kernels import shape as kernels
+from seqalign.changepoints.result import Segmentation
+from seqalign.errors import InputError, MemoryBudgetError
+from seqalign.threads import resolve_jobs, run_chunks
+from seqalign.units import plural
+from seqalign.validation import as_frames, check_whole
+
+__all__ = [
+    "NEIGHBOURS",
+    "SIGNIFICANCE",
+    "estimate_width",
+    "segment_shape",
+    "split_profile",
+    "subsequence_neighbours",
+]
+
+#: Neighbours per subsequence (ClaSP's k).
+NEIGHBOURS = 3
+
+#: Level of the test that keeps a split when the number of changes is not given.
+SIGNIFICANCE = 1e-3
+
+#: Shortest segment in widths, when ``min_size`` is not given (ClaSP's exclusion radius).
+MIN_WIDTHS = 5
+
+#: SuSS: the similarity to the whole series' statistics a width must pass, and the
+#: smallest width it returns (Ermshaus et al. 2022).
+SUSS_THRESHOLD = 0.89
+SUSS_LOWER = 10
+
+
+def estimate_width(
+    x: ArrayLike, *, lower: int = SUSS_LOWER, threshold: float = SUSS_THRESHOLD
+) -> int:
+    """The subsequence width of a series, by SuSS (summary statistics subsequence).
+
+    Each channel is scaled to ``[0, 1]``; the SuSS score of a width ``w`` is the mean over
+    its windows of the distance between (mean, standard deviation, range) of the window and
+    of the whole channel, divided by ``sqrt(w)``; the similarity is ``1 - (score(w) -
+    score(n - 1)) / (score(1) - score(n - 1))``. The width is the smallest ``w >= lower``
+    whose similarity exceeds ``threshold`` (exponential, then binary search), the smallest
+    over channels, and at least 3. A constant channel gives ``lower``.
+
+    Examples
+    --------
+    >>> t = np.arange(2000)
+    >>> 10 <= estimate_width(np.sin(2 * np.pi * t / 50)) <= 60
+    True
+    """
+    x = as_frames(x, "x", min_frames=2, purpose="a width estimate")
+    n = x.shape[0]
+    widths = []
+    for c in range(x.shape[1]):
+        v = x[:, c]
+        lo, hi = float(v.min()), float(v.max())
+        if hi - lo <= 0.0 or n <= lower:
+            widths.append(min(lower, n))
+            continue
+        v = np.ascontiguousarray((v - lo) / (hi - lo))
+        top = kernels.summary_mismatch(v, 1)
+        bottom = kernels.summary_mismatch(v, n - 1)
+        if top <= bottom:
+            widths.append(lower)
+            continue
+
+        def similar(w: int, v=v, top=top, bottom=bottom) -> bool:
+            return 1.0 - (kernels.summary_mismatch(v, w) - bottom) / (top - bottom) > threshold
+
+        w = lower
+        while w < n // 2 and not similar(w):
+            w *= 2
+        w = min(w, max(n // 2, lower))
+        a = max(lower, w // 2)
+        while a < w:
+            mid = (a + w) // 2
+            if similar(mid):
+                w = mid
+            else:
+                a = mid + 1
+        widths.append(w)
+    return max(3, min(widths))
+
+
+def _z_scored(x: np.ndarray) -> np.ndarray:
+    std = x.std(axis=0)
+    return np.ascontiguousarray((x - x.mean(axis=0)) / np.where(std > 0.0, std, 1.0))
+
+
+def neighbour_bytes(n: int, d: int, width: int, jobs: int, k: int = NEIGHBOURS) -> int:
+    """Bytes :func:`subsequence_neighbours` allocates for ``n`` frames of ``d`` channels."""
+    m = max(n - width + 1, 1)
+    return 8 * n * d + 16 * d * m + (jobs + 1) * m * k * 16 + 32 * m
+
+
+def subsequence_neighbours(
+    x: ArrayLike,
+    width: int,
+    *,
+    k: int = NEIGHBOURS,
+    exclusion: int | None = None,
+    n_jobs: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest neighbours of every subsequence of ``width`` frames.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_frames, n_features) or (n_frames,)
+    width : int
+        Subsequence length, ``>= 2``.
+    k : int
+        Neighbours per subsequence.
+    exclusion : int, optional
+        Subsequences starting fewer than this many frames apart are never neighbours
+        (trivial matches); default ``max(width // 2, 1)``.
+    n_jobs : int, optional
+        Threads (default: every CPU).
+
+    Returns
+    -------
+    neighbours : ndarray of int, shape (n_frames - width + 1, k)
+        Start of each neighbour, nearest first (ties: the earlier); -1 where there are
+        fewer than ``k`` candidates.
+    correlation : ndarray, shape (n_frames - width + 1, k)
+        The neighbour's correlation with the subsequence, summed over channels:
+        ``sum_c (1 - D_c^2 / (2 width))`` with ``D_c`` the z-normalised Euclidean distance
+        of channel ``c`` (population standard deviation; a subsequence with no spread
+        correlates 0 with every other).
+    """
+    x = as_frames(x, "x", min_frames=2, purpose="subsequence neighbours")
+    n, d = x.shape
+    width = check_whole(width, "width", minimum=2)
+    if width > n:
+        raise InputError(f"width {width} is longer than the input ({plural(n, 'frame')})",
+                         argument="width")  # fmt: skip
+    k = check_whole(k, "k")
+    exclusion = max(width // 2, 1) if exclusion is None else check_whole(exclusion, "exclusion")
+    jobs = resolve_jobs(n_jobs)
+    z = _z_scored(x)
+    m = n - width + 1
+    mean = np.empty((d, m))
+    scale = np.empty((d, m))
+    for c in range(d):
+        mu, sd = kernels.window_stats(np.ascontiguousarray(z[:, c]), width)
+        mean[c] = mu
+        scale[c] = np.where(sd > 1e-8, 1.0 / np.where(sd > 1e-8, sd, 1.0), 0.0)
+    parts = max(1, min(jobs, m - exclusion))
+    best = np.full((parts, m, k), -np.inf)
+    index = np.full((parts, m, k), -1, dtype=np.int64)
+
+    def work(a: int, b: int) -> None:
+        for part in range(a, b):
+            kernels.knn_part(z, mean, scale, (width, exclusion, part, parts), best[part],
+                             index[part])  # fmt: skip
+
+    run_chunks(work, parts, parts)
+    return kernels.merge_neighbours(best, index)
+
+
+def split_profile(neighbours: np.ndarray, width: int, min_size: int | None = None) -> np.ndarray:
+    """The classification score (macro F1) of every split of the subsequences whose
+    ``neighbours`` are given (see :func:`seqalign._kernels.shape.split_scores`).
+
+    Entry ``s`` scores a change at frame ``s``; splits closer than ``min_size`` frames
+    (default ``5 * width``) to either end are ``-inf``.
+    """
+    m = neighbours.shape[0]
+    n = m + width - 1
+    min_size = MIN_WIDTHS * width if min_size is None else min_size
+    out = np.full(m, -np.inf)
+    lo, hi = min_size, min(n - min_size + 1, m)
+    if hi > lo:
+        out[lo:hi] = kernels.split_scores(np.ascontiguousarray(neighbours), width, lo, hi)
+    return out
+
+
+def rank_sum_p(left: np.ndarray, right: np.ndarray) -> float:
+    """Two-sided p-value of the Wilcoxon rank-sum test of two samples of 0/1 values (normal
+    approximation with the tie correction); 1 when every value is the same.
+
+    Examples
+    --------
+    >>> rank_sum_p(np.zeros(30), np.ones(30)) < 1e-10
+    True
+    """
+    n1, n2 = left.size, right.size
+    n = n1 + n2
+    if n1 == 0 or n2 == 0:
+        return 1.0
+    ones = float(left.sum() + right.sum())
+    zeros = n - ones
+    if ones == 0 or zeros == 0:
+        return 1.0
+    rank0, rank1 = (zeros + 1.0) / 2.0, zeros + (ones + 1.0) / 2.0  # mid-ranks of the ties
+    r_left = (n1 - left.sum()) * rank0 + left.sum() * rank1
+    ties = zeros**3 - zeros + ones**3 - ones
+    var = n1 * n2 / 12.0 * ((n + 1) - ties / (n * (n - 1)))
+    if var <= 0.0:
+        return 1.0
+    z = (r_left - n1 * (n + 1) / 2.0) / math.sqrt(var)
+    return math.erfc(abs(z) / math.sqrt(2.0))
+
+
+@dataclass(frozen=True)
+class _Split:
+    score: float
+    at: int
+    p_value: float
+    lo: int
+    hi: int
+
+
+def _best_split(z: np.ndarray, lo: int, hi: int, width: int, min_size: int, jobs: int):
+    """The best split of frames ``[lo, hi)`` and its test, or None when none fits."""
+    if hi - lo < 2 * min_size or hi - lo < width + 1:
+        return None
+    neighbours, _ = subsequence_neighbours(z[lo:hi], width, n_jobs=jobs)
+    profile = split_profile(neighbours, width, min_size)
+    at = int(np.argmax(profile))
+    if not np.isfinite(profile[at]):
+        return None
+    predicted = (neighbours >= at).sum(axis=1) > NEIGHBOURS / 2
+    left = predicted[:at][::-1][::width].astype(float)
+    right = predicted[at:][::width].astype(float)
+    return _Split(float(profile[at]), lo + at, rank_sum_p(left, right), lo, hi)
+
+
+def segment_shape(
+    x: ArrayLike,
+    *,
+    width: int | None = None,
+    n_bkps: int | None = None,
+    max_bkps: int | None = None,
+    min_size: int | None = None,
+    significance: float = SIGNIFICANCE,
+    n_jobs: int | None = None,
+    max_memory: int | None = None,
+) -> Segmentation:
+    """Find where ``x`` changes shape or rhythm (see the module's notes for the method).
+
+    Parameters
+    ----------
+    x : array_like, shape (n_frames, n_features) or (n_frames,)
+    width : int, optional
+        Subsequence width in frames, ``>= 2`` (default: estimated, :func:`estimate_width`).
+    n_bkps : int, optional
+        Exactly this many changes (the best-scoring splits), no test.
+    max_bkps : int, optional
+        At most this many changes.
+    min_size : int, optional
+        Shortest segment in frames (default ``5 * width``).
+    significance : float
+        Level of the rank-sum test that keeps a split when ``n_bkps`` is not given.
+    n_jobs : int, optional
+        Threads (default: every CPU).
+    max_memory : int, optional
+        Bytes the search may use (default: half the available memory).
+
+    Returns
+    -------
+    Segmentation
+        ``search`` is ``"clasp"`` and ``cost_name`` ``"shape"``; ``cost`` is 0 (no segment
+        cost is minimised); ``params`` holds the ``width``, per change (in time order) its
+        ``scores`` (macro F1) and ``p_values``, and the changes in the ``order`` they were
+        found (best first: the first ``K`` are the segmentation with ``K`` changes).
+
+    Examples
+    --------
+    >>> t = np.arange(3000)
+    >>> x = np.where(t < 1500, np.sin(2 * np.pi * t / 40), np.sign(np.sin(2 * np.pi * t / 40)))
+    >>> s = segment_shape(x + 0.05 * np.random.default_rng(0).standard_normal(3000))
+    >>> s.n_bkps, abs(int(s.changepoints[0]) - 1500) < 60
+    (1, True)
+    """
+    x = as_frames(x, "x", min_frames=2, purpose="segmentation")
+    n, d = x.shape
+    width = estimate_width(x) if width is None else check_whole(width, "width", minimum=2)
+    if width > n // 2:
+        raise InputError(
+            f"width {width} leaves no room for a change in {plural(n, 'frame')} (at most {n // 2})",
+            argument="width",
+        )
+    min_size = MIN_WIDTHS * width if min_size is None else check_whole(min_size, "min_size")
+    min_size = max(min_size, width)
+    if not (isinstance(significance, float | int) and 0.0 < significance < 1.0):
+        raise InputError(f"significance must be between 0 and 1, not {significance!r}",
+                         argument="significance")  # fmt: skip
+    jobs = resolve_jobs(n_jobs)
+    need = neighbour_bytes(n, d, width, jobs)
+    budget = memory.memory_budget(max_memory)
+    if budget is not None and need > budget:
+        raise MemoryBudgetError(
+            f"the shape search over {plural(n, 'frame')} x {plural(d, 'feature')} needs "
+            f"{memory.format_bytes(need)}, over the budget of {memory.format_bytes(budget)}; "
+            "use fewer frames or features, or a larger --max-memory",
+            argument="max_memory",
+        )
+    limit = max(n // min_size - 1, 0)
+    if n_bkps is not None:
+        n_bkps = check_whole(n_bkps, "n_bkps", minimum=0)
+        if n_bkps > limit:
+            raise InputError(
+                f"{plural(n_bkps, 'change')} {'does' if n_bkps == 1 else 'do'} not fit in "
+                f"{plural(n, 'frame')} with segments of at least {min_size} frames "
+                f"(at most {limit})",
+                argument="n_bkps",
+            )
+    top = n_bkps if n_bkps is not None else limit
+    if max_bkps is not None:
+        top = min(top, check_whole(max_bkps, "max_bkps", minimum=0))
+    z = _z_scored(x)
+    queue: list[tuple[float, int, _Split]] = []
+
+    def consider(lo: int, hi: int) -> None:
+        split = _best_split(z, lo, hi, width, min_size, jobs)
+        if split is not None and (n_bkps is not None or split.p_value <= significance):
+            heapq.heappush(queue, (-split.score, split.at, split))
+
+    accepted: list[_Split] = []
+    if top > 0:
+        consider(0, n)
+    while queue and len(accepted) < top:
+        split = heapq.heappop(queue)[2]
+        accepted.append(split)
+        consider(split.lo, split.at)
+        consider(split.at, split.hi)
+    order = [s.at for s in accepted]
+    accepted.sort(key=lambda s: s.at)
+    return Segmentation(
+        breakpoints=np.array([*(s.at for s in accepted), n], dtype=np.int64),
+        n=n,
+        cost=0.0,
+        penalty=None,
+        search="clasp",
+        cost_name="shape",
+        min_size=min_size,
+        jump=1,
+        params={
+            "width": width,
+            "scores": [s.score for s in accepted],
+            "p_values": [s.p_value for s in accepted],
+            "order": order,
+        },
+    )
