@@ -436,3 +436,186 @@ def kernel_cost_gradients(x, y, W, name: str, gamma=None, degree=3, coef0=1.0):
         gx[i] += W[i, j] * da
         gy[j] += W[i, j] * db
     return gx, gy
+
+
+# -- subsequence search (seqalign.search): every window, then the greedy exclusion ----------
+
+
+def znormalise(x: np.ndarray) -> np.ndarray:
+    """Per feature: (x - mean) / std (population), 0 where std < 1e-8."""
+    x = np.asarray(x, dtype=float).reshape(len(x), -1)
+    mean, std = x.mean(axis=0), x.std(axis=0)
+    return np.where(std < 1e-8, 0.0, (x - mean) / np.where(std < 1e-8, 1.0, std))
+
+
+def banded_dtw_sq(q: np.ndarray, x: np.ndarray, radius: int) -> float:
+    """DTW, squared Euclidean local cost, symmetric1, |i - j| <= radius: a full table."""
+    m = len(q)
+    C = ((q[:, None, :] - x[None, :, :]) ** 2).sum(axis=2)
+    D = np.full((m, m), np.inf)
+    for i in range(m):
+        for j in range(max(0, i - radius), min(m, i + radius + 1)):
+            if i == 0 and j == 0:
+                D[i, j] = C[0, 0]
+                continue
+            best = min(
+                D[i - 1, j - 1] if i and j else np.inf,
+                D[i - 1, j] if i else np.inf,
+                D[i, j - 1] if j else np.inf,
+            )
+            D[i, j] = C[i, j] + best
+    return float(D[m - 1, m - 1])
+
+
+def window_distances(query, stream, radius: int, znorm: bool = True) -> np.ndarray:
+    """The distance of every window of ``stream`` to ``query`` (O(n m^2))."""
+    q = np.asarray(query, dtype=float).reshape(len(query), -1)
+    s = np.asarray(stream, dtype=float).reshape(len(stream), -1)
+    m = len(q)
+    q = znormalise(q) if znorm else q
+    out = np.empty(max(0, len(s) - m + 1))
+    for t in range(len(out)):
+        w = s[t : t + m]
+        out[t] = banded_dtw_sq(q, znormalise(w) if znorm else w, radius)
+    return out
+
+
+def greedy_matches(distances, k=None, exclusion=0, max_distance=None):
+    """``[(distance, stream, start)]``: windows by (distance, stream, start), each accepted
+    unless it starts less than ``exclusion`` from an accepted one of its stream; the first
+    ``k`` (or every one at most ``max_distance``). ``distances``: one array per stream."""
+    rows = sorted((d, s, t) for s, ds in enumerate(distances) for t, d in enumerate(ds))
+    accepted: list[tuple[float, int, int]] = []
+    for d, s, t in rows:
+        if max_distance is not None and d > max_distance:
+            break
+        if any(s == s2 and abs(t - t2) < exclusion for _, s2, t2 in accepted):
+            continue
+        accepted.append((d, s, t))
+        if k is not None and len(accepted) == k:
+            break
+    return accepted
+
+
+def semitone_weights(sr: int, n_fft: int, tuning: float = 0.0) -> np.ndarray:
+    """Bin by bin: each STFT bin's share of MIDI pitches 21-108 (linear in tuned pitch)."""
+    weights = np.zeros((88, n_fft // 2 + 1))
+    for k in range(1, n_fft // 2 + 1):
+        pitch = 69.0 + 12.0 * math.log2(k * sr / n_fft / 440.0) - tuning
+        low = math.floor(pitch)
+        for band, weight in ((low, 1.0 - (pitch - low)), (low + 1, pitch - low)):
+            if 21 <= band <= 108:
+                weights[band - 21, k] = weight
+    return weights
+
+
+def pitch_energy(y: np.ndarray, sr: int, hop: int, n_fft: int, tuning: float = 0.0):
+    """Frame by frame: centred, zero-padded Hann frames, ``|rfft|^2``, the semitone weights."""
+    padded = np.pad(np.asarray(y, dtype=float), n_fft // 2)
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)
+    weights = semitone_weights(sr, n_fft, tuning)
+    out = np.zeros((88, 1 + len(y) // hop))
+    for n in range(out.shape[1]):
+        frame = padded[n * hop : n * hop + n_fft]
+        frame = np.pad(frame, (0, n_fft - len(frame)))
+        out[:, n] = weights @ (np.abs(np.fft.rfft(frame * window)) ** 2)
+    return out
+
+
+def rise(energy: np.ndarray, lag: int, gamma: float) -> np.ndarray:
+    """Rise of the log energy against the loudest neighbouring semitone ``lag`` frames ago."""
+    level = np.log1p(gamma * energy / energy.max())
+    n_p, n_t = level.shape
+    out = np.zeros(level.shape)
+    for p in range(n_p):
+        for t in range(n_t):
+            before = 0.0
+            if t >= lag:
+                before = max(level[q, t - lag] for q in range(max(p - 1, 0), min(p + 2, n_p)))
+            out[p, t] = max(level[p, t] - before, 0.0)
+    return out
+
+
+def pick_peaks(onset: np.ndarray, radius: int, share: float) -> np.ndarray:
+    """Keep a value where it is the largest within ``radius`` frames in its row and above
+    ``share`` of the largest value."""
+    out = np.zeros(onset.shape)
+    top = onset.max()
+    for p in range(onset.shape[0]):
+        for t in range(onset.shape[1]):
+            near = onset[p, max(t - radius, 0) : t + radius + 1]
+            if onset[p, t] >= near.max() and onset[p, t] > share * top:
+                out[p, t] = onset[p, t]
+    return out
+
+
+# -- shape segmentation (seqalign.changepoints.shape) -------------------------------------
+
+
+def znormed_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Squared z-normalised Euclidean distance of two windows ``(w, d)``, summed over
+    channels (population standard deviation; a flat window is all zeros once normalised)."""
+    total = 0.0
+    for c in range(a.shape[1]):
+        u, v = a[:, c], b[:, c]
+        su, sv = u.std(), v.std()
+        u = (u - u.mean()) / su if su > 1e-8 else np.zeros_like(u)
+        v = (v - v.mean()) / sv if sv > 1e-8 else np.zeros_like(v)
+        total += float(((u - v) ** 2).sum()) if su > 1e-8 and sv > 1e-8 else 2.0 * len(u)
+    return total
+
+
+def subsequence_knn(x: np.ndarray, w: int, k: int, exclusion: int):
+    """The k nearest windows of each window by :func:`znormed_distance` (ties: the earlier),
+    never closer than ``exclusion`` starts; returns (indices, distances), -1/inf padded."""
+    x = x.reshape(len(x), -1)
+    m = len(x) - w + 1
+    index = np.full((m, k), -1)
+    dist = np.full((m, k), np.inf)
+    for i in range(m):
+        cands = sorted(
+            (znormed_distance(x[i : i + w], x[j : j + w]), j)
+            for j in range(m)
+            if abs(i - j) >= exclusion
+        )[:k]
+        for q, (dd, j) in enumerate(cands):
+            index[i, q], dist[i, q] = j, dd
+    return index, dist
+
+
+def split_scores(neighbours: np.ndarray, w: int, lo: int, hi: int) -> np.ndarray:
+    """Macro F1 of the majority-vote predictions at each split ``s`` in ``[lo, hi)``: windows
+    ``i <= s - w`` are class 0, ``i >= s`` class 1, the others not scored; a neighbour ``j``
+    votes ``j >= s``; -inf where a class is empty."""
+    m, k = neighbours.shape
+    out = np.full(hi - lo, -np.inf)
+    for s in range(lo, hi):
+        truth, guess = [], []
+        for i in range(m):
+            if s - w < i < s:
+                continue
+            votes = sum(1 for j in neighbours[i] if j >= 0 and j >= s)
+            truth.append(int(i >= s))
+            guess.append(int(votes > k / 2))
+        truth, guess = np.array(truth), np.array(guess)
+        if truth.min() == truth.max():
+            continue
+        f1 = []
+        for c in (0, 1):
+            tp = np.sum((truth == c) & (guess == c))
+            fp = np.sum((truth != c) & (guess == c))
+            fn = np.sum((truth == c) & (guess != c))
+            f1.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
+        out[s - lo] = np.mean(f1)
+    return out
+
+
+def summary_mismatch(x: np.ndarray, w: int) -> float:
+    """SuSS score: mean over windows of the distance of (mean, std, range) to the whole
+    series', divided by sqrt(w)."""
+    stats = np.array([x.mean(), x.std(), x.max() - x.min()])
+    rows = [
+        np.linalg.norm(np.array([v.mean(), v.std(), v.max() - v.min()]) - stats)
+        for v in (x[i : i + w] for i in range(len(x) - w + 1))
+    ]
+    return float(np.mean(rows) / math.sqrt(w))

@@ -64,6 +64,9 @@ NEIGHBOURS = 3
 #: Level of the test that keeps a split when the number of changes is not given.
 SIGNIFICANCE = 1e-3
 
+#: Least score (macro F1) of a split kept when the number of changes is not given.
+MIN_SCORE = 0.6
+
 #: Shortest segment in widths, when ``min_size`` is not given (ClaSP's exclusion radius).
 MIN_WIDTHS = 5
 
@@ -356,7 +359,9 @@ def segment_shape(
 
     def consider(lo: int, hi: int) -> None:
         split = _best_split(z, lo, hi, width, min_size, jobs)
-        if split is not None and (n_bkps is not None or split.p_value <= significance):
+        if split is not None and (
+            n_bkps is not None or (split.p_value <= significance and split.score >= MIN_SCORE)
+        ):
             heapq.heappush(queue, (-split.score, split.at, split))
 
     accepted: list[_Split] = []
