@@ -117,10 +117,14 @@ def plot_segmentation(
     times: np.ndarray | None = None,
     names: tuple[str, ...] | None = None,
     title: str | None = None,
+    profile: np.ndarray | None = None,
+    profile_label: str = "score",
 ) -> Figure:
     """Draw a stream (lines, or a heat map of many features) with its segment boundaries.
 
-    Segments are shaded in alternating tones and each boundary is a vertical line.
+    Segments are shaded in alternating tones and each boundary is a vertical line. With a
+    ``profile`` (one value per frame, NaN where none: the shape search's classification
+    score), a second panel below draws it with the same boundaries.
     """
     from matplotlib.figure import Figure
 
@@ -129,8 +133,17 @@ def plot_segmentation(
     step = (axis[-1] - axis[0]) / max(n - 1, 1) if n > 1 else 1.0
     edges = np.concatenate([[0], np.asarray(breakpoints)])
     edge_x = np.where(edges < n, axis[np.minimum(edges, n - 1)], axis[-1] + step)
-    fig = Figure(figsize=(9, 3.6), layout="constrained")
-    ax = fig.add_subplot()
+    if profile is not None:
+        fig = Figure(figsize=(9, 5.0), layout="constrained")
+        ax, below = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1.4))
+        below.plot(axis, np.asarray(profile, float)[:n], color="0.2", lw=0.9)
+        for x in edge_x[1:-1]:
+            below.axvline(x, color="crimson", lw=1.2)
+        below.set_ylabel(profile_label)
+        below.set_xlabel("time (s)" if times is not None else "frame")
+    else:
+        fig = Figure(figsize=(9, 3.6), layout="constrained")
+        ax = fig.add_subplot()
     if d <= MAX_LINES:
         for j in range(d):
             label = names[j] if names is not None and j < len(names) else f"feature {j}"
@@ -148,7 +161,8 @@ def plot_segmentation(
             ax.axvspan(edge_x[k], edge_x[k + 1], color="0.85", alpha=0.5, lw=0)
     for x in edge_x[1:-1]:
         ax.axvline(x, color="crimson", lw=1.2)
-    ax.set_xlabel("time (s)" if times is not None else "frame")
+    if profile is None:
+        ax.set_xlabel("time (s)" if times is not None else "frame")
     ax.set_xlim(axis[0], axis[-1] + (step if d > MAX_LINES else 0))
     if title:
         ax.set_title(title)

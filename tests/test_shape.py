@@ -320,3 +320,18 @@ def test_cli_bad_input(series, tmp_path, flags, named):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and named in lines[0], proc.stderr
     assert not out.exists()
+
+
+def test_profile_and_plot(series, tmp_path):
+    x = np.load(series)
+    result = segment(x, cost="shape")
+    assert result.profile.shape == (x.size,)
+    assert np.nanargmax(result.profile) == result.params["order"][0]
+    assert "profile" not in result.to_dict()
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "s.png"
+    run = CliRunner().invoke(
+        app, ["segment", str(series), "--cost", "shape", "--plot", str(png), "-q"]
+    )
+    assert run.exit_code == 0, run.output
+    assert png.read_bytes()[:4] == b"\x89PNG"

@@ -35,6 +35,10 @@ class Segmentation:
         Penalty per change, or None when the number of changes was fixed.
     search : str
         The search that found it (``pelt``, ``binseg``, ``dynp``...).
+    profile : ndarray or None
+        For searches that score a change at every frame (``cost="shape"``: the
+        classification score over the whole series, NaN where none), that score; not in
+        :meth:`to_dict`.
 
     Examples
     --------
@@ -55,6 +59,7 @@ class Segmentation:
     jump: int = 1
     engine: str = "native"
     params: dict[str, Any] = field(default_factory=dict)
+    profile: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_bkps(self) -> int:

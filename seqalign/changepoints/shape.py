@@ -256,13 +256,19 @@ class _Split:
     hi: int
 
 
-def _best_split(z: np.ndarray, lo: int, hi: int, width: int, min_size: int, jobs: int):
-    """The best split of frames ``[lo, hi)`` and its test, or None when none fits."""
+def _best_split(z: np.ndarray, lo: int, hi: int, width: int, min_size: int, jobs: int,
+                top_profile: list):  # fmt: skip
+    """The best split of frames ``[lo, hi)`` and its test, or None when none fits; the
+    profile of the whole series is appended to ``top_profile``."""
     if hi - lo < 2 * min_size or hi - lo < width + 1:
         return None
     neighbours, _ = subsequence_neighbours(z[lo:hi], width, n_jobs=jobs)
     profile = split_profile(neighbours, width, min_size)
     at = int(np.argmax(profile))
+    if lo == 0 and hi == z.shape[0]:
+        whole = np.full(hi, np.nan)
+        whole[: profile.size] = np.where(np.isfinite(profile), profile, np.nan)
+        top_profile.append(whole)
     if not np.isfinite(profile[at]):
         return None
     predicted = (neighbours >= at).sum(axis=1) > NEIGHBOURS / 2
@@ -308,7 +314,9 @@ def segment_shape(
         ``search`` is ``"clasp"`` and ``cost_name`` ``"shape"``; ``cost`` is 0 (no segment
         cost is minimised); ``params`` holds the ``width``, per change (in time order) its
         ``scores`` (macro F1) and ``p_values``, and the changes in the ``order`` they were
-        found (best first: the first ``K`` are the segmentation with ``K`` changes).
+        found (best first: the first ``K`` are the segmentation with ``K`` changes);
+        ``profile`` the classification score of a change at each frame of the whole series
+        (NaN where no split is scored), which the plots draw.
 
     Examples
     --------
@@ -356,9 +364,10 @@ def segment_shape(
         top = min(top, check_whole(max_bkps, "max_bkps", minimum=0))
     z = _z_scored(x)
     queue: list[tuple[float, int, _Split]] = []
+    top_profile: list[np.ndarray] = []
 
     def consider(lo: int, hi: int) -> None:
-        split = _best_split(z, lo, hi, width, min_size, jobs)
+        split = _best_split(z, lo, hi, width, min_size, jobs, top_profile)
         if split is not None and (
             n_bkps is not None or (split.p_value <= significance and split.score >= MIN_SCORE)
         ):
@@ -389,4 +398,5 @@ def segment_shape(
             "p_values": [s.p_value for s in accepted],
             "order": order,
         },
+        profile=top_profile[0] if top_profile else None,
     )

@@ -205,6 +205,8 @@ def _write(result: Segmentation, seq: Sequence, s: SegmentSettings, out_format: 
             times=seq.times() if seq.rate else None,
             names=seq.feature_names,
             title=title,
+            profile=result.profile,
+            profile_label="split score (macro F1)",
         )
         save_figure(figure, s.plot)
 
