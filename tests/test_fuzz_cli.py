@@ -74,7 +74,7 @@ NAMES = {
     "--window": ["none", "sakoechiba", "itakura", "slantedband", "square"],
     "--features": ["logmel", "mfcc", "chroma", "dlnco", "nope"],
     "--normalize": ["none", "zscore", "l2", "max"],
-    "--cost": ["l2", "l1", "normal", "rbf", "linear", "cosine", "ar"],
+    "--cost": ["l2", "l1", "normal", "rbf", "linear", "cosine", "ar", "shape"],
     "--averaging": ["soft", "dba"],
     "--solver": ["auto", "full", "linear", "multiscale"],
     "--search": ["pelt", "binseg", "dynp"],

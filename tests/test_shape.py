@@ -335,3 +335,8 @@ def test_profile_and_plot(series, tmp_path):
     )
     assert run.exit_code == 0, run.output
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("n", [2, 3, 15, 40])
+def test_short_series_with_an_estimated_width(n):
+    assert segment(np.sin(np.arange(n) / 2.0), cost="shape").n_bkps == 0
