@@ -134,8 +134,8 @@ def _offer(best: np.ndarray, index: np.ndarray, row: int, r: float, j: int) -> N
 @njit(**config.NJIT)
 def knn_part(
     x: np.ndarray,
-    mean: np.ndarray,
-    scale: np.ndarray,
+    shifted: np.ndarray,
+    scaled: np.ndarray,
     geometry: tuple,
     best: np.ndarray,
     index: np.ndarray,
@@ -143,36 +143,46 @@ def knn_part(
     """Offer every pair of windows on the diagonals ``t = exclusion + phase + u * stride``
     (``j = i + t``) to both windows' top lists.
 
-    ``x`` is ``(n, d)``; ``mean`` and ``scale`` are ``(d, m)``: each window's mean and the
-    inverse of its standard deviation (0 for a window with no spread); ``geometry`` is
-    ``(w, exclusion, phase, stride)``; ``best`` ``(m, k)`` (filled with ``-inf``) and
-    ``index`` ``(m, k)`` (filled with -1) receive the sums of correlations and the
-    neighbours. Windows closer than ``exclusion`` starts are never neighbours.
+    ``x`` is ``(d, n)`` (channels first, each contiguous); ``shifted`` and ``scaled`` are
+    ``(d, m)``: each window's mean times the inverse of its standard deviation, and that
+    inverse over ``sqrt(w)`` (both 0 for a window with no spread), so that the correlation
+    of windows ``i`` and ``j`` of a channel is ``dot(i, j) * scaled[i] * scaled[j] -
+    shifted[i] * shifted[j]``; ``geometry`` is ``(w, exclusion, phase, stride)``; ``best``
+    ``(m, k)`` (filled with ``-inf``) and ``index`` ``(m, k)`` (filled with -1) receive the
+    sums of correlations and the neighbours. Windows closer than ``exclusion`` starts are
+    never neighbours. Each diagonal goes in blocks of :data:`REFRESH` windows: the dot
+    products of a block's first pair are computed afresh, the others by the running update,
+    the correlations of the whole block before any list is touched (so that they vectorise).
     """
     w, exclusion, phase, stride = geometry
-    n, d = x.shape
+    d, n = x.shape
     m = n - w + 1
     last = best.shape[1] - 1
-    dots = np.zeros(d)
+    block = np.empty(REFRESH)
     for t in range(exclusion + phase, m, stride):
-        for i in range(m - t):
-            j = i + t
-            if i % REFRESH == 0:
-                for c in range(d):
-                    acc = 0.0
-                    for u in range(w):
-                        acc += x[i + u, c] * x[j + u, c]
-                    dots[c] = acc
-            else:
-                for c in range(d):
-                    dots[c] += x[i + w - 1, c] * x[j + w - 1, c] - x[i - 1, c] * x[j - 1, c]
-            r = 0.0
+        length = m - t
+        for start in range(0, length, REFRESH):
+            stop = min(start + REFRESH, length)
+            block[: stop - start] = 0.0
             for c in range(d):
-                r += (dots[c] / w - mean[c, i] * mean[c, j]) * scale[c, i] * scale[c, j]
-            if r >= best[i, last]:  # the common case, neither list changes, costs two loads
-                _offer(best, index, i, r, j)
-            if r >= best[j, last]:
-                _offer(best, index, j, r, i)
+                row = x[c]
+                acc = 0.0
+                for u in range(w):
+                    acc += row[start + u] * row[start + t + u]
+                sc = scaled[c]
+                sh = shifted[c]
+                block[0] += acc * sc[start] * sc[start + t] - sh[start] * sh[start + t]
+                for i in range(start + 1, stop):
+                    j = i + t
+                    acc += row[i + w - 1] * row[j + w - 1] - row[i - 1] * row[j - 1]
+                    block[i - start] += acc * sc[i] * sc[j] - sh[i] * sh[j]
+            for i in range(start, stop):
+                r = block[i - start]
+                j = i + t
+                if r >= best[i, last]:  # the common case, neither list changes: two loads
+                    _offer(best, index, i, r, j)
+                if r >= best[j, last]:
+                    _offer(best, index, j, r, i)
 
 
 @njit(**config.NJIT)

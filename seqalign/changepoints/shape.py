@@ -187,21 +187,22 @@ def subsequence_neighbours(
     k = check_whole(k, "k")
     exclusion = max(width // 2, 1) if exclusion is None else check_whole(exclusion, "exclusion")
     jobs = resolve_jobs(n_jobs)
-    z = _z_scored(x)
+    z = np.ascontiguousarray(_z_scored(x).T)
     m = n - width + 1
-    mean = np.empty((d, m))
-    scale = np.empty((d, m))
+    shifted = np.empty((d, m))
+    scaled = np.empty((d, m))
     for c in range(d):
-        mu, sd = kernels.window_stats(np.ascontiguousarray(z[:, c]), width)
-        mean[c] = mu
-        scale[c] = np.where(sd > 1e-8, 1.0 / np.where(sd > 1e-8, sd, 1.0), 0.0)
+        mu, sd = kernels.window_stats(z[c], width)
+        inverse = np.where(sd > 1e-8, 1.0 / np.where(sd > 1e-8, sd, 1.0), 0.0)
+        shifted[c] = mu * inverse
+        scaled[c] = inverse / math.sqrt(width)
     parts = max(1, min(jobs, m - exclusion))
     best = np.full((parts, m, k), -np.inf)
     index = np.full((parts, m, k), -1, dtype=np.int64)
 
     def work(a: int, b: int) -> None:
         for part in range(a, b):
-            kernels.knn_part(z, mean, scale, (width, exclusion, part, parts), best[part],
+            kernels.knn_part(z, shifted, scaled, (width, exclusion, part, parts), best[part],
                              index[part])  # fmt: skip
 
     run_chunks(work, parts, parts)
