@@ -77,6 +77,8 @@ SEGMENT_CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "binseg": ("steps.npy", {"search": "binseg", "max_bkps": 3, "min_size": 3, "jump": 2}),
     "window": ("steps.npy", {"search": "window", "n_bkps": "3", "width": 10}),
     "a range of K": ("steps.npy", {"n_bkps": "1:3"}),
+    "shape": ("steps.npy", {"cost": "shape", "width": 4, "n_bkps": "1"}),
+    "shape, learnt": ("steps.npy", {"cost": "shape", "width": 4}),
     "crops": ("steps.npy", {"crops": "1:200"}),
     "transpose and rate": ("steps_t.npy", {"transpose": True, "rate": 10.0, "noise": 0.1}),
 }
