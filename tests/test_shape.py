@@ -340,3 +340,9 @@ def test_profile_and_plot(series, tmp_path):
 @pytest.mark.parametrize("n", [2, 3, 15, 40])
 def test_short_series_with_an_estimated_width(n):
     assert segment(np.sin(np.arange(n) / 2.0), cost="shape").n_bkps == 0
+
+
+def test_a_constant_channel_does_not_set_the_width():
+    t = np.arange(4000)
+    wave = np.sin(2 * np.pi * t / 80)
+    assert estimate_width(np.c_[wave, np.ones(t.size)]) == estimate_width(wave)

@@ -91,7 +91,8 @@ def estimate_width(
     of the whole channel, divided by ``sqrt(w)``; the similarity is ``1 - (score(w) -
     score(n - 1)) / (score(1) - score(n - 1))``. The width is the smallest ``w >= lower``
     whose similarity exceeds ``threshold`` (exponential, then binary search), the smallest
-    over channels, and at least 3. A constant channel gives ``lower``.
+    over the channels that are not constant, and at least 3 (``lower`` when every channel
+    is constant or the series is not longer than ``lower``).
 
     Examples
     --------
@@ -105,8 +106,7 @@ def estimate_width(
     for c in range(x.shape[1]):
         v = x[:, c]
         lo, hi = float(v.min()), float(v.max())
-        if hi - lo <= 0.0 or n <= lower:
-            widths.append(min(lower, n))
+        if hi - lo <= 0.0 or n <= lower:  # a constant channel has no width of its own
             continue
         v = np.ascontiguousarray((v - lo) / (hi - lo))
         top = kernels.summary_mismatch(v, 1)
@@ -130,7 +130,7 @@ def estimate_width(
             else:
                 a = mid + 1
         widths.append(w)
-    return max(3, min(widths))
+    return max(3, min(widths)) if widths else max(3, min(lower, n))
 
 
 def _z_scored(x: np.ndarray) -> np.ndarray:
