@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from seqalign import config
-from seqalign.errors import InputError
+from seqalign.errors import InputError, MemoryBudgetError
 
 
 def available_memory() -> int | None:
@@ -34,6 +34,25 @@ def memory_budget(max_memory: int | None = None) -> int | None:
         return int(max_memory)
     available = available_memory()
     return None if available is None else int(available * config.MEMORY_FRACTION)
+
+
+def require(
+    need: float, what: str, advice: str, *, argument: str, max_memory: int | None = None
+) -> None:
+    """Raise :class:`MemoryBudgetError` unless ``need`` bytes fit in the budget
+    (:func:`memory_budget`): "``what`` needs X, over the budget of Y; ``advice``".
+
+    Examples
+    --------
+    >>> require(10, "a table", "use less", argument="n", max_memory=100)
+    """
+    budget = memory_budget(max_memory)
+    if budget is not None and need > budget:
+        raise MemoryBudgetError(
+            f"{what} needs {format_bytes(need)}, over the budget of {format_bytes(budget)}; "
+            f"{advice}",
+            argument=argument,
+        )
 
 
 def format_bytes(n: float) -> str:

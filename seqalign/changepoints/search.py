@@ -48,7 +48,7 @@ from seqalign.changepoints.costs import (
 )
 from seqalign.changepoints.penalties import DEFAULT_PENALTY, Penalty, resolve_penalty
 from seqalign.changepoints.result import Segmentation
-from seqalign.errors import InputError, MemoryBudgetError
+from seqalign.errors import InputError
 from seqalign.units import plural
 from seqalign.validation import as_frames, check_choice, check_whole
 
@@ -123,17 +123,14 @@ def make_problem(
     pass ``max_memory``.
     """
     spec = get_cost(cost)
-    need = prepared_bytes(spec, x.shape[0], x.shape[1])
-    budget = memory.memory_budget(max_memory)
-    if budget is not None and need > budget:
-        raise MemoryBudgetError(
-            f"the {spec.name} cost of {plural(x.shape[0], 'frame')} x "
-            f"{plural(x.shape[1], 'feature')} needs "
-            f"{memory.format_bytes(need)}, over the budget of {memory.format_bytes(budget)}; "
-            "reduce the features (e.g. fewer columns or a projection), use the l2 or rbf "
-            "cost, or raise the budget (max_memory, --max-memory)",
-            argument="max_memory",
-        )
+    memory.require(
+        prepared_bytes(spec, x.shape[0], x.shape[1]),
+        f"the {spec.name} cost of {plural(x.shape[0], 'frame')} x {plural(x.shape[1], 'feature')}",
+        "reduce the features (e.g. fewer columns or a projection), use the l2 or rbf cost, "
+        "or raise the budget (max_memory, --max-memory)",
+        argument="max_memory",
+        max_memory=max_memory,
+    )
     if gamma is not None and spec.name != "rbf":
         raise InputError(
             f"kernel_gamma applies to the rbf cost, not {spec.name}", argument="kernel_gamma"
@@ -187,15 +184,13 @@ def _prune_margin(problem: Problem, pen: Penalty) -> float:
 def check_dynp_memory(n: int, max_bkps: int, max_memory: int | None) -> None:
     """Raise :class:`MemoryBudgetError` unless dynp's tables for up to ``max_bkps`` changes
     over ``n`` frames fit in the memory budget."""
-    need = (max_bkps + 1) * (n + 1) * 12 + 16 * (n + 1)
-    budget = memory.memory_budget(max_memory)
-    if budget is not None and need > budget:
-        raise MemoryBudgetError(
-            f"dynp with {plural(max_bkps, 'change')} over {plural(n, 'frame')} needs "
-            f"{memory.format_bytes(need)}, over the budget of {memory.format_bytes(budget)}; "
-            "use search binseg or pelt, fewer changes, or a larger --max-memory",
-            argument="n_bkps",
-        )
+    memory.require(
+        (max_bkps + 1) * (n + 1) * 12 + 16 * (n + 1),
+        f"dynp with {plural(max_bkps, 'change')} over {plural(n, 'frame')}",
+        "use search binseg or pelt, fewer changes, or a larger --max-memory",
+        argument="n_bkps",
+        max_memory=max_memory,
+    )
 
 
 def _select(gains: np.ndarray, pen: float) -> int:

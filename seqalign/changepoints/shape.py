@@ -46,7 +46,7 @@ from numpy.typing import ArrayLike
 from seqalign import memory
 from seqalign._kernels import shape as kernels
 from seqalign.changepoints.result import Segmentation
-from seqalign.errors import InputError, MemoryBudgetError
+from seqalign.errors import InputError
 from seqalign.threads import resolve_jobs, run_chunks
 from seqalign.units import plural
 from seqalign.validation import as_frames, check_whole
@@ -348,15 +348,13 @@ def segment_shape(
         raise InputError(f"significance must be between 0 and 1, not {significance!r}",
                          argument="significance")  # fmt: skip
     jobs = resolve_jobs(n_jobs)
-    need = neighbour_bytes(n, d, width, jobs)
-    budget = memory.memory_budget(max_memory)
-    if budget is not None and need > budget:
-        raise MemoryBudgetError(
-            f"the shape search over {plural(n, 'frame')} x {plural(d, 'feature')} needs "
-            f"{memory.format_bytes(need)}, over the budget of {memory.format_bytes(budget)}; "
-            "use fewer frames or features, or a larger --max-memory",
-            argument="max_memory",
-        )
+    memory.require(
+        neighbour_bytes(n, d, width, jobs),
+        f"the shape search over {plural(n, 'frame')} x {plural(d, 'feature')}",
+        "use fewer frames or features, or a larger --max-memory",
+        argument="max_memory",
+        max_memory=max_memory,
+    )
     limit = max(n // min_size - 1, 0)
     if n_bkps is not None:
         n_bkps = check_whole(n_bkps, "n_bkps", minimum=0)
