@@ -7,8 +7,8 @@ same series:
 
 * seqalign ``segment(x, cost="shape")``, no parameter given;
 * seqalign ``segment(x)``, the default (l2, pelt, mbic), what users got before;
-* ruptures ``Pelt(model="rbf")`` with the penalty ``log(n)`` per change... of the rbf cost
-  (``pen = 2 log n``: BIC with one parameter, the series z-scored first);
+* ruptures ``KernelCPD(kernel="rbf")`` (its C PELT on the rbf cost, median-heuristic
+  bandwidth) with the penalty ``2 log n`` per change, the series z-scored first;
 * claspy's ``BinaryClaSPSegmentation()`` with its defaults (``pip install claspy``; run with the
   Python given by ``--claspy-python``, a venv of its own since its pins may clash with ours).
 
@@ -19,7 +19,8 @@ a busy machine disturbs less). Covering as TCPDBench and TSSB compute it
 
 Run::
 
-    python benchmarks/bench_shape.py --claspy-python /work/venvs/clasp/bin/python
+    python benchmarks/bench_shape.py --claspy-python /work/venvs/clasp/bin/python \
+        --claspy-results /tmp/claspy-tssb.jsonl
 """
 
 from __future__ import annotations
@@ -83,16 +84,25 @@ def run_ruptures(x: np.ndarray) -> list[int]:
     import ruptures as rpt
 
     z = (x - x.mean()) / (x.std() or 1.0)
-    return [int(b) for b in rpt.Pelt(model="rbf").fit(z).predict(pen=2 * math.log(len(z)))[:-1]]
+    algo = rpt.KernelCPD(kernel="rbf", min_size=2).fit(z.reshape(-1, 1))
+    return [int(b) for b in algo.predict(pen=2 * math.log(len(z)))[:-1]]
 
 
-def run_claspy(python: str, paths: list[Path]) -> dict[str, tuple[list[int], float, float]]:
-    proc = subprocess.run(
-        [python, "-c", CLASPY_SCRIPT, json.dumps([str(p) for p in paths])],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+def run_claspy(
+    python: str, paths: list[Path], saved: Path | None
+) -> dict[str, tuple[list[int], float, float]]:
+    if saved is not None and saved.exists():
+        lines = saved.read_text().splitlines()
+    else:
+        proc = subprocess.run(
+            [python, "-c", CLASPY_SCRIPT, json.dumps([str(p) for p in paths])],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        lines = proc.stdout.splitlines()
+        if saved is not None:
+            saved.write_text(proc.stdout)
     out = {}
-    for line in proc.stdout.splitlines():
+    for line in lines:
         row = json.loads(line)
         out[row["path"]] = (row["cps"], row["seconds"], row["cpu"])
     return out
@@ -102,6 +112,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--claspy-python", help="a Python with claspy installed")
+    parser.add_argument(
+        "--claspy-results", type=Path, help="claspy's results: read if present, else written"
+    )
     parser.add_argument("--no-ruptures", action="store_true")
     parser.add_argument("--only", nargs="*", help="series names")
     args = parser.parse_args()
@@ -114,9 +127,9 @@ def main() -> None:
     segment(warm)
     rows = []
     claspy = {}
-    if args.claspy_python:
+    if args.claspy_python or (args.claspy_results and args.claspy_results.exists()):
         print("running claspy...", file=sys.stderr)
-        claspy = run_claspy(args.claspy_python, [p for _, p, _ in series])
+        claspy = run_claspy(args.claspy_python, [p for _, p, _ in series], args.claspy_results)
     for name, path, cps in series:
         x = np.loadtxt(path)
         n = len(x)
@@ -138,7 +151,7 @@ def main() -> None:
 
     methods = [("shape", "seqalign shape"), ("l2", "seqalign l2 (default)")]
     if not args.no_ruptures:
-        methods.append(("ruptures", "ruptures Pelt rbf"))
+        methods.append(("ruptures", "ruptures KernelCPD rbf"))
     if claspy:
         methods.append(("claspy", "claspy BinaryClaSP"))
     pub = ["ClaSP", "FLOSS", "BinSeg", "PELT"]

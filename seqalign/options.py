@@ -281,14 +281,14 @@ _DECLARED = (
     Option("preset", ("--preset",), _named(_preset), (WARP,),
            "Settings for two audio files: auto (music or speech, told apart from the "
            "signals), music (--features chroma_dlnco --hop 441 --normalize none --metric "
-           "euclidean), speech (--features logmel --hop 512 --normalize zscore --metric "
+           "euclidean), speech (--features logmel --hop 220 --normalize zscore --metric "
            "cosine) or none; a preset sets only what is not given.", "NAME"),
     Option("sample_rate", ("--sample-rate",), parse_int, READERS,
            "Resample audio to this rate (Hz).", "HZ"),
     Option("hop_length", ("--hop-length", "--hop"), parse_int, READERS,
            {"*": "Audio hop in samples; frames per second = sample rate / hop.",
             WARP: "Audio hop in samples; frames per second = sample rate / hop [default: 441 "
-            "for music; 512 for speech (--preset) and otherwise]."}, "SAMPLES"),
+            "for music; 220 for speech (--preset); 512 otherwise]."}, "SAMPLES"),
     Option("rate", ("--rate",), parse_rate, (*READERS, EVALUATE),
            {"*": "Frames per second of arrays and tables.",
             EVALUATE: "Frames per second of B, to state the error in frames too [default: from "
@@ -345,6 +345,7 @@ _DECLARED = (
            "Constant of --metric polynomial, >= 0 [default: 1].", "C", ALIGN_PANEL),
     Option("step_pattern", ("--step-pattern",), _named(_step_pattern), (WARP, MATRIX),
            {"*": "Step pattern: symmetric1 (default), symmetric2, asymmetric, rigid, mori2006, "
+            "mrmsdtw (synctoolbox's weights: diagonal 2, others 1.5), "
             "symmetricP0/P05/P1/P2, asymmetricP0/P05/P1/P2, typeIa-d, typeIas-ds, typeIIa-d, "
             "typeIIIc, typeIVc, or Rabiner-Juang rj<1-7>[a-d][s] (e.g. rj3c).",
             MATRIX: "symmetric1 (default) or symmetric2 (diagonal weighs 2)."}, "NAME",

@@ -522,20 +522,6 @@ def pitch_energy(y: np.ndarray, sr: int, hop: int, n_fft: int, tuning: float = 0
     return out
 
 
-def rise(energy: np.ndarray, lag: int, gamma: float) -> np.ndarray:
-    """Rise of the log energy against the loudest neighbouring semitone ``lag`` frames ago."""
-    level = np.log1p(gamma * energy / energy.max())
-    n_p, n_t = level.shape
-    out = np.zeros(level.shape)
-    for p in range(n_p):
-        for t in range(n_t):
-            before = 0.0
-            if t >= lag:
-                before = max(level[q, t - lag] for q in range(max(p - 1, 0), min(p + 2, n_p)))
-            out[p, t] = max(level[p, t] - before, 0.0)
-    return out
-
-
 def pick_peaks(onset: np.ndarray, radius: int, share: float) -> np.ndarray:
     """Keep a value where it is the largest within ``radius`` frames in its row and above
     ``share`` of the largest value."""

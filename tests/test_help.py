@@ -135,6 +135,7 @@ def _repeat(flag: str) -> Callable[[str], list[str]]:
 
 
 BAND, POLY, CTW = ("--band", "3"), ("--metric", "polynomial"), ("--cross-modal", "ctw")
+NO_PRESET = ("--preset", "none")
 CASES = [
     *(
         Case(command, option, None, "arrays", extra, ignore=("metric",))
@@ -142,9 +143,14 @@ CASES = [
         for option, extra in (("--degree", POLY), ("--coef0", POLY))
     ),
     *(
-        Case(command, "--normalize", condition, inputs)
+        Case(command, "--normalize", condition, inputs, NO_PRESET if command == "warp" else ())
         for command in ("warp", "soft", "barycenter", "matrix", "segment")
         for condition, inputs in (("when an input is audio", "audio"), ("else", "arrays"))
+    ),
+    *(
+        Case("warp", option, f"for {preset}", "audio", ("--preset", preset))
+        for option in ("--features", "--hop-length", "--normalize", "--metric")
+        for preset in ("music", "speech")
     ),
     *(
         Case(command, "--window", condition, "arrays", extra)
@@ -152,7 +158,7 @@ CASES = [
         for condition, extra in ((None, ()), ("with --band", BAND))
     ),
     *(
-        Case(command, "--metric", condition, inputs)
+        Case(command, "--metric", condition, inputs, NO_PRESET if command == "warp" else ())
         for command in ("warp", "matrix")
         for condition, inputs in (("when an input is audio", "audio"), ("else", "arrays"))
     ),

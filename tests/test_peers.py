@@ -18,6 +18,7 @@ import pytest
 
 import seqalign
 from seqalign.warping.steps import STEP_PATTERNS
+from tests.test_steps import CUSTOM
 
 dtwpy = pytest.importorskip("dtw")
 
@@ -39,6 +40,9 @@ DTWPY_WINDOWS = {
 
 
 def _dtwpy_pattern(name):
+    if name in CUSTOM:  # patterns dtw-python does not name: built from its rows
+        rows = np.array(CUSTOM[name], dtype=float)
+        return dtwpy.stepPattern.StepPattern(rows, hint=STEP_PATTERNS[name].normalization)
     return getattr(dtwpy.stepPattern, name)
 
 

@@ -20,6 +20,9 @@ from seqalign.warping.steps import (
 )
 
 NAMES = list(STEP_PATTERNS)
+#: Patterns dtw-python does not name, as its rows (pattern, di, dj, weight; -1: the origin).
+CUSTOM = {"mrmsdtw": [(1, 1, 1, -1), (1, 0, 0, 2.0), (2, 0, 1, -1), (2, 0, 0, 1.5),
+                      (3, 1, 0, -1), (3, 0, 0, 1.5)]}  # fmt: skip
 RJ_ARGS = list(itertools.product(range(1, 8), "abcd", (False, True)))
 
 
@@ -102,11 +105,14 @@ def test_arrays_give_dtw_python_distance(name):
     pattern = get_step_pattern(name)
     shape = (8, 8) if name == "rigid" else (9, 12)
     cost = np.random.default_rng(len(name)).random(shape)
-    theirs_pattern = (
-        dtw.stepPattern.rabinerJuangStepPattern(int(name[2]), name[3], name.endswith("smoothed"))
-        if name.startswith("rj")
-        else getattr(dtw.stepPattern, name)
-    )
+    if name.startswith("rj"):
+        theirs_pattern = dtw.stepPattern.rabinerJuangStepPattern(
+            int(name[2]), name[3], name.endswith("smoothed")
+        )
+    elif name in CUSTOM:  # not among dtw-python's: built from its (pattern, di, dj, w) rows
+        theirs_pattern = dtw.stepPattern.StepPattern(np.array(CUSTOM[name], float), "NA")
+    else:
+        theirs_pattern = getattr(dtw.stepPattern, name)
     ours = reference_dtw(cost, pattern)
     try:
         theirs = dtw.dtw(cost, step_pattern=theirs_pattern).distance
@@ -147,6 +153,16 @@ def test_registry_entry_is_well_formed(name):
 )
 def test_known_normalizations(name, normalization):
     assert STEP_PATTERNS[name].normalization == normalization
+
+
+def test_mrmsdtw_weighs_as_synctoolbox_and_librosa():
+    """synctoolbox's step weights (1.5, 1.5, 2) for steps (1, 0), (0, 1), (1, 1): librosa's
+    ``dtw(weights_mul=...)`` gives the same accumulated cost."""
+    librosa = pytest.importorskip("librosa")
+    cost = np.random.default_rng(7).random((11, 14))
+    D, _ = librosa.sequence.dtw(C=cost, step_sizes_sigma=np.array([[1, 1], [0, 1], [1, 0]]),
+                                weights_mul=np.array([2.0, 1.5, 1.5]))  # fmt: skip
+    assert reference_dtw(cost, STEP_PATTERNS["mrmsdtw"]) == pytest.approx(D[-1, -1])
 
 
 def test_symmetric2_steps():

@@ -110,6 +110,28 @@ def _chroma_onset(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
 
 
 @_feature_set(
+    "chroma_tuned",
+    "12 log-compressed pitch-class energies of a tuned semitone filter bank (numpy STFT)",
+    PITCH_CLASSES,
+)
+def _chroma_tuned(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
+    from seqalign.audio.pitch import chroma_tuned
+
+    return chroma_tuned(y, sr, hop_length)
+
+
+@_feature_set(
+    "chroma_dlnco",
+    "chroma_tuned + dlnco of the tuned filter bank, 24 dims (numpy); use --metric euclidean",
+    tuple(f"chroma_{c}" for c in PITCH_CLASSES) + tuple(f"onset_{c}" for c in PITCH_CLASSES),
+)
+def _chroma_dlnco(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
+    from seqalign.audio.pitch import chroma_dlnco
+
+    return chroma_dlnco(y, sr, hop_length)
+
+
+@_feature_set(
     "mfcc",
     f"{N_MFCC} mel-frequency cepstral coefficients (timbre; as librosa mfcc)",
     tuple(f"mfcc_{k}" for k in range(N_MFCC)),
@@ -211,6 +233,8 @@ def _check_name(name: str) -> _FeatureSet:
 
 #: Feature sets computed from a constant-Q transform (librosa), the others from the STFT.
 _CQT_SETS = frozenset({"chroma_cqt", "dlnco", "chroma_onset"})
+#: Feature sets of the tuned semitone filter bank (:mod:`seqalign.audio.pitch`).
+_PITCH_SETS = frozenset({"chroma_tuned", "chroma_dlnco"})
 _CQT_BINS = 84  # 7 octaves of 12 semitones from C1, as librosa's chroma_cqt and our dlnco
 _TOP_OCTAVE_HZ = 32.70 * 2**6  # lowest pitch of the top octave, where filters run at full rate
 
@@ -242,6 +266,13 @@ def feature_memory(n_samples: int, sr: int, name: str, hop_length: int) -> dict[
             "signal": 8.0 * n * 6,  # float64 copies and the early-downsampled octaves
             "transform": 16.0 * 12 * longest_filter * 4,  # one octave's filters, in frequency
             "frames": 16.0 * _CQT_BINS * frames * 4,  # complex CQT, magnitudes, chroma
+        }
+    if name in _PITCH_SETS:  # FFTs of 186 ms at most (the tuning estimate's), 512 frames a block
+        longest = 2.0 ** round(math.log2(max(0.186 * sr, 64.0)))
+        return {
+            "signal": 8.0 * (n + longest) * 3,
+            "transform": 20.0 * min(512.0, frames) * longest + 16.0 * 88 * longest,
+            "frames": 8.0 * 88 * frames * 3 + 8.0 * 24 * frames * 4,
         }
     n_fft = float(_n_fft(hop_length))
     n_bins = 1.0 + n_fft // 2

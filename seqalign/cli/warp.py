@@ -98,6 +98,8 @@ def _summary(outcome: AlignOutcome) -> None:
         window += f" (radius {plural(alignment.radius, 'frame')} of B)"
     settings = f"{alignment.step_pattern}, {alignment.metric}, window {window}"
     settings += f", normalize {normalize}" + (f", features {features}" if features else "")
+    if outcome.preset:
+        settings += f" (preset {outcome.preset})"
     ends = (("begin", alignment.open_begin), ("end", alignment.open_end))
     opened = [name for name, is_open in ends if is_open]
     if opened:

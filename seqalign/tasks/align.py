@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from seqalign.errors import InputError
 from seqalign.tasks.common import (
+    DEFAULT_FEATURES,
+    DEFAULT_HOP_LENGTH,
     DEFAULT_STEP_PATTERN,
     Banded,
     LocalCost,
@@ -38,7 +40,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from seqalign.io import Sequence
     from seqalign.warping.align import Alignment
 
-__all__ = ["AlignOutcome", "AlignSettings", "anchor_frames", "parse_anchor", "run_align"]
+__all__ = [
+    "AlignOutcome",
+    "AlignSettings",
+    "anchor_frames",
+    "apply_preset",
+    "parse_anchor",
+    "run_align",
+]
 
 #: Local cost in the shared space of ``cross_modal`` when ``metric`` is not given (the CTW
 #: objective's).
@@ -55,6 +64,9 @@ class AlignSettings(Written, Banded, LocalCost, Reading):
 
     a: str
     b: str
+    preset: str = "auto"
+    features: str | None = None  # type: ignore[assignment]  # None: the preset's, else logmel
+    hop_length: int | None = None  # type: ignore[assignment]  # None: the preset's, else 512
     step_pattern: str | None = None
     open_begin: bool = False
     open_end: bool = False
@@ -84,6 +96,7 @@ class AlignOutcome:
     read_s: float
     align_s: float
     typed: dict[str, str] = field(default_factory=dict)
+    preset: str | None = None
 
 
 def check_solver(solver: str, multiscale_radius: int | None) -> str:
@@ -158,6 +171,56 @@ def anchor_frames(texts: tuple[str, ...] | list[str] | None, seq_a: Sequence, se
             frames.append(frame)
         pairs.append(frames)
     return pairs
+
+
+def _audio_file(path: str, input_format: str | None) -> bool:
+    """A regular file that will be read as audio (by ``--input-format`` or its extension)."""
+    import os
+
+    from seqalign.io.source import EXTENSIONS
+
+    if path == "-" or not os.path.isfile(path):
+        return False
+    return (input_format or EXTENSIONS.get(os.path.splitext(path)[1].lower())) == "audio"
+
+
+def apply_preset(s: AlignSettings) -> tuple[AlignSettings, str | None]:
+    """The settings with the preset's values where ``s`` leaves them to the default, and the
+    preset applied (None: none).
+
+    A preset applies when both inputs are audio files and ``cross_modal`` is not asked for;
+    ``auto`` reads both signals and picks music or speech
+    (:func:`seqalign.audio.presets.detect_preset`). Features and hop left unset after that
+    get the plain defaults (:data:`seqalign.tasks.common.DEFAULT_FEATURES`, 512 samples).
+    """
+    import dataclasses
+
+    from seqalign.audio.presets import PRESET_NAMES, PRESETS
+
+    name = s.preset.strip().lower()
+    if name not in PRESET_NAMES:
+        raise InputError(
+            f"--preset {s.preset!r}: choose one of {', '.join(PRESET_NAMES)}", argument="preset"
+        )
+    chosen = None
+    changes: dict[str, Any] = {}
+    audio = all(_audio_file(path, s.input_format) for path in (s.a, s.b))
+    if name != "none" and audio and s.cross_modal is None:
+        if name == "auto":
+            from seqalign.audio.presets import detect_preset
+            from seqalign.io.audio import read_signal
+
+            name, _ = detect_preset([read_signal(path, path) for path in (s.a, s.b)])
+        chosen = name
+        preset = PRESETS[name]
+        for field_name in ("features", "hop_length", "normalize", "metric", "step_pattern"):
+            if getattr(s, field_name) is None:
+                changes[field_name] = getattr(preset, field_name)
+    if changes.get("features", s.features) is None:
+        changes["features"] = DEFAULT_FEATURES
+    if changes.get("hop_length", s.hop_length) is None:
+        changes["hop_length"] = DEFAULT_HOP_LENGTH
+    return dataclasses.replace(s, **changes), chosen
 
 
 def check_cross_modal(s: AlignSettings) -> None:
@@ -252,6 +315,7 @@ def run_align(
     solver = check_solver(s.solver, s.multiscale_radius)
     for text in s.anchor or ():
         parse_anchor(text)
+    s, preset = apply_preset(s)
     s.check()
     metric = kernel_metric(s.metric, s.kernel_gamma, s.degree, s.coef0)
     s.read_options()
@@ -281,6 +345,12 @@ def run_align(
         align = _ctw(s, seq_a, seq_b)
         default_metric = CROSS_MODAL_METRIC
     else:
+        if preset is not None and solver == "auto":
+            from seqalign.audio.presets import PRESETS
+
+            above = PRESETS[preset].multiscale_cells
+            if above is not None and seq_a.n_frames * seq_b.n_frames > above:
+                solver = "multiscale"
         extra = {"solver": solver, "anchors": anchor_frames(s.anchor, seq_a, seq_b),
                  "multiscale_radius": s.multiscale_radius, "verify": s.verify,
                  "time_limit": s.time_limit}  # fmt: skip
@@ -311,6 +381,7 @@ def run_align(
         "b_rate": seq_b.rate,
         "features": features,
         "normalize": normalize,
+        "preset": preset,
     }
     write_path(s.output, alignment.path, fmt=path_format, a_times=seq_a.times(),
                b_times=seq_b.times(), metadata=metadata)  # fmt: skip
@@ -328,7 +399,8 @@ def run_align(
         write_projections(s.projections, alignment)
     if s.plot is not None:
         plot_alignment(s.plot, alignment, seq_a, seq_b)
-    return AlignOutcome(seq_a, seq_b, alignment, normalize, features, read_s, align_s, typed)
+    return AlignOutcome(seq_a, seq_b, alignment, normalize, features, read_s, align_s, typed,
+                        preset)  # fmt: skip
 
 
 def plot_alignment(target: str, alignment: Alignment, seq_a: Sequence, seq_b: Sequence) -> None:

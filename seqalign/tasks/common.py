@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "AUDIO_DEFAULTS",
     "DEFAULT_FEATURES",
+    "DEFAULT_HOP_LENGTH",
     "DEFAULT_STEP_PATTERN",
     "OTHER_DEFAULTS",
     "Reading",
@@ -45,8 +46,10 @@ __all__ = [
     "write_bytes",
 ]
 
-#: Audio feature set when none is given.
+#: Audio feature set when none is given (``warp``: when no preset applies).
 DEFAULT_FEATURES = "logmel"
+#: Audio hop in samples when none is given (``warp``: when no preset applies).
+DEFAULT_HOP_LENGTH = 512
 #: Step pattern of DTW when none is given.
 DEFAULT_STEP_PATTERN = "symmetric1"
 #: Defaults when an input is audio, by setting (``metric`` of ``warp`` and ``matrix``).
@@ -100,7 +103,7 @@ class Reading:
 
     features: str = DEFAULT_FEATURES
     sample_rate: int = 22050
-    hop_length: int = 512
+    hop_length: int = DEFAULT_HOP_LENGTH
     rate: float | None = None
     rate_b: float | None = None
     key: str | None = None

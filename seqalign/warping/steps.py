@@ -342,6 +342,11 @@ def _build_registry() -> dict[str, StepPattern]:
         name = f"type{roman}{w}" + ("s" if smoothed else "")
         steps = _weighted(myers[roman], w, smoothed)
         reg.append(_pattern(name, steps, _RULE_NORMALIZATION[w], f"Rabiner-Myers {name}."))
+    # synctoolbox's audio-audio pipeline (Müller et al. 2021): diagonal 2, the others 1.5,
+    # between symmetric1 (1, 1, 1: diagonals cheapest) and symmetric2 (1, 1, 2: no preference)
+    sync = (_step((_D,), (2.0,)), _step((_J,), (1.5,)), _step((_I,), (1.5,)))
+    reg.append(_pattern("mrmsdtw", sync, "NA", "Diagonal weighs 2, horizontal and vertical "
+                        "1.5 (synctoolbox's MrMsDTW step weights)."))  # fmt: skip
     mori = (_step((_D, _I), (2.0, 1.0)), _step((_D,), (3.0,)), _step((_D, _J), (3.0, 3.0)))
     reg.append(_pattern("mori2006", mori, "M", "Mori et al. (2006), asymmetric."))
     rigid = (_step((_D,), (1.0,)),)

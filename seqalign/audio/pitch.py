@@ -1,0 +1,301 @@
+"""Tuned pitch features from the STFT, in numpy: semitone energies, chroma and chroma onsets.
+
+A music synchronisation front end after Müller (2015, ch. 3) and Ewert, Müller & Grosche
+(2009), without librosa (its constant-Q stack costs seconds to import) and in blocks of frames,
+so that memory grows with the number of frames times 88 semitones, not times the FFT bins:
+
+1. :func:`estimate_tuning`: the deviation of the recording's pitches from A440 equal
+   temperament, in semitones (-0.5 to 0.5), as the circular mean of the deviations of the
+   spectral peaks, weighted by their magnitude.
+2. :func:`semitone_matrix`: each STFT bin shared between the two nearest semitones of the tuned
+   scale (linearly in log frequency); :func:`pitch_energy` applies it to ``|STFT|^2`` block by
+   block: the energy of MIDI pitches 21-108 (A0 to C8) per frame.
+3. :func:`chroma_tuned`: the pitch energies folded into 12 pitch classes, log-compressed and
+   scaled to unit Euclidean norm per frame (compare with the cosine).
+4. :func:`dlnco_tuned`: decaying locally adaptive normalised chroma onsets from the same
+   pitch energies (the steps of :mod:`seqalign.audio.onsets`, with peak picking).
+5. :func:`chroma_dlnco`: both, from one STFT: the ``chroma_dlnco`` feature set, the music
+   preset's (:mod:`seqalign.audio.presets`).
+
+Shapes follow librosa's ``(features, frames)``, as the other compute functions;
+:func:`seqalign.audio.features.compute_features` transposes them. Frames are centred: frame
+``k`` is centred on sample ``k * hop_length``.
+
+References
+----------
+M. Müller, *Fundamentals of Music Processing*, Springer, 2015, sec. 3.1 (chroma, log
+compression, tuning).
+S. Ewert, M. Müller and P. Grosche, "High resolution audio synchronization using chroma onset
+features", Proc. IEEE ICASSP, 2009.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seqalign.audio import onsets
+
+__all__ = [
+    "MIDI_HIGH",
+    "MIDI_LOW",
+    "chroma_dlnco",
+    "chroma_from_energy",
+    "chroma_tuned",
+    "dlnco_from_energy",
+    "dlnco_tuned",
+    "estimate_tuning",
+    "pick_peaks",
+    "pitch_energy",
+    "power_blocks",
+    "semitone_matrix",
+]
+
+#: MIDI pitches of the semitone bands: A0 (27.5 Hz) to C8 (4186 Hz), the piano's range.
+MIDI_LOW = 21
+MIDI_HIGH = 108
+#: Window length in seconds of the STFT (rounded to a power of two in samples: 2048 at
+#: 22050 Hz). One STFT serves chroma and onsets; a 186 ms window for the chroma (finer
+#: semitones in the bass) was no more accurate on the tuning half of the corpus, and slower.
+WINDOW_S = 0.093
+#: Log compression ``log(1 + ETA * chroma / max chroma)`` of the chroma (about 40 dB).
+ETA = 100.0
+#: Frames (at most) whose spectra the tuning estimate looks at.
+TUNING_FRAMES = 500
+#: Onset peaks: local maxima within +-PEAK_SECONDS, above PEAK_SHARE of the largest onset.
+PEAK_SECONDS = 0.05
+PEAK_SHARE = 0.05
+#: Weight of the onset rows against the unit-norm chroma rows in :func:`chroma_dlnco`.
+ONSET_WEIGHT = 1.0
+
+
+def _fft_length(sr: int, seconds: float) -> int:
+    return int(2 ** round(np.log2(max(seconds * sr, 64.0))))
+
+
+def power_blocks(y: np.ndarray, n_fft: int, hop_length: int, frames: np.ndarray | None = None,
+                 n_bins: int | None = None):  # fmt: skip
+    """Yield ``(start, power)``: ``|STFT|^2`` of blocks of centred, Hann-windowed frames,
+    ``power`` of shape ``(block, 1 + n_fft // 2)`` (or its first ``n_bins`` bins); with
+    ``frames``, only those frames (in one block). Zero padding at both ends, as librosa's
+    ``stft(center=True, pad_mode="constant")``."""
+    y = np.pad(np.asarray(y, dtype=np.float64), n_fft // 2)  # numpy's float64 FFT is faster
+    if len(y) < n_fft:
+        y = np.pad(y, (0, n_fft - len(y)))
+    n_frames = 1 + (len(y) - n_fft) // hop_length
+    window = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n_fft) / n_fft)
+    view = np.lib.stride_tricks.sliding_window_view(y, n_fft)[::hop_length][:n_frames]
+    if frames is not None:
+        spectrum = np.fft.rfft(view[frames] * window, axis=1)[:, :n_bins]
+        yield 0, spectrum.real**2 + spectrum.imag**2
+        return
+    block = 512
+    for start in range(0, n_frames, block):
+        spectrum = np.fft.rfft(view[start : start + block] * window, axis=1)[:, :n_bins]
+        yield start, spectrum.real**2 + spectrum.imag**2
+
+
+def _n_frames(n_samples: int, hop_length: int) -> int:
+    return 1 + n_samples // hop_length
+
+
+def estimate_tuning(y: np.ndarray, sr: int, hop_length: int = 512) -> float:
+    """Deviation of the signal's pitches from A440 equal temperament, in semitones.
+
+    The circular mean (period one semitone) of ``p(f) = 12 log2(f / 440)`` over the local
+    maxima of the magnitude spectra between 80 Hz and 2 kHz, weighted by their magnitude, with
+    each peak's frequency refined by parabolic interpolation of the log magnitude. At most
+    :data:`TUNING_FRAMES` frames, evenly spread, are looked at.
+
+    Returns
+    -------
+    float
+        In ``[-0.5, 0.5)``; 0.0 for silence. A recording tuned to A = 446 Hz gives about 0.23.
+
+    Examples
+    --------
+    >>> sr = 22050
+    >>> t = np.arange(2 * sr) / sr
+    >>> y = np.sin(2 * np.pi * 446.0 * t) + np.sin(2 * np.pi * 446.0 * 1.5 * t)
+    >>> round(estimate_tuning(y, sr), 2)
+    0.24
+    """
+    n_fft = _fft_length(sr, 2 * WINDOW_S)
+    n = _n_frames(len(y), hop_length)
+    frames = np.unique(np.linspace(0, n - 1, min(n, TUNING_FRAMES)).astype(np.int64))
+    _, power = next(power_blocks(y, n_fft, hop_length, frames))
+    magnitude = np.sqrt(power)
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)
+    lo, hi = np.searchsorted(freqs, 80.0), min(np.searchsorted(freqs, 2000.0), len(freqs) - 1)
+    mid = magnitude[:, lo:hi]
+    left, right = magnitude[:, lo - 1 : hi - 1], magnitude[:, lo + 1 : hi + 1]
+    floor = 1e-3 * magnitude.max(initial=0.0)
+    peaks = (mid > left) & (mid >= right) & (mid > floor)
+    if not peaks.any():
+        return 0.0
+    rows, cols = np.nonzero(peaks)
+    la, lb, lc = (np.log(np.maximum(m[rows, cols], 1e-30)) for m in (left, mid, right))
+    denominator = la - 2 * lb + lc
+    shift = np.where(denominator < 0, 0.5 * (la - lc) / np.where(denominator < 0, denominator,
+                                                                  -1.0), 0.0)  # fmt: skip
+    freq = (lo + cols + np.clip(shift, -0.5, 0.5)) * sr / n_fft
+    deviation = 12.0 * np.log2(freq / 440.0)
+    angle = 2.0 * np.pi * deviation
+    weights = mid[rows, cols]
+    mean = np.arctan2((weights * np.sin(angle)).sum(), (weights * np.cos(angle)).sum())
+    tuning = float(mean / (2.0 * np.pi))
+    return tuning - 1.0 if tuning >= 0.5 else tuning
+
+
+def semitone_matrix(sr: int, n_fft: int, tuning: float = 0.0) -> np.ndarray:
+    """Weights of the STFT bins in the semitone bands of MIDI pitches 21-108.
+
+    A bin of frequency ``f`` sits at the tuned pitch ``p = 69 + 12 log2(f / 440) - tuning``;
+    it gives weight ``1 - (p - floor(p))`` to semitone ``floor(p)`` and the rest to the next
+    one (bins outside the range: none).
+
+    Returns
+    -------
+    ndarray, shape (88, 1 + n_fft // 2)
+        Row ``k`` is MIDI pitch ``21 + k``; every bin's weights sum to at most 1.
+    """
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)
+    pitch = np.full(freqs.shape, -np.inf)
+    pitch[1:] = 69.0 + 12.0 * np.log2(freqs[1:] / 440.0) - tuning
+    weights = np.zeros((MIDI_HIGH - MIDI_LOW + 1, freqs.size))
+    below = np.floor(pitch[1:]).astype(np.int64)
+    frac = pitch[1:] - below
+    bins = np.arange(1, freqs.size)
+    for band, weight in ((below, 1.0 - frac), (below + 1, frac)):
+        inside = (band >= MIDI_LOW) & (band <= MIDI_HIGH)
+        weights[band[inside] - MIDI_LOW, bins[inside]] = weight[inside]
+    return weights
+
+
+def pitch_energy(y: np.ndarray, sr: int, hop_length: int, n_fft: int, tuning: float = 0.0):
+    """Energy of MIDI pitches 21-108 per frame: :func:`semitone_matrix` times ``|STFT|^2``.
+
+    Returns
+    -------
+    ndarray, shape (88, 1 + len(y) // hop_length)
+    """
+    # The matrix has at most two weights per bin, in runs of bins per semitone: sum the runs
+    # (np.add.reduceat) instead of multiplying by the mostly-zero matrix.
+    matrix = semitone_matrix(sr, n_fft, tuning)
+    runs = []
+    lowest = np.argmax(matrix > 0, axis=0)  # each bin's lower semitone (its first weight)
+    for offset in (0, 1):  # the lower, then the upper semitone of each bin
+        band = lowest + offset
+        cols = np.flatnonzero(matrix.any(axis=0) & (band < matrix.shape[0]))
+        band = band[cols]
+        weight = matrix[band, cols]
+        starts = np.flatnonzero(np.diff(band, prepend=-1))
+        runs.append((cols, weight, starts, band[starts]))
+    out = np.zeros((_n_frames(len(y), hop_length), matrix.shape[0]))
+    top = max(int(cols.max()) for cols, _, _, _ in runs) + 1
+    for start, power in power_blocks(y, n_fft, hop_length, n_bins=top):
+        block = out[start : start + power.shape[0]]
+        for cols, weight, starts, bands in runs:
+            block[:, bands] += np.add.reduceat(power[:, cols] * weight, starts, axis=1)
+    return np.ascontiguousarray(out.T)
+
+
+def chroma_from_energy(energy: np.ndarray) -> np.ndarray:
+    """Fold semitone energies (MIDI 21-108) into 12 pitch classes, log-compress them
+    (``log(1 + ETA * C / max C)``) and scale each frame to unit Euclidean norm (silent frames
+    stay zero)."""
+    chroma = onsets.fold_chroma(energy, MIDI_LOW)
+    peak = float(chroma.max(initial=0.0))
+    if peak > 0.0:
+        chroma = np.log1p(chroma * (ETA / peak))
+    return onsets.l2_frames(chroma)
+
+
+def dlnco_from_energy(energy: np.ndarray, rate: float) -> np.ndarray:
+    """DLNCO of semitone energies at ``rate`` frames per second: the rectified rise of the
+    log energy per semitone (:func:`seqalign.audio.onsets.log_onsets`), its peaks
+    (:func:`pick_peaks`), folded into pitch classes, locally normalised over +-0.75 s and decayed
+    over 0.2 s (the steps of :func:`seqalign.audio.onsets.dlnco`)."""
+    peaks = pick_peaks(onsets.log_onsets(energy), max(1, round(PEAK_SECONDS * rate)))
+    chroma = onsets.fold_chroma(peaks, MIDI_LOW)
+    normalized = onsets.local_normalize(chroma, round(onsets.NORM_SECONDS * rate))
+    return onsets.decay(normalized, max(1, round(onsets.DECAY_SECONDS * rate)))
+
+
+def _energy(y: np.ndarray, sr: int, hop_length: int, tuning: float | None) -> np.ndarray:
+    if tuning is None:
+        tuning = estimate_tuning(y, sr, hop_length)
+    return pitch_energy(y, sr, hop_length, _fft_length(sr, WINDOW_S), tuning)
+
+
+def chroma_tuned(y: np.ndarray, sr: int, hop_length: int, tuning: float | None = None):
+    """Log-compressed chroma of the tuned pitch energies, unit Euclidean norm per frame.
+
+    :func:`chroma_from_energy` of :func:`pitch_energy` (window :data:`WINDOW_S`); ``tuning``
+    None: :func:`estimate_tuning`.
+
+    Returns
+    -------
+    ndarray, shape (12, n_frames)
+        Row 0 is C.
+
+    Examples
+    --------
+    >>> sr = 22050
+    >>> tone = np.sin(2 * np.pi * 440.0 * np.arange(sr) / sr)
+    >>> int(chroma_tuned(tone, sr, 441).mean(axis=1).argmax())  # pitch class A
+    9
+    """
+    return chroma_from_energy(_energy(y, sr, hop_length, tuning))
+
+
+def dlnco_tuned(y: np.ndarray, sr: int, hop_length: int, tuning: float | None = None):
+    """DLNCO features (Ewert et al. 2009) from the tuned STFT pitch energies
+    (:func:`dlnco_from_energy`), instead of :mod:`seqalign.audio.onsets`' constant-Q ones.
+
+    Returns
+    -------
+    ndarray, shape (12, n_frames)
+    """
+    return dlnco_from_energy(_energy(y, sr, hop_length, tuning), sr / hop_length)
+
+
+def pick_peaks(onset: np.ndarray, radius: int, share: float | None = None) -> np.ndarray:
+    """Keep each band's local maxima in time: ``O[p, n]`` where it is the largest within
+    ``radius`` frames of ``n`` in band ``p`` and above ``share`` of the largest value of the
+    recording; zero elsewhere (Ewert et al. pick the peaks of their onset curves too). Without
+    it, the small rises of a held tone add up, after the local normalisation, to an onset
+    signal as strong as the notes'.
+
+    Parameters
+    ----------
+    onset : ndarray, shape (n_pitches, n_frames)
+        Non-negative onset strengths.
+    radius : int
+        Half-width in frames (>= 1).
+    share : float, optional
+        Default :data:`PEAK_SHARE`.
+
+    Returns
+    -------
+    ndarray, shape (n_pitches, n_frames)
+    """
+    share = PEAK_SHARE if share is None else share
+    padded = np.pad(onset, ((0, 0), (radius, radius)))
+    local = np.lib.stride_tricks.sliding_window_view(padded, 2 * radius + 1, axis=1).max(axis=2)
+    keep = (onset >= local) & (onset > share * onset.max(initial=0.0))
+    return np.where(keep, onset, 0.0)
+
+
+def chroma_dlnco(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
+    """:func:`chroma_tuned` (rows 0-11) over :func:`dlnco_tuned` times :data:`ONSET_WEIGHT`
+    (rows 12-23), from one tuning estimate and one STFT. With the Euclidean metric the cost of
+    two frames is ``sqrt(2 (1 - cos(chroma)) + w^2 |onsets_a - onsets_b|^2)``, Ewert et al.'s
+    sum of a chroma and an onset cost under one square root.
+
+    Returns
+    -------
+    ndarray, shape (24, n_frames)
+    """
+    energy = _energy(y, sr, hop_length, None)
+    return np.vstack([chroma_from_energy(energy),
+                      ONSET_WEIGHT * dlnco_from_energy(energy, sr / hop_length)])  # fmt: skip

@@ -1,0 +1,215 @@
+"""Tuned pitch features (seqalign.audio.pitch) and the audio presets (seqalign.audio.presets):
+each step against a naive loop, tones and chords of known pitch, onsets at known times, and
+``seqalign warp --preset`` on wavs."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from seqalign.audio import pitch
+from seqalign.audio.features import compute_features, feature_names
+from seqalign.audio.presets import MUSIC_THRESHOLD, PRESETS, detect_preset, music_likeness
+from tests import naive
+from tests.test_cli import cli, read_csv
+from tests.test_onsets import MELODY, notes
+
+SR = 22050
+HOP = 441
+
+
+def tones(freqs, seconds: float = 1.0, sr: int = SR) -> np.ndarray:
+    t = np.arange(int(seconds * sr)) / sr
+    return sum(0.3 * np.sin(2 * np.pi * f * t) for f in freqs)
+
+
+def speechlike(seconds: float = 2.0, sr: int = SR) -> np.ndarray:
+    """Noise bursts and pitch glides: what speech looks like to a chroma."""
+    rng = np.random.default_rng(5)
+    t = np.arange(int(seconds * sr)) / sr
+    glide = np.sin(2 * np.pi * np.cumsum(120 + 80 * np.sin(2 * np.pi * 3 * t)) / sr)
+    voiced = sum(glide**k for k in (1, 3, 5)) * (np.sin(2 * np.pi * 2 * t) > 0)
+    return 0.2 * voiced + 0.2 * rng.normal(size=t.size) * (np.sin(2 * np.pi * 2 * t) <= 0)
+
+
+# --- the filter bank --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("sr", "n_fft", "tuning"), [(22050, 4096, 0.0), (16000, 2048, 0.3),
+                                                     (44100, 8192, -0.2)])  # fmt: skip
+def test_semitone_matrix_equals_the_naive_loop(sr, n_fft, tuning):
+    np.testing.assert_allclose(
+        pitch.semitone_matrix(sr, n_fft, tuning), naive.semitone_weights(sr, n_fft, tuning),
+        atol=1e-12)  # fmt: skip
+
+
+@pytest.mark.parametrize(("hop", "n_fft", "tuning"), [(441, 4096, 0.0), (512, 2048, 0.25),
+                                                      (100, 1024, -0.4)])  # fmt: skip
+def test_pitch_energy_equals_the_naive_loop(hop, n_fft, tuning):
+    y = np.random.default_rng(1).normal(size=int(0.3 * SR))
+    expected = naive.pitch_energy(y, SR, hop, n_fft, tuning)
+    got = pitch.pitch_energy(y, SR, hop, n_fft, tuning)
+    assert got.shape == expected.shape == (88, 1 + len(y) // hop)
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4 * expected.max())
+
+
+def test_a_tone_lands_in_its_semitone():
+    energy = pitch.pitch_energy(tones([440.0]), SR, HOP, 4096)
+    assert int(energy.sum(axis=1).argmax()) + pitch.MIDI_LOW == 69
+
+
+@pytest.mark.parametrize("a4", [430.0, 440.0, 446.0, 452.0])
+def test_tuning_is_estimated_within_3_cents(a4):
+    # a major triad on A at concert pitch a4, with two overtones each
+    freqs = [a4 * r * k for r in (1.0, 2 ** (4 / 12), 2 ** (7 / 12)) for k in (1, 2)]
+    expected = 12 * np.log2(a4 / 440.0)
+    assert abs(pitch.estimate_tuning(tones(freqs, 2.0), SR, HOP) - expected) < 0.03
+
+
+def test_tuning_of_silence_is_zero():
+    assert pitch.estimate_tuning(np.zeros(SR), SR, HOP) == 0.0
+
+
+def test_chroma_follows_the_tuning():
+    # an A tuned a third of a semitone sharp is still A, where A440 bins would split it
+    y = tones([440.0 * 2 ** (0.35 / 12)])
+    chroma = pitch.chroma_tuned(y, SR, HOP)
+    assert int(chroma.mean(axis=1).argmax()) == 9
+    untuned = pitch.chroma_tuned(y, SR, HOP, tuning=0.0)
+    margin = (chroma[9] - chroma[10]).mean()  # A over A#
+    assert margin > (untuned[9] - untuned[10]).mean() + 0.2
+
+
+def test_chroma_of_a_chord_names_its_pitch_classes():
+    chroma = pitch.chroma_tuned(tones([261.63, 329.63, 392.0]), SR, HOP)  # C major
+    assert set(np.argsort(chroma.mean(axis=1))[-3:]) == {0, 4, 7}
+    norms = np.linalg.norm(chroma, axis=0)
+    np.testing.assert_allclose(norms[norms > 0], 1.0)
+
+
+def test_chroma_of_silence_is_zero():
+    assert not pitch.chroma_tuned(np.zeros(SR), SR, HOP).any()
+
+
+# --- onsets -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("radius", "share"), list(itertools.product((1, 2, 4), (0.0, 0.05, 0.5))))
+def test_pick_peaks_equals_the_naive_loop(radius, share):
+    onset = np.random.default_rng(radius).random((6, 30)) ** 2
+    np.testing.assert_array_equal(
+        pitch.pick_peaks(onset, radius, share), naive.pick_peaks(onset, radius, share)
+    )
+
+
+def test_peak_picking_keeps_a_held_tone_from_adding_up_to_onsets():
+    t = np.arange(3 * SR) / SR
+    held = np.sin(2 * np.pi * 440 * t) * (1 + 0.02 * np.sin(2 * np.pi * 6 * t))  # tremolo
+    energy = pitch.pitch_energy(held, SR, HOP, 2048)
+    rises = pitch.onsets.log_onsets(energy)
+    picked = pitch.pick_peaks(rises, 2)
+    assert np.count_nonzero(picked[:, 10:]) < 0.01 * np.count_nonzero(rises[:, 10:])
+
+
+def test_dlnco_marks_the_notes_onsets():
+    features = pitch.dlnco_tuned(notes(MELODY, 3.2), SR, HOP)
+    rate = SR / HOP
+    for start, midi, _ in MELODY:
+        frame = round(start * rate)
+        near = features[:, frame - 2 : frame + 4]
+        assert int(near.max(axis=1).argmax()) == midi % 12
+        assert features[midi % 12, frame - 4] < 0.1 * near.max()
+
+
+def test_chroma_dlnco_is_a_feature_set():
+    y = notes(MELODY, 3.2)
+    features = compute_features(y, SR, "chroma_dlnco", HOP)
+    assert features.shape == (1 + len(y) // HOP, 24)
+    assert features.dtype == np.float64 and features.flags.c_contiguous
+    assert feature_names("chroma_dlnco")[0] == "chroma_C"
+    assert compute_features(y, SR, "chroma_tuned", HOP).shape == (1 + len(y) // HOP, 12)
+
+
+# --- presets ----------------------------------------------------------------------------------
+
+
+def test_music_likeness_tells_tones_from_speechlike_sound():
+    assert music_likeness(notes(MELODY, 3.2), SR) > MUSIC_THRESHOLD + 0.2
+    assert music_likeness(tones([261.63, 392.0]), SR) > MUSIC_THRESHOLD  # a fifth
+    assert music_likeness(speechlike(), SR) < MUSIC_THRESHOLD
+    assert music_likeness(np.zeros(SR), SR) == 0.0
+    assert detect_preset([(notes(MELODY, 3.2), SR), (speechlike(), SR)])[0] == "speech"
+
+
+@pytest.fixture()
+def wavs(tmp_path, monkeypatch):
+    import soundfile
+
+    monkeypatch.chdir(tmp_path)
+    soundfile.write("m1.wav", notes(MELODY, 3.2), SR)
+    soundfile.write("m2.wav", notes([(1.2 * s, p, a) for s, p, a in MELODY], 3.8), SR)
+    soundfile.write("s1.wav", speechlike(2.0), SR)
+    soundfile.write("s2.wav", speechlike(2.5), SR)
+    return tmp_path
+
+
+def _meta(path: str) -> dict:
+    import json
+
+    return json.loads(Path(path).read_text())
+
+
+@pytest.mark.parametrize(
+    ("files", "extra", "preset", "features", "rate"),
+    [
+        (("m1.wav", "m2.wav"), (), "music", "chroma_dlnco", SR / 441),
+        (("s1.wav", "s2.wav"), (), "speech", "logmel", SR / 220),
+        (("m1.wav", "m2.wav"), ("--preset", "speech"), "speech", "logmel", SR / 220),
+        (("m1.wav", "m2.wav"), ("--preset", "none"), None, "logmel", SR / 512),
+        (("m1.wav", "m2.wav"), ("--features", "mfcc"), "music", "mfcc", SR / 441),
+        (("m1.wav", "m2.wav"), ("--hop", "512"), "music", "chroma_dlnco", SR / 512),
+    ],
+)
+def test_warp_applies_the_preset_where_nothing_is_given(wavs, files, extra, preset, features,
+                                                        rate):  # fmt: skip
+    outcome = cli("warp", *files, "-o", "p.json", *extra)
+    assert outcome.code == 0, outcome.stderr
+    meta = _meta("p.json")
+    assert meta["preset"] == preset
+    assert meta["features"] == features
+    assert meta["a_rate"] == pytest.approx(rate)
+    if preset is not None:
+        assert f"(preset {preset})" in outcome.stderr
+        if "--features" not in extra:
+            assert meta["metric"] == PRESETS[preset].metric
+
+
+def test_the_music_preset_aligns_a_slower_take(wavs):
+    outcome = cli("warp", "m1.wav", "m2.wav", "--time-map", "tm.csv", "-q")
+    assert outcome.code == 0, outcome.stderr
+    _, mapped = read_csv(Path("tm.csv").read_text())
+    for start, _, _ in MELODY:
+        assert np.interp(start, mapped[:, 0], mapped[:, 1]) == pytest.approx(1.2 * start, abs=0.05)
+
+
+def test_an_unknown_preset_is_a_usage_error(wavs):
+    outcome = cli("warp", "m1.wav", "m2.wav", "--preset", "jazz")
+    assert outcome.code == 2
+    assert "--preset" in outcome.stderr and "auto" in outcome.stderr
+    assert not outcome.stdout
+
+
+def test_the_music_preset_goes_coarse_to_fine_on_long_pairs(wavs, monkeypatch):
+    import dataclasses
+
+    from seqalign.audio import presets
+
+    music = dataclasses.replace(presets.PRESETS["music"], multiscale_cells=1000)
+    monkeypatch.setitem(presets.PRESETS, "music", music)
+    for extra, solver in (((), "multiscale"), (("--solver", "full"), "full")):
+        outcome = cli("warp", "m1.wav", "m2.wav", "-o", "p.json", *extra)
+        assert outcome.code == 0, outcome.stderr
+        assert _meta("p.json")["solver"] == solver
