@@ -43,6 +43,8 @@ _EXPORTS = {
     "Segmentation": "seqalign.changepoints.result",
     "segment_range": "seqalign.changepoints.ranges",
     "crops": "seqalign.changepoints.ranges",
+    "search": "seqalign.subsequence.search",
+    "SearchResult": "seqalign.subsequence.search",
     "run_batch": "seqalign.batch",
     "BatchReport": "seqalign.batch",
 }
@@ -57,6 +59,7 @@ __all__ = [
     "MemoryBudgetError",
     "Neighbors",
     "NoPathError",
+    "SearchResult",
     "Segmentation",
     "SegmentationScores",
     "SeqalignError",
@@ -78,6 +81,7 @@ __all__ = [
     "run_batch",
     "score_alignment",
     "score_segmentation",
+    "search",
     "segment",
     "segment_range",
     "soft_dtw",
@@ -107,6 +111,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from seqalign.soft.api import SoftAlignment, soft_dtw, soft_dtw_divergence
     from seqalign.soft.barycenters import Barycenter, barycenter
     from seqalign.soft.pairwise import pairwise_soft_dtw
+    from seqalign.subsequence.search import SearchResult, search
     from seqalign.warping.align import Alignment, dtw, time_map
     from seqalign.warping.multiscale import path_agreement
 

@@ -6,7 +6,8 @@ part of the API on tiny inputs, over the variants that reach different kernels o
 types: DTW with every metric, step pattern, window, open end, method and a precomputed cost
 matrix, at one, two and five features; soft-DTW values (float64 and float32), gradients,
 alignments, the sharp variant and divergences; pairwise matrices and nearest neighbours;
-both barycenters; CTW; every segment cost with every search, CROPS and ranges of changes.
+both barycenters; CTW; every segment cost with every search, CROPS and ranges of changes;
+the shape search; subsequence search (z-normalised and raw, narrow and wide bands).
 Afterwards a command on any input loads its kernels from the cache instead of compiling.
 
 Where the cache lives: :func:`seqalign.config.cache_dir`.
@@ -135,6 +136,21 @@ def _segmentations() -> Iterator[Callable[[], object]]:
         yield lambda x=x, c=cost: crops(x, 1.0, 50.0, cost=c)
         yield lambda x=x, c=cost: segment_range(x, range(1, 3), cost=c)
         yield lambda x=x, c=cost: segment_range(x, range(1, 3), cost=c, search="binseg")
+    for d in (1, 3):
+        x = np.sin(np.arange(80.0)[:, None] / (2.0 + np.arange(d))) + 0.1 * _signal(80, d)
+        yield lambda x=x: segment(x, cost="shape", width=4)
+        yield lambda x=x: segment(x, cost="shape", width=4, n_bkps=1)
+    yield lambda: segment(_signal(200, 1), cost="shape")
+
+
+def _searches() -> Iterator[Callable[[], object]]:
+    from seqalign.subsequence.search import search
+
+    for d, znorm, radius, mapped in itertools.product((1, 2), (True, False), (2, 16), (0, 1)):
+        stream = _signal(300, d)
+        query = stream[100:140] + 0.1 * _signal(40, d, seed=1)
+        stream.setflags(write=not mapped)  # memory-mapped .npy streams are read-only
+        yield lambda q=query, s=stream, z=znorm, r=radius: search(q, s, k=2, radius=r, znorm=z)
 
 
 def kernel_stats() -> tuple[int, int]:
@@ -168,7 +184,7 @@ def warm_up() -> WarmUp:
     """
     started = time.perf_counter()
     with np.errstate(all="ignore"):
-        for task in itertools.chain(_alignments(), _soft(), _segmentations()):
+        for task in itertools.chain(_alignments(), _soft(), _segmentations(), _searches()):
             task()
     compiled, loaded = kernel_stats()
     seconds = time.perf_counter() - started

@@ -46,7 +46,8 @@ def test_cli_never_imports_kernels(path):
 
 
 #: The API: what validates, builds inputs, calls kernels and returns results.
-API = ("warping", "soft", "matrix", "changepoints", "crossmodal", "localcosts.py", "evaluate.py")
+API = ("warping", "soft", "matrix", "changepoints", "crossmodal", "subsequence", "localcosts.py",
+       "evaluate.py")  # fmt: skip
 #: What sits above the API (orchestration and the shell).
 ABOVE_API = ("seqalign.cli", "seqalign.tasks", "seqalign.batch")
 

@@ -125,6 +125,8 @@ def test_warmup_compiles_what_the_commands_use(files):
         ("segment", "six.csv", "--cost", "rbf", "--search", "binseg", "-k", "1"),
         ("matrix", "a.npy", "b.npy", "six.csv"),
         ("barycenter", "a.npy", "b.npy", "-o", "mean.npy"),
+        ("segment", "a.npy", "--cost", "shape", "--width", "2", "--min-size", "4", "-k", "1"),
+        ("search", "a.npy", "b.npy", "--query-end", "4", "-k", "2", "--band", "1"),
     ):
         run = seqalign(*args, cache=cache)
         assert run.returncode == 0, (args, run.stderr)

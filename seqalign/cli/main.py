@@ -36,6 +36,7 @@ from seqalign.cli.batch import batch
 from seqalign.cli.coercion import PlainValues
 from seqalign.cli.evaluate import evaluate
 from seqalign.cli.matrix import matrix
+from seqalign.cli.search import search
 from seqalign.cli.segment import segment
 from seqalign.cli.soft import soft
 from seqalign.cli.usage import check_numbers, usage_line
@@ -95,6 +96,7 @@ app.command("barycenter", no_args_is_help=True, cls=_Command)(barycenter)
 app.command("segment", no_args_is_help=True, cls=_Command)(segment)
 app.command("evaluate", no_args_is_help=True, cls=_Command)(evaluate)
 app.command("matrix", no_args_is_help=True, cls=_Command)(matrix)
+app.command("search", no_args_is_help=True, cls=_Command)(search)
 app.command("batch", no_args_is_help=True, cls=_Command)(batch)
 app.command("warmup", cls=_Command)(warmup)
 
