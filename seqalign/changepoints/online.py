@@ -121,6 +121,8 @@ class OnlineSegmenter:
         self.expected_length = None
         if expected_length is not None:
             self.expected_length = check_whole(expected_length, "expected_length", minimum=2)
+        if named:  # an unknown name fails before the missing length
+            resolve_penalty(self.penalty_arg, n=self.expected_length or 2, parameters=1)
         if named and self.expected_length is None:
             raise InputError(
                 f"the penalty {self.penalty_arg} needs the stream's length, unknown online: "
