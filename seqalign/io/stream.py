@@ -138,19 +138,33 @@ def iter_frames(source: str, columns: tuple[str, ...] | None = None) -> Iterator
     a number (naming the line).
     """
     name = display_name(source)
+    close = None
     if source == "-":
-        fd, close = sys.stdin.buffer.fileno(), False
+        buffer = sys.stdin.buffer
+        try:
+            fd = buffer.fileno()
+        except (AttributeError, OSError, ValueError):  # a stream in memory (tests)
+            read = getattr(buffer, "read1", buffer.read)
+        else:
+
+            def read(size: int) -> bytes:
+                return os.read(fd, size)
     else:
         try:
-            fd, close = os.open(source, os.O_RDONLY), True
+            fd = os.open(source, os.O_RDONLY)
         except OSError as error:
             raise InputError(f"{name}: cannot read ({error.strerror})") from None
+        close = fd
+
+        def read(size: int) -> bytes:
+            return os.read(fd, size)
+
     try:
         layout: _Layout | None = None
         rest = b""
         number = 0  # lines consumed
         while True:
-            chunk = os.read(fd, READ_BYTES)
+            chunk = read(READ_BYTES)
             data = rest + chunk
             if chunk:
                 cut = data.rfind(b"\n")
@@ -184,5 +198,5 @@ def iter_frames(source: str, columns: tuple[str, ...] | None = None) -> Iterator
             if not chunk:
                 break
     finally:
-        if close:
-            os.close(fd)
+        if close is not None:
+            os.close(close)

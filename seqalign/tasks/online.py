@@ -94,10 +94,11 @@ def run_online(s: SegmentSettings, out: TextIO | None = None) -> OnlineOutcome:
             stream.write("".join(f"{b},{b / rate:.10g}\n" for b in bounds))
         stream.flush()
 
-    stream.write("index,time\n")
-    stream.flush()
     columns = tuple(s.column) if s.column else None
     for block in iter_frames(s.input, columns):
+        if segmenter.frames == 0:  # the header once the input reads
+            stream.write("index,time\n")
+            stream.flush()
         write(segmenter.update(block))
     if segmenter.frames == 0:
         raise InputError(f"{s.input if s.input != '-' else 'standard input'}: no frames")
