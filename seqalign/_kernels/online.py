@@ -23,7 +23,9 @@ needed, so that memory holds only the undecided tail):
            first stored row, frames seen, the next grid end, the next start to admit,
            admitted starts, the last reported breakpoint (0 at first), the most frontier
            points seen, the number of forced breakpoints, the last end processed (-1), and 1
-           when the last search found the current end certain (``HOLD``);
+           when the last search found the current end certain (``HOLD``); then, from
+           the last end, the admitted starts still in the frontier (``SIZE``) and 1 when
+           one left it (``LOST``);
 ``pre``    prefix sums of the cost's columns (l2: ``||z||^2, z``; normal: ``z, z_i z_j``
            for ``j <= i``; ``z = x - center``), ``pre[t - base]`` over frames ``< t``;
 ``f``      ``F(t)`` (``inf`` where not computed), ``last`` the argmin start;
@@ -51,7 +53,9 @@ PEAK = 6
 FORCED = 7
 LAST_END = 8
 HOLD = 9
-N_INTS = 10
+SIZE = 10
+LOST = 11
+N_INTS = 12
 
 #: ``pruned`` of a start that has not been pruned.
 NEVER = 1 << 62
@@ -123,6 +127,8 @@ def _end(settings: tuple, state: tuple, e: int) -> None:
     f[e - base] = math.inf
     last[e - base] = -1
     if count == 0:
+        ints[SIZE] = 0
+        ints[LOST] = 1
         return
     best = math.inf
     arg = 0
@@ -155,9 +161,21 @@ def _end(settings: tuple, state: tuple, e: int) -> None:
                 arg = st
     f[eb] = best + pen
     last[eb] = arg
+    # Prune, and count the admitted starts still in the frontier after e (those not
+    # dropped before any later end); note whether one left it since the previous end.
+    prev = ints[LAST_END]
+    size = 0
+    lost = False
     for i in range(count):
         if pruned[i] == NEVER and vals[i] + margin > best + pen:
             pruned[i] = e
+        gone = pruned[i] + min_size
+        if gone > e + 1:
+            size += 1
+        elif gone > prev + 1:
+            lost = True
+    ints[SIZE] = size
+    ints[LOST] = 1 if lost else 0
 
 
 @njit(**config.NJIT)
@@ -196,14 +214,8 @@ def _certain(settings: tuple, state: tuple, e: int, prev: int, out: tuple, k: in
     base = ints[BASE]
     root = ints[ROOT]
     count = ints[COUNT]
-    size = 0
-    lost = ints[HOLD] != 0 or prev < 0
-    for i in range(count):
-        gone = pruned[i] + min_size
-        if gone > e + 1:  # else dropped before any later end
-            size += 1
-        elif gone > prev + 1:
-            lost = True
+    size = ints[SIZE]  # the admitted part of the frontier, counted by _end
+    lost = ints[HOLD] != 0 or ints[LOST] != 0 or prev < 0
     p = ints[NEXT_START]
     while p <= e:
         if p >= base and f[p - base] < math.inf:
