@@ -43,6 +43,7 @@ _EXPORTS = {
     "Segmentation": "seqalign.changepoints.result",
     "segment_range": "seqalign.changepoints.ranges",
     "crops": "seqalign.changepoints.ranges",
+    "OnlineSegmenter": "seqalign.changepoints.online",
     "run_batch": "seqalign.batch",
     "BatchReport": "seqalign.batch",
 }
@@ -57,6 +58,7 @@ __all__ = [
     "MemoryBudgetError",
     "Neighbors",
     "NoPathError",
+    "OnlineSegmenter",
     "Segmentation",
     "SegmentationScores",
     "SeqalignError",
@@ -87,6 +89,7 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover
     from seqalign.batch import BatchReport, run_batch
+    from seqalign.changepoints.online import OnlineSegmenter
     from seqalign.changepoints.ranges import crops, segment_range
     from seqalign.changepoints.result import Segmentation
     from seqalign.changepoints.search import segment
