@@ -60,6 +60,15 @@ def test_headerless_numbers_from_stdin_with_rate(files):
         assert word in out.stderr
 
 
+def test_rbf_online_equals_offline(files):
+    x = np.loadtxt("plain.txt")
+    want = segment(x, cost="rbf", kernel_gamma=0.3, penalty=3.0).changepoints.tolist()
+    out = cli("segment", "plain.txt", "--online", "--cost", "rbf", "--kernel-gamma", "0.3",
+              "--penalty", "3", "-q")  # fmt: skip
+    assert out.code == 0, out.stderr
+    assert [int(r.split(",")[0]) for r in _rows(out.stdout)] == want
+
+
 def test_headerless_numbers_offline(files):
     out = cli("segment", "plain.txt", "--input-format", "csv", "--penalty", "30", "-q")
     assert out.code == 0, out.stderr
@@ -71,7 +80,7 @@ def test_headerless_numbers_offline(files):
     [
         (["bad.txt", "--online", "--penalty", "1"], "line 3: 'three' is not a number"),
         (["plain.txt", "--online"], "expected-length"),
-        (["plain.txt", "--online", "--penalty", "1", "--cost", "rbf"], "cost"),
+        (["plain.txt", "--online", "--penalty", "1", "--cost", "l1"], "cost"),
         (["plain.txt", "--online", "--penalty", "1", "--search", "binseg"], "--search"),
         (["plain.txt", "--online", "--penalty", "1", "-o", "out.csv"], "-o"),
         (["plain.txt", "--penalty", "1", "--max-delay", "5"], "--max-delay"),

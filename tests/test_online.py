@@ -73,6 +73,36 @@ def test_normal_equals_offline(seed, d, min_size, chunk):
     assert got == _offline(x, cost="normal", **kw)
 
 
+@pytest.mark.parametrize(
+    ("seed", "d", "min_size", "jump", "chunk"),
+    list(itertools.product(range(3), (1, 2), (1, 3), (1, 2), (1, 13, 10**9))),
+)
+def test_rbf_equals_offline(seed, d, min_size, jump, chunk):
+    x = _series(seed, 250, 3, d)
+    kw = {"penalty": 3.0, "min_size": min_size, "jump": jump, "kernel_gamma": 0.4}
+    got, _ = _online(x, chunk, cost="rbf", **kw)
+    assert got == _offline(x, cost="rbf", **kw)
+
+
+@pytest.mark.parametrize("cost", ["l2", "normal", "rbf"])
+def test_long_stream_compacts_its_state(cost):
+    rng = np.random.default_rng(5)
+    x = np.repeat(rng.normal(size=40) * 3, 100)[:, None] + rng.normal(size=(4000, 1))
+    kw = {"kernel_gamma": 0.5} if cost == "rbf" else {"eps": 1e-6} if cost == "normal" else {}
+    pen = 3.0 if cost == "rbf" else 20.0
+    got, seg = _online(x, 50, cost=cost, penalty=pen, **kw)
+    assert got == _offline(x, cost=cost, penalty=pen, **kw)
+    assert seg.memory_frames < 1000
+
+
+def test_rbf_bandwidth_from_the_first_frames():
+    x = _series(3, 2500, 4)
+    seg = OnlineSegmenter("rbf", penalty=3.0)
+    got = seg.update(x) + seg.finish()
+    assert seg.gamma > 0
+    assert got == _offline(x, cost="rbf", penalty=3.0, kernel_gamma=seg.gamma)
+
+
 @pytest.mark.parametrize(("seed", "penalty"), list(itertools.product(range(5), ("mbic", "bic"))))
 def test_named_penalty_with_expected_length_equals_offline(seed, penalty):
     x = _series(seed, 500, 5, 2)
@@ -124,7 +154,7 @@ def _tcpd_series(name):
 
 @pytest.mark.skipif(not TCPD.exists(), reason="../shared/data/tcpd is absent")
 @pytest.mark.parametrize("name", _tcpd_names())
-@pytest.mark.parametrize("cost", ["l2", "normal"])
+@pytest.mark.parametrize("cost", ["l2", "normal", "rbf"])
 def test_tcpd_equals_offline(name, cost):
     x = _tcpd_series(name)
     if not np.all(np.isfinite(x)):
@@ -132,6 +162,8 @@ def test_tcpd_equals_offline(name, cost):
     kw = {"penalty": "mbic", "noise": 1.0, "min_size": 2}
     if cost == "normal":
         kw["eps"] = 1e-3
+    if cost == "rbf":
+        kw["kernel_gamma"] = 0.5
     got, _ = _online(x, 5, cost=cost, expected_length=x.shape[0], **kw)
     assert got == _offline(x, cost=cost, **kw)
 
@@ -157,7 +189,9 @@ def test_max_delay_bounds_the_delay():
         ({"penalty": "mbic"}, "expected_length"),
         ({"penalty": "nope", "expected_length": 10}, "penalty"),
         ({"penalty": -1.0}, "penalty"),
-        ({"penalty": 1.0, "cost": "rbf"}, "cost"),
+        ({"penalty": 1.0, "cost": "l1"}, "cost"),
+        ({"penalty": 1.0, "kernel_gamma": 0.5}, "kernel_gamma"),
+        ({"penalty": 1.0, "cost": "rbf", "kernel_gamma": -1.0}, "kernel_gamma"),
         ({"penalty": 1.0, "jump": 0}, "jump"),
         ({"penalty": 1.0, "min_size": 0}, "min_size"),
         ({"penalty": 1.0, "max_delay": 0}, "max_delay"),

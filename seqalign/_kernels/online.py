@@ -25,12 +25,15 @@ needed, so that memory holds only the undecided tail):
            points seen, the number of forced breakpoints, the last end processed (-1), and 1
            when the last search found the current end certain (``HOLD``); then, from
            the last end, the admitted starts still in the frontier (``SIZE``) and 1 when
-           one left it (``LOST``);
+           one left it (``LOST``); the end the RBF Gram sums are at (``PREV_END``);
 ``pre``    prefix sums of the cost's columns (l2: ``||z||^2, z``; normal: ``z, z_i z_j``
            for ``j <= i``; ``z = x - center``), ``pre[t - base]`` over frames ``< t``;
+           for RBF the frames themselves, ``pre[t - base] = x_t``;
 ``f``      ``F(t)`` (``inf`` where not computed), ``last`` the argmin start;
 ``adm``    admitted starts and ``pruned`` when each was pruned (``NEVER`` if not);
-``vals``   scratch.
+``vals``   scratch; ``work`` the cost's scratch matrix, ``center`` the centring frame;
+``gram``   RBF: the Gram sums ``W[s - base]`` then as much scratch
+           (:func:`seqalign._kernels.segcost.advance`); a dummy otherwise.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ import numpy as np
 from numba import njit
 
 from seqalign import config
-from seqalign._kernels.segcost import L2, segment_cost
+from seqalign._kernels.segcost import L2, RBF, advance, segment_cost
 
 BASE = 0
 N = 1
@@ -55,7 +58,8 @@ LAST_END = 8
 HOLD = 9
 SIZE = 10
 LOST = 11
-N_INTS = 12
+PREV_END = 12
+N_INTS = 13
 
 #: ``pruned`` of a start that has not been pruned.
 NEVER = 1 << 62
@@ -63,9 +67,12 @@ NEVER = 1 << 62
 
 @njit(**config.NJIT)
 def _append(kind: int, center: np.ndarray, pre: np.ndarray, row: int, x: np.ndarray) -> None:
-    """``pre[row + 1] = pre[row] + columns(x - center)``."""
+    """``pre[row + 1] = pre[row] + columns(x - center)`` (RBF: ``pre[row] = x``)."""
     d = center.size
-    if kind == L2:
+    if kind == RBF:
+        for j in range(d):
+            pre[row, j] = x[j]
+    elif kind == L2:
         sq = 0.0
         for j in range(d):
             z = x[j] - center[j]
@@ -124,6 +131,11 @@ def _end(settings: tuple, state: tuple, e: int) -> None:
         kept += 1
     count = kept
     ints[COUNT] = count
+    if kind == RBF:  # the Gram sums up to the end e, as segsearch.pelt moves them
+        lo = adm[0] if count > 0 else min(s, e)
+        lo = max(lo, base)
+        advance(kind, pre, param, state[9], lo - base, ints[PREV_END] - base, e - base)
+        ints[PREV_END] = e
     f[e - base] = math.inf
     last[e - base] = -1
     if count == 0:
@@ -144,6 +156,19 @@ def _end(settings: tuple, state: tuple, e: int) -> None:
             if len_weight != 0.0:
                 c += len_weight * math.log(e - st)
             v = f[sb] + c
+            vals[i] = v
+            if v < best:
+                best = v
+                arg = st
+    elif kind == RBF:
+        gram = state[9]
+        for i in range(count):
+            st = adm[i]
+            length = e - st
+            c = length - gram[st - base] / length
+            if len_weight != 0.0:
+                c += len_weight * math.log(e - st)
+            v = f[st - base] + c
             vals[i] = v
             if v < best:
                 best = v

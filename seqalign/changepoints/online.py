@@ -20,18 +20,18 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from seqalign._kernels import online as kernel
-from seqalign._kernels.segcost import L2, NORMAL
-from seqalign.changepoints.costs import get_cost, noise_scale
+from seqalign._kernels.segcost import L2, NORMAL, RBF
+from seqalign.changepoints.costs import get_cost, median_heuristic, noise_scale
 from seqalign.changepoints.penalties import DEFAULT_PENALTY, Penalty, resolve_penalty
 from seqalign.errors import InputError
 from seqalign.units import plural
 from seqalign.validation import check_whole
 
 #: The costs the online search supports.
-ONLINE_COSTS = ("l2", "normal")
+ONLINE_COSTS = ("l2", "normal", "rbf")
 
-#: Frames buffered to estimate the noise scale of a named penalty (and the normal cost's
-#: ridge) when they are not given.
+#: Frames buffered to estimate the noise scale of a named penalty, the normal cost's ridge
+#: and the rbf bandwidth, when they are not given.
 NOISE_FRAMES = 1000
 
 
@@ -40,8 +40,9 @@ class OnlineSegmenter:
 
     Parameters
     ----------
-    cost : {"l2", "normal"}
-        The segment cost, as :func:`seqalign.segment` defines it.
+    cost : {"l2", "normal", "rbf"}
+        The segment cost, as :func:`seqalign.segment` defines it. ``rbf`` keeps the frames
+        of the undecided tail and a Gram sum per live start (``O(tail)`` work per frame).
     penalty : float or {"mbic", "bic", "aic", "hqc"}
         Penalty per change. A named penalty needs the stream's length ``n``, unknown in a
         stream: it is computed with ``n = expected_length`` (required then), and with the
@@ -66,6 +67,9 @@ class OnlineSegmenter:
         after the last breakpoint, nothing is forced (there is nothing to report).
     noise : float, optional
         Noise scale of the named penalties.
+    kernel_gamma : float, optional
+        Bandwidth of the rbf cost (default: the median heuristic on the first
+        :data:`NOISE_FRAMES` frames; offline uses the whole signal, so pass it to compare).
     eps : float, optional
         Ridge of the normal cost (default ``1e-6`` times the mean variance of the first
         :data:`NOISE_FRAMES` frames; offline uses the whole signal, so pass ``eps`` to
@@ -99,6 +103,7 @@ class OnlineSegmenter:
         max_delay: int | None = None,
         noise: float | None = None,
         eps: float | None = None,
+        kernel_gamma: float | None = None,
     ) -> None:
         spec = get_cost(cost)
         if spec.name not in ONLINE_COSTS:
@@ -142,6 +147,19 @@ class OnlineSegmenter:
             eps = float(eps)
             if not (math.isfinite(eps) and eps >= 0.0):
                 raise InputError(f"eps must be a number >= 0, not {eps!r}", argument="eps")
+        if kernel_gamma is not None:
+            if spec.name != "rbf":
+                raise InputError(
+                    f"kernel_gamma applies to the rbf cost, not {spec.name}",
+                    argument="kernel_gamma",
+                )
+            kernel_gamma = float(kernel_gamma)
+            if not (math.isfinite(kernel_gamma) and kernel_gamma > 0.0):
+                raise InputError(
+                    f"the rbf bandwidth must be positive, not {kernel_gamma}",
+                    argument="kernel_gamma",
+                )
+        self.kernel_gamma = kernel_gamma
         self.noise = noise
         self.eps = eps
         self._named = named
@@ -159,16 +177,24 @@ class OnlineSegmenter:
     # -- state ---------------------------------------------------------------------------
 
     def _needs_buffer(self) -> bool:
-        return (self._named and self.noise is None) or (
-            self.spec.name == "normal" and self.eps is None
+        return (
+            (self._named and self.noise is None)
+            or (self.spec.name == "normal" and self.eps is None)
+            or (self.spec.name == "rbf" and self.kernel_gamma is None)
         )
 
     def _start(self, head: np.ndarray) -> None:
         """Resolve the penalty on the first frames ``head`` and allocate the state."""
         d = head.shape[1]
+        gamma = None
+        if self.spec.name == "rbf":
+            gamma = self.kernel_gamma
+            if gamma is None:
+                gamma = median_heuristic(head) if head.shape[0] > 1 else 1.0
+        self.gamma = gamma
         scale = 1.0
         if self._named:
-            scale = self.noise if self.noise is not None else noise_scale(self.spec, head)
+            scale = self.noise if self.noise is not None else noise_scale(self.spec, head, gamma)
         self.penalty = resolve_penalty(
             self.penalty_arg,
             n=self.expected_length or 2,
@@ -186,6 +212,8 @@ class OnlineSegmenter:
                 var = float(np.mean(np.var(head, axis=0)))
                 eps = 1e-6 * (var if var > 0.0 else 1.0)
             param = float(eps)
+        elif self.spec.name == "rbf":
+            code, width, param = RBF, d, float(gamma)
         else:
             code, width, param = L2, d + 1, 0.0
         self._settings = (
@@ -209,6 +237,7 @@ class OnlineSegmenter:
             np.empty(cap + 1),
             np.zeros((d, d + 1)),
             np.ascontiguousarray(head[0], dtype=np.float64),
+            np.zeros(2 * (cap + 1) if code == RBF else 2),
         ]
 
     def _room(self, m: int) -> None:
@@ -219,10 +248,15 @@ class OnlineSegmenter:
         shift = int(ints[kernel.ROOT]) - base
         if n - base + m <= cap and 2 * shift <= cap:
             return
-        shift = int(ints[kernel.ROOT]) - base
+        rbf = self._settings[0] == RBF
+        gram = self._state[9]
         if shift > 0:
             k = n - base - shift + 1
-            pre[:k] = pre[shift : shift + k] - pre[shift]
+            if rbf:  # the frames themselves, and their Gram sums
+                pre[:k] = pre[shift : shift + k]
+                gram[:k] = gram[shift : shift + k]
+            else:  # prefix sums: re-based on the new first row
+                pre[:k] = pre[shift : shift + k] - pre[shift]
             f[:k] = f[shift : shift + k]
             last[:k] = last[shift : shift + k]
             ints[kernel.BASE] = base + shift
@@ -242,6 +276,10 @@ class OnlineSegmenter:
             pruned2 = np.empty(new + 1, dtype=np.int64)
             pruned2[: pruned.size] = pruned
             self._state[1:7] = [pre2, f2, last2, adm2, pruned2, np.empty(new + 1)]
+            if rbf:
+                gram2 = np.zeros(2 * (new + 1))
+                gram2[:k] = gram[:k]
+                self._state[9] = gram2
 
     def _feed(self, x: np.ndarray) -> list[int]:
         out: list[int] = []

@@ -44,7 +44,7 @@ def _refuse(s: SegmentSettings) -> None:
         if value is not None and str(value).strip().lower() not in allowed:
             raise InputError(f"--online runs exact PELT: {flag} {value} does not apply")
     others = {"--n-bkps": s.n_bkps, "--max-bkps": s.max_bkps, "--width": s.width,
-              "--kernel-gamma": s.kernel_gamma, "--crops": s.crops, "--segments": s.segments,
+              "--crops": s.crops, "--segments": s.segments,
               "--labels": s.labels, "--plot": s.plot, "--key": s.key,
               "--time-column": s.time_column, "--normalize": s.normalize}  # fmt: skip
     for flag, value in others.items():
@@ -82,6 +82,7 @@ def run_online(s: SegmentSettings, out: TextIO | None = None) -> OnlineOutcome:
         expected_length=s.expected_length,
         max_delay=s.max_delay,
         noise=s.noise,
+        kernel_gamma=s.kernel_gamma,
     )
     rate = s.rate
 
