@@ -111,6 +111,32 @@ def test_named_penalty_with_expected_length_equals_offline(seed, penalty):
     assert seg.penalty.name == penalty
 
 
+@pytest.mark.parametrize(
+    ("seed", "cost", "min_size", "jump"),
+    list(itertools.product(range(3), ("l2", "rbf"), (1, 3), (1, 2))),
+)
+def test_a_boundary_is_certain_when_reported(seed, cost, min_size, jump):
+    """The rule itself, on every prefix: a boundary reported once m frames were seen
+    belongs to the offline optimum of every prefix x[:m] from there on (the stream could
+    stop anywhere)."""
+    rng = np.random.default_rng(seed)
+    x = np.r_[np.zeros(30), np.full(30, 4.0), np.zeros(30)] + rng.normal(size=90)
+    kw = {"penalty": 3.0 if cost == "rbf" else 8.0, "min_size": min_size, "jump": jump}
+    if cost == "rbf":
+        kw["kernel_gamma"] = 0.4
+    seg = OnlineSegmenter(cost, **kw)
+    reported = []
+    for t in range(x.shape[0]):
+        for b in seg.update(x[t : t + 1]):
+            reported.append((b, t + 1))  # known once frames < t + 1 were seen
+    assert [b for b, _ in reported] == seg.boundaries
+    assert reported  # the series has changes: some are certain before the end
+    for b, seen in reported:
+        for m in range(seen, x.shape[0] + 1):
+            if m >= min_size:
+                assert b in _offline(x[:m], cost=cost, **kw), (b, seen, m)
+
+
 def test_named_penalty_estimates_noise_on_the_first_frames():
     x = _series(7, 3000, 6)
     seg = OnlineSegmenter(penalty="bic", expected_length=3000)
