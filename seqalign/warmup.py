@@ -6,7 +6,8 @@ part of the API on tiny inputs, over the variants that reach different kernels o
 types: DTW with every metric, step pattern, window, open end, method and a precomputed cost
 matrix, at one, two and five features; soft-DTW values (float64 and float32), gradients,
 alignments, the sharp variant and divergences; pairwise matrices and nearest neighbours;
-both barycenters; CTW; every segment cost with every search, CROPS and ranges of changes.
+both barycenters; CTW; every segment cost with every search, CROPS and ranges of changes;
+the online search (``segment --online``) on each of its costs.
 Afterwards a command on any input loads its kernels from the cache instead of compiling.
 
 Where the cache lives: :func:`seqalign.config.cache_dir`.
@@ -115,6 +116,7 @@ def _soft() -> Iterator[Callable[[], object]]:
 
 def _segmentations() -> Iterator[Callable[[], object]]:
     from seqalign.changepoints.costs import COSTS
+    from seqalign.changepoints.online import ONLINE_COSTS
     from seqalign.changepoints.ranges import crops, segment_range
     from seqalign.changepoints.search import METHODS, segment
 
@@ -135,6 +137,15 @@ def _segmentations() -> Iterator[Callable[[], object]]:
         yield lambda x=x, c=cost: crops(x, 1.0, 50.0, cost=c)
         yield lambda x=x, c=cost: segment_range(x, range(1, 3), cost=c)
         yield lambda x=x, c=cost: segment_range(x, range(1, 3), cost=c, search="binseg")
+    for d, cost in itertools.product((1, 3), ONLINE_COSTS):
+        yield lambda x=_signal(30, d), c=cost: _online(x, c)
+
+
+def _online(x: np.ndarray, cost: str) -> list[int]:
+    from seqalign.changepoints.online import OnlineSegmenter
+
+    segmenter = OnlineSegmenter(cost, penalty=5.0, max_delay=10)
+    return segmenter.update(x) + segmenter.finish()
 
 
 def kernel_stats() -> tuple[int, int]:
