@@ -446,7 +446,7 @@ _DECLARED = (
            "optimum with mbic).", "NAME", SEARCH_PANEL),
     Option("online", ("--online",), parse_bool, (SEGMENT,),
            "Read INPUT (a file or - for a pipe) as it arrives and write each boundary the moment "
-           "it is certain (exact PELT: l2, normal or rbf; CSV index,time to standard output, "
+           "it is certain (exact PELT: l2, normal, rbf, cosine; CSV index,time to standard output, "
            "flushed).", panel=SEARCH_PANEL),
     Option("expected_length", ("--expected-length",), parse_int, (SEGMENT,),
            "--online: the n of named penalties (bic, mbic...), unknown in a stream.", "FRAMES",

@@ -84,6 +84,14 @@ def test_rbf_equals_offline(seed, d, min_size, jump, chunk):
     assert got == _offline(x, cost="rbf", **kw)
 
 
+@pytest.mark.parametrize(("seed", "chunk"), list(itertools.product(range(4), (1, 13, 10**9))))
+def test_cosine_equals_offline(seed, chunk):
+    x = _series(seed, 300, 4, 3)
+    kw = {"penalty": 3.0, "min_size": 2}
+    got, _ = _online(x, chunk, cost="cosine", **kw)
+    assert got == _offline(x, cost="cosine", **kw)
+
+
 @pytest.mark.parametrize("cost", ["l2", "normal", "rbf"])
 def test_long_stream_compacts_its_state(cost):
     rng = np.random.default_rng(5)

@@ -21,14 +21,14 @@ from numpy.typing import ArrayLike
 
 from seqalign._kernels import online as kernel
 from seqalign._kernels.segcost import L2, NORMAL, RBF
-from seqalign.changepoints.costs import get_cost, median_heuristic, noise_scale
+from seqalign.changepoints.costs import get_cost, median_heuristic, noise_scale, unit_rows
 from seqalign.changepoints.penalties import DEFAULT_PENALTY, Penalty, resolve_penalty
 from seqalign.errors import InputError
 from seqalign.units import plural
 from seqalign.validation import check_whole
 
 #: The costs the online search supports.
-ONLINE_COSTS = ("l2", "normal", "rbf")
+ONLINE_COSTS = ("l2", "normal", "rbf", "cosine")
 
 #: Frames buffered to estimate the noise scale of a named penalty, the normal cost's ridge
 #: and the rbf bandwidth, when they are not given.
@@ -40,8 +40,9 @@ class OnlineSegmenter:
 
     Parameters
     ----------
-    cost : {"l2", "normal", "rbf"}
-        The segment cost, as :func:`seqalign.segment` defines it. ``rbf`` keeps the frames
+    cost : {"l2", "normal", "rbf", "cosine"}
+        The segment cost, as :func:`seqalign.segment` defines it (``cosine``: l2 on the
+        frames scaled to unit length). ``rbf`` keeps the frames
         of the undecided tail and a Gram sum per live start (``O(tail)`` work per frame).
     penalty : float or {"mbic", "bic", "aic", "hqc"}
         Penalty per change. A named penalty needs the stream's length ``n``, unknown in a
@@ -236,7 +237,10 @@ class OnlineSegmenter:
             np.empty(cap + 1, dtype=np.int64),
             np.empty(cap + 1),
             np.zeros((d, d + 1)),
-            np.ascontiguousarray(head[0], dtype=np.float64),
+            np.ascontiguousarray(
+                unit_rows(head[:1])[0] if self.spec.name == "cosine" else head[0],
+                dtype=np.float64,
+            ),
             np.zeros(2 * (cap + 1) if code == RBF else 2),
         ]
 
@@ -282,6 +286,8 @@ class OnlineSegmenter:
                 self._state[9] = gram2
 
     def _feed(self, x: np.ndarray) -> list[int]:
+        if self.spec.name == "cosine":
+            x = unit_rows(x)
         out: list[int] = []
         step = 1 << 16
         for lo in range(0, x.shape[0], step):
