@@ -45,6 +45,7 @@ _EXPORTS = {
     "crops": "seqalign.changepoints.ranges",
     "search": "seqalign.subsequence.search",
     "SearchResult": "seqalign.subsequence.search",
+    "OnlineSegmenter": "seqalign.changepoints.online",
     "run_batch": "seqalign.batch",
     "BatchReport": "seqalign.batch",
 }
@@ -59,6 +60,7 @@ __all__ = [
     "MemoryBudgetError",
     "Neighbors",
     "NoPathError",
+    "OnlineSegmenter",
     "SearchResult",
     "Segmentation",
     "SegmentationScores",
@@ -91,6 +93,7 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover
     from seqalign.batch import BatchReport, run_batch
+    from seqalign.changepoints.online import OnlineSegmenter
     from seqalign.changepoints.ranges import crops, segment_range
     from seqalign.changepoints.result import Segmentation
     from seqalign.changepoints.search import segment

@@ -445,6 +445,16 @@ _DECLARED = (
     Option("pruning", ("--pruning",), parse_text, (SEGMENT,),
            "PELT pruning: exact, or classic (R changepoint's and ruptures', which can miss the "
            "optimum with mbic).", "NAME", SEARCH_PANEL),
+    Option("online", ("--online",), parse_bool, (SEGMENT,),
+           "Read INPUT (a file or - for a pipe) as it arrives and write each boundary the moment "
+           "it is certain (exact PELT: l2, normal, rbf, cosine; CSV index,time to standard output, "
+           "flushed).", panel=SEARCH_PANEL),
+    Option("expected_length", ("--expected-length",), parse_int, (SEGMENT,),
+           "--online: the n of named penalties (bic, mbic...), unknown in a stream.", "FRAMES",
+           SEARCH_PANEL),
+    Option("max_delay", ("--max-delay",), parse_int, (SEGMENT,),
+           "--online: force a boundary after this many frames without a certain one "
+           "(approximate then) [default: never].", "FRAMES", SEARCH_PANEL),
     # soft-DTW
     Option("gamma", ("--gamma", "-g"), parse_float, (SOFT, BARYCENTER, MATRIX),
            {"*": "Smoothing of the soft minimum, > 0: soft-DTW tends to DTW as G -> 0 "

@@ -7,7 +7,8 @@ types: DTW with every metric, step pattern, window, open end, method and a preco
 matrix, at one, two and five features; soft-DTW values (float64 and float32), gradients,
 alignments, the sharp variant and divergences; pairwise matrices and nearest neighbours;
 both barycenters; CTW; every segment cost with every search, CROPS and ranges of changes;
-the shape search; subsequence search (z-normalised and raw, narrow and wide bands).
+the shape search; subsequence search (z-normalised and raw, narrow and wide bands);
+the online search (``segment --online``) on each of its costs.
 Afterwards a command on any input loads its kernels from the cache instead of compiling.
 
 Where the cache lives: :func:`seqalign.config.cache_dir`.
@@ -116,6 +117,7 @@ def _soft() -> Iterator[Callable[[], object]]:
 
 def _segmentations() -> Iterator[Callable[[], object]]:
     from seqalign.changepoints.costs import COSTS
+    from seqalign.changepoints.online import ONLINE_COSTS
     from seqalign.changepoints.ranges import crops, segment_range
     from seqalign.changepoints.search import METHODS, segment
 
@@ -136,6 +138,8 @@ def _segmentations() -> Iterator[Callable[[], object]]:
         yield lambda x=x, c=cost: crops(x, 1.0, 50.0, cost=c)
         yield lambda x=x, c=cost: segment_range(x, range(1, 3), cost=c)
         yield lambda x=x, c=cost: segment_range(x, range(1, 3), cost=c, search="binseg")
+    for d, cost in itertools.product((1, 3), ONLINE_COSTS):
+        yield lambda x=_signal(30, d), c=cost: _online(x, c)
     for d in (1, 3):
         x = np.sin(np.arange(80.0)[:, None] / (2.0 + np.arange(d))) + 0.1 * _signal(80, d)
         yield lambda x=x: segment(x, cost="shape", width=4)
@@ -151,6 +155,13 @@ def _searches() -> Iterator[Callable[[], object]]:
         query = stream[100:140] + 0.1 * _signal(40, d, seed=1)
         stream.setflags(write=not mapped)  # memory-mapped .npy streams are read-only
         yield lambda q=query, s=stream, z=znorm, r=radius: search(q, s, k=2, radius=r, znorm=z)
+
+
+def _online(x: np.ndarray, cost: str) -> list[int]:
+    from seqalign.changepoints.online import OnlineSegmenter
+
+    segmenter = OnlineSegmenter(cost, penalty=5.0, max_delay=10)
+    return segmenter.update(x) + segmenter.finish()
 
 
 def kernel_stats() -> tuple[int, int]:

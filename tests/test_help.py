@@ -241,6 +241,7 @@ UNCHECKED = {
     ("matrix", "--references"): "the square matrix: tests/test_cli_matrix.py",
     ("segment", "--kernel-gamma"): "the median heuristic: tests/test_segment.py",
     ("segment", "--noise"): "estimated: tests/test_segment.py",
+    ("segment", "--max-delay"): "never forced: tests/test_online.py",
     ("evaluate", "--kind"): "from the content: tests/test_cli_evaluate.py",
     ("evaluate", "--dataset"): "TCPD files: tests/test_cli_evaluate.py",
     ("evaluate", "--n"): "TCPD files: tests/test_cli_evaluate.py",

@@ -383,7 +383,7 @@ def test_delimiters_and_dialects(name: str, text: str, fmt: str | None) -> None:
             "log.csv: no numeric columns besides the time column 'time' (--column); "
             "available: time, label",
         ),
-        ("1,2\n3,4\n", ReadOptions(), "log.csv: line 1 looks like data, not a header"),
+        ("1,2\n3,4,5\n", ReadOptions(), "log.csv: line 2 has 3 fields but the header has 2"),
         ("t,x\n", ReadOptions(), "log.csv: the table has a header but no rows (empty)"),
         ("", ReadOptions(), "log.csv: the table is empty (no header, no rows)"),
         ("t,x\n0,1\n1,2,3\n", ReadOptions(), "log.csv: line 3 has 3 fields but the header has 2"),
@@ -400,6 +400,14 @@ def test_bad_tables(text: str, options: ReadOptions, expected: str | None) -> No
     with pytest.raises(InputError) as error:
         read_sequence("log.csv", options)
     assert message(error).startswith(expected)
+
+
+@pytest.mark.parametrize("text", ["1,2\n3,4\n", "1 2\n3 4\n", "1\t2\n3\t4\n", "1, 2\n3, 4\n"])
+def test_headerless_numbers_are_frames(text: str) -> None:
+    Path("log.csv").write_text(text)
+    seq = read_sequence("log.csv")
+    assert seq.data.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert seq.feature_names == ("column_1", "column_2")
 
 
 def test_binary_and_non_utf8_tables_are_errors() -> None:

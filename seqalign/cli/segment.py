@@ -45,8 +45,17 @@ def segment(input: str, quiet: bool = False, **options: Any) -> None:
 
     settings = opt.settings_of(SegmentSettings, {**options, "input": input})
     named = ["cost", "search", "penalty", "n_bkps", "max_bkps", "min_size", "jump", "width",
-             "kernel_gamma", "noise", "engine", "pruning", "max_memory"]  # fmt: skip
+             "kernel_gamma", "noise", "engine", "pruning", "max_memory", "expected_length",
+             "max_delay"]  # fmt: skip
     typed = opt.typed_values(SEGMENT, options, named)
+    if settings.online:
+        from seqalign.tasks.online import run_online
+
+        with opt.input_warnings(quiet), naming({"x": ("INPUT", input)}, typed):
+            online = run_online(settings)
+        if not quiet:
+            _summary_online(online)
+        return
     with opt.input_warnings(quiet), naming({"x": ("INPUT", input)}, typed):
         outcome = run_segment(settings)
     if quiet:
@@ -72,6 +81,25 @@ def _summary(seq: Sequence, result: Segmentation, read_s: float, search_s: float
             ("settings", settings),
             ("changes", _changes(result)),
             ("time", f"read {read_s:.2f} s, search {search_s:.2f} s"),
+        ]
+    )
+
+
+def _summary_online(o) -> None:
+    delays = (
+        f"mean {sum(o.delays) / len(o.delays):.1f}, max {max(o.delays)} frames"
+        if o.delays
+        else "none"
+    )
+    forced = f", {o.forced} forced (--max-delay)" if o.forced else ""
+    print_rows(
+        [
+            ("input", f"{o.frames} frames read, online"),
+            ("settings", f"pelt online, penalty {o.penalty}"),
+            ("changes", f"{len(o.boundaries)}{forced}"),
+            ("delay", delays),
+            ("memory", f"peak {o.peak_live} live candidates"),
+            ("time", f"{o.seconds:.2f} s"),
         ]
     )
 

@@ -173,9 +173,24 @@ def _rows(text: str, delimiter: str | None) -> Iterator[tuple[int, list[str]]]:
             yield reader.line_num, fields
 
 
+def _headerless(text: str) -> bool:
+    """Whether the first non-blank line is numbers only (split on commas and blanks)."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    cells = first.replace(",", " ").split()
+    return bool(cells) and all(_is_number(cell) for cell in cells)
+
+
 def _parse(text: str, delimiter: str | None, name: str) -> _Table:
     rows: list[list[str]] = []
     lines: list[int] = []
+    if _headerless(text):  # numbers as seq, awk and cut write them: any of , tab space
+        for number, line in enumerate(text.splitlines(), start=1):
+            fields = line.replace(",", " ").split()
+            if fields:
+                rows.append(fields)
+                lines.append(number)
+        names = [f"column_{k + 1}" for k in range(len(rows[0]))]
+        return _check_width(_Table(name, names, rows, lines))
     for number, fields in _rows(text, delimiter):
         rows.append(fields)
         lines.append(number)
@@ -183,11 +198,6 @@ def _parse(text: str, delimiter: str | None, name: str) -> _Table:
         raise InputError(f"{name}: the table is empty (no header, no rows)")
     header = [cell.strip() for cell in rows[0]]
     header[0] = header[0].lstrip("#").strip()  # a header written by numpy.savetxt: "# t,x"
-    if all(_is_number(cell) for cell in header):
-        raise InputError(
-            f"{name}: line {lines[0]} looks like data, not a header; add a first line naming "
-            "the columns (e.g. time,x,y)"
-        )
     names = [cell or f"column_{k + 1}" for k, cell in enumerate(header)]
     duplicate = next((n for k, n in enumerate(names) if n in names[:k]), None)
     if duplicate is not None:
@@ -195,6 +205,12 @@ def _parse(text: str, delimiter: str | None, name: str) -> _Table:
     rows, lines = rows[1:], lines[1:]
     if not rows:
         raise InputError(f"{name}: the table has a header but no rows (empty)")
+    return _check_width(_Table(name, names, rows, lines))
+
+
+def _check_width(table: _Table) -> _Table:
+    """``table``, unless a row has another number of fields than the names."""
+    name, names, rows, lines = table.name, table.names, table.rows, table.lines
     width = len(names)
     ragged = next((k for k, row in enumerate(rows) if len(row) != width), None)
     if ragged is not None:
@@ -203,7 +219,7 @@ def _parse(text: str, delimiter: str | None, name: str) -> _Table:
             "header has "
             f"{width} ({', '.join(names)})"
         )
-    return _Table(name, names, rows, lines)
+    return table
 
 
 def _is_number(text: str) -> bool:
@@ -293,7 +309,8 @@ def _uniform(
 def read_table(
     file: str | BinaryIO, source: str, options: ReadOptions, fmt: str | None = None
 ) -> Sequence:
-    """Read a CSV/TSV table with a header row.
+    """Read a CSV/TSV table with a header row, or headerless numbers (one frame per line,
+    columns ``column_1``, ``column_2``...: a first line of numbers only is data).
 
     Parameters
     ----------

@@ -43,6 +43,9 @@ class SegmentSettings(Written, Reading):
     crops: str | None = None
     engine: str = "native"
     pruning: str = "exact"
+    online: bool = False
+    expected_length: int | None = None
+    max_delay: int | None = None
     segments: str | None = None
     labels: str | None = None
     plot: str | None = None
@@ -110,6 +113,15 @@ def run_segment(s: SegmentSettings) -> SegmentOutcome:
     """
     started = time.perf_counter()
     s.check()
+    if s.online:
+        raise InputError(
+            "--online streams its boundaries: run it with seqalign.tasks.online.run_online",
+            argument="online",
+        )
+    for name in ("expected_length", "max_delay"):
+        if getattr(s, name) is not None:
+            flag = "--" + name.replace("_", "-")
+            raise InputError(f"{flag} applies to --online only", argument=name)
     targets = {"-o": s.output, "--segments": s.segments, "--labels": s.labels, "--plot": s.plot}
     check_targets(targets, (s.input,))
     bounds = None if s.crops is None else parse_range(s.crops)

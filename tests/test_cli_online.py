@@ -1,0 +1,126 @@
+"""``seqalign segment INPUT --online``: in process and as a subprocess fed line by line."""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from seqalign.changepoints.search import segment
+from tests.test_cli import assert_one_line_error, cli
+
+
+def _steps(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, 1, (n, 2))
+    x[100:200, 0] += 5.0
+    return x
+
+
+@pytest.fixture
+def files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    x = _steps()
+    lines = ["t,acc_x,acc_y"] + [f"{k / 50:.2f},{a:.5f},{b:.5f}" for k, (a, b) in enumerate(x)]
+    Path("log.csv").write_text("\n".join(lines) + "\n")
+    Path("plain.txt").write_text("\n".join(f"{a:.5f} {b:.5f}" for a, b in x) + "\n")
+    Path("bad.txt").write_text("1\n2\nthree\n")
+    return tmp_path
+
+
+def _rows(stdout):
+    header, *rows = stdout.strip().splitlines()
+    assert header == "index,time"
+    return rows
+
+
+def test_online_equals_offline_on_a_table(files):
+    x = np.loadtxt("log.csv", delimiter=",", skiprows=1)[:, 1:2]
+    want = segment(x, penalty=20.0).changepoints.tolist()
+    out = cli("segment", "log.csv", "--online", "--column", "acc_x", "--penalty", "20", "-q")
+    assert out.code == 0, out.stderr
+    assert [int(r.split(",")[0]) for r in _rows(out.stdout)] == want == [100, 200]
+    assert all(r.endswith(",") for r in _rows(out.stdout))  # no rate: empty time
+
+
+def test_headerless_numbers_from_stdin_with_rate(files):
+    x = np.loadtxt("plain.txt")
+    want = segment(x, penalty=30.0).changepoints.tolist()
+    out = cli("segment", "-", "--online", "--penalty", "30", "--rate", "50",
+              input=Path("plain.txt").read_bytes())  # fmt: skip
+    assert out.code == 0, out.stderr
+    assert _rows(out.stdout) == [f"{b},{b / 50:.10g}" for b in want]
+    for word in ("300 frames read", "changes", "delay", "live candidates"):
+        assert word in out.stderr
+
+
+def test_rbf_online_equals_offline(files):
+    x = np.loadtxt("plain.txt")
+    want = segment(x, cost="rbf", kernel_gamma=0.3, penalty=3.0).changepoints.tolist()
+    out = cli("segment", "plain.txt", "--online", "--cost", "rbf", "--kernel-gamma", "0.3",
+              "--penalty", "3", "-q")  # fmt: skip
+    assert out.code == 0, out.stderr
+    assert [int(r.split(",")[0]) for r in _rows(out.stdout)] == want
+
+
+def test_headerless_numbers_offline(files):
+    out = cli("segment", "plain.txt", "--input-format", "csv", "--penalty", "30", "-q")
+    assert out.code == 0, out.stderr
+    assert out.stdout.splitlines()[1:] == ["100", "200"]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["bad.txt", "--online", "--penalty", "1"], "line 3: 'three' is not a number"),
+        (["plain.txt", "--online"], "expected-length"),
+        (["plain.txt", "--online", "--penalty", "1", "--cost", "l1"], "cost"),
+        (["plain.txt", "--online", "--penalty", "1", "--search", "binseg"], "--search"),
+        (["plain.txt", "--online", "--penalty", "1", "-o", "out.csv"], "-o"),
+        (["plain.txt", "--penalty", "1", "--max-delay", "5"], "--max-delay"),
+        (["plain.txt", "--online", "--penalty", "1", "--max-delay", "0"], "max-delay"),
+        (["missing.txt", "--online", "--penalty", "1"], "missing.txt"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(files, args, words):
+    out = cli("segment", *args)
+    assert_one_line_error(out, words)
+
+
+def test_a_boundary_arrives_before_stdin_closes(files):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seqalign", "segment", "-", "--online", "--penalty", "20"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        rng = np.random.default_rng(1)
+        values = np.r_[rng.normal(size=100), 8.0 + rng.normal(size=100)]
+        for v in values:
+            proc.stdin.write(f"{v:.5f}\n".encode())
+            proc.stdin.flush()
+        seen = b""
+        deadline = time.monotonic() + 120
+        while b"\n100," not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([proc.stdout], [], [], 1.0)
+            if ready:
+                seen += os.read(proc.stdout.fileno(), 4096)
+        alive = proc.poll() is None
+    finally:
+        proc.stdin.close()
+        rest = proc.stdout.read()
+        err = proc.stderr.read()
+        proc.wait(timeout=120)
+    assert b"\n100," in seen, (seen, err)  # ... while stdin was still open
+    assert alive
+    assert proc.returncode == 0, err
+    assert (seen + rest).decode().splitlines() == ["index,time", "100,"]
