@@ -325,13 +325,19 @@ _DECLARED = (
            "Read 2-D arrays and tables as (features, frames): swap their axes first (a table's "
            "columns become frames; audio is read as it is)."),
     # aligning
-    Option("metric", ("--metric",), _named(_metric), (*_ALIGNERS,),
+    Option("metric", ("--metric",), _named(_metric), (*_ALIGNERS, SEARCH),
            {"*": f"{_METRIC_HELP} [default: cosine when an input is audio, else euclidean].",
             WARP: f"{_METRIC_HELP} [default: euclidean for music; cosine for speech (--preset), "
             "cosine when an input is audio, else euclidean].",
             SOFT: _SOFT_METRIC_HELP, BARYCENTER: _SOFT_METRIC_HELP,
             MATRIX: f"{_METRIC_HELP} [default: cosine when an input is audio, else "
-            "sqeuclidean]."}, "NAME", {"*": ALIGN_PANEL, SOFT: SOFT_PANEL,
+            "sqeuclidean].",
+            SEARCH: "Local cost, summed over features: sqeuclidean ((a - b)^2) or cityblock "
+            "(|a - b|), the only two search takes. Its lower bounds (LB_Kim, LB_Keogh both "
+            "ways, LB_Improved, early abandoning) need a cost that grows with each feature's "
+            "|a - b|: cosine and the polynomial kernel do not (they would prune true matches); "
+            "euclidean and rbf do but are not implemented (one feature: euclidean is "
+            "cityblock); linear is sqeuclidean."}, "NAME", {"*": ALIGN_PANEL, SOFT: SOFT_PANEL,
                                        BARYCENTER: SOFT_PANEL}),
     Option("kernel_gamma", ("--kernel-gamma",), parse_float, (WARP, SOFT, MATRIX, SEGMENT),
            {"*": "Kernel scale for --metric rbf or polynomial, > 0 [default: rbf: the median "

@@ -7,7 +7,8 @@ types: DTW with every metric, step pattern, window, open end, method and a preco
 matrix, at one, two and five features; soft-DTW values (float64 and float32), gradients,
 alignments, the sharp variant and divergences; pairwise matrices and nearest neighbours;
 both barycenters; CTW; every segment cost with every search, CROPS and ranges of changes;
-the shape search; subsequence search (z-normalised and raw, narrow and wide bands);
+the shape search; subsequence search (z-normalised and raw, narrow and wide bands, both
+local costs);
 the online search (``segment --online``) on each of its costs.
 Afterwards a command on any input loads its kernels from the cache instead of compiling.
 
@@ -150,11 +151,15 @@ def _segmentations() -> Iterator[Callable[[], object]]:
 def _searches() -> Iterator[Callable[[], object]]:
     from seqalign.subsequence.search import search
 
-    for d, znorm, radius, mapped in itertools.product((1, 2), (True, False), (2, 16), (0, 1)):
+    for d, znorm, radius, mapped, metric in itertools.product(
+        (1, 2), (True, False), (2, 16), (0, 1), ("sqeuclidean", "cityblock")
+    ):
         stream = _signal(300, d)
         query = stream[100:140] + 0.1 * _signal(40, d, seed=1)
         stream.setflags(write=not mapped)  # memory-mapped .npy streams are read-only
-        yield lambda q=query, s=stream, z=znorm, r=radius: search(q, s, k=2, radius=r, znorm=z)
+        yield lambda q=query, s=stream, z=znorm, r=radius, c=metric: search(
+            q, s, k=2, radius=r, znorm=z, metric=c
+        )
 
 
 def _online(x: np.ndarray, cost: str) -> list[int]:

@@ -450,8 +450,22 @@ def znormalise(x: np.ndarray) -> np.ndarray:
 
 def banded_dtw_sq(q: np.ndarray, x: np.ndarray, radius: int) -> float:
     """DTW, squared Euclidean local cost, symmetric1, |i - j| <= radius: a full table."""
-    m = len(q)
-    C = ((q[:, None, :] - x[None, :, :]) ** 2).sum(axis=2)
+    return _banded_dtw(((q[:, None, :] - x[None, :, :]) ** 2).sum(axis=2), radius)
+
+
+def banded_dtw_cityblock(q: np.ndarray, x: np.ndarray, radius: int) -> float:
+    """DTW, cityblock local cost (|q - x| summed over features), symmetric1, |i - j| <=
+    radius: a full table."""
+    return _banded_dtw(np.abs(q[:, None, :] - x[None, :, :]).sum(axis=2), radius)
+
+
+#: The search's local cost -> its brute-force banded DTW.
+BANDED_DTW = {"sqeuclidean": banded_dtw_sq, "cityblock": banded_dtw_cityblock}
+
+
+def _banded_dtw(C: np.ndarray, radius: int) -> float:
+    """Symmetric1 DTW of the square cost matrix ``C`` in the band |i - j| <= radius."""
+    m = len(C)
     D = np.full((m, m), np.inf)
     for i in range(m):
         for j in range(max(0, i - radius), min(m, i + radius + 1)):
@@ -467,8 +481,12 @@ def banded_dtw_sq(q: np.ndarray, x: np.ndarray, radius: int) -> float:
     return float(D[m - 1, m - 1])
 
 
-def window_distances(query, stream, radius: int, znorm: bool = True) -> np.ndarray:
-    """The distance of every window of ``stream`` to ``query`` (O(n m^2))."""
+def window_distances(
+    query, stream, radius: int, znorm: bool = True, metric: str = "sqeuclidean"
+) -> np.ndarray:
+    """The distance of every window of ``stream`` to ``query`` (O(n m^2)), with the local
+    cost ``metric`` (sqeuclidean or cityblock)."""
+    dtw = BANDED_DTW[metric]
     q = np.asarray(query, dtype=float).reshape(len(query), -1)
     s = np.asarray(stream, dtype=float).reshape(len(stream), -1)
     m = len(q)
@@ -476,7 +494,7 @@ def window_distances(query, stream, radius: int, znorm: bool = True) -> np.ndarr
     out = np.empty(max(0, len(s) - m + 1))
     for t in range(len(out)):
         w = s[t : t + m]
-        out[t] = banded_dtw_sq(q, znormalise(w) if znorm else w, radius)
+        out[t] = dtw(q, znormalise(w) if znorm else w, radius)
     return out
 
 

@@ -57,8 +57,27 @@ def test_rows_equal_the_api(folder):
     assert [float(r[5]) for r in rows] == expected.distance.tolist()
     assert rows[0][:3] == ["s1.npy", "300", "340"]
     assert all(r[3] == r[4] == "" for r in rows)  # no frame rate: no times
-    assert "4 matches (band 4 frames, exclusion 20, z-normalised)" in outcome.stderr
+    assert "4 matches (band 4 frames, exclusion 20, z-normalised, sqeuclidean)" in outcome.stderr
     assert "LB_Kim" in outcome.stderr
+
+
+@pytest.mark.parametrize("znorm", ["--znorm", "--no-znorm"])
+def test_cityblock_rows_equal_the_api(folder, znorm):
+    args = ("search", "q.npy", "s1.npy", "s2.npy", "-k", "3", "--band", "10%", znorm)
+    outcome = cli(*args, "--metric", "cityblock")
+    assert outcome.code == 0, outcome.stderr
+    expected = search(np.load("q.npy"), [np.load("s1.npy"), np.load("s2.npy")], k=3,
+                      radius="10%", znorm=znorm == "--znorm", metric="cityblock")  # fmt: skip
+    rows = _rows(outcome.stdout)
+    assert [(r[0], int(r[1])) for r in rows] == [
+        (f"s{s + 1}.npy", t) for s, t in zip(expected.stream, expected.start)
+    ]
+    assert [float(r[5]) for r in rows] == expected.distance.tolist()
+    assert "cityblock)" in outcome.stderr
+    assert cli(*args).stdout != outcome.stdout  # sqeuclidean, the default, differs
+    cli(*args, "--metric", "cityblock", "-o", "out.json")
+    record = json.loads(Path("out.json").read_text())
+    assert record["metric"] == "cityblock" and "cityblock local cost" in record["definition"]
 
 
 def test_times_from_a_table_and_formats(folder):
@@ -171,6 +190,9 @@ def test_subprocess_streams_standard_input(folder):
         (["q.npy", "s1.npy", "-o", "s1.npy"], "overwrite"),
         (["q.npy", "-", "-"], "only one input can be -"),
         (["q.npy", "s1.npy", "--jobs", "0"], "--jobs 0"),
+        (["q.npy", "s1.npy", "--metric", "euclidean"], "--metric 'euclidean'"),
+        (["q.npy", "s1.npy", "--metric", "cosine"], "sqeuclidean or cityblock only"),
+        (["q.npy", "s1.npy", "--metric", "l3"], "--metric 'l3'"),
         (["q.npy", "nan.npy"], "nan.npy: a NaN value at frame 7"),
         (["q.npy", "bad.csv"], "bad.csv"),
     ],

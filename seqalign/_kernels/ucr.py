@@ -2,16 +2,26 @@
 
 Notation: the query ``q`` has ``m`` frames and ``d`` features (already z-normalised per
 feature, or raw); the window of the stream starting at ``t`` is ``s[t:t + m]``, z-normalised
-per feature with its own mean and standard deviation (or raw). The distance is DTW with the
-squared Euclidean local cost and symmetric1 steps in a Sakoe-Chiba band of radius ``r``::
+per feature with its own mean and standard deviation (or raw). The distance is DTW with
+symmetric1 steps in a Sakoe-Chiba band of radius ``r`` and one of two local costs: the
+squared Euclidean one (sqeuclidean) or the cityblock one (``l1``: ``|v|`` for ``v ** 2``)::
 
-    C[i, j] = sum_f (q[i, f] - x[j, f]) ** 2
+    C[i, j] = sum_f (q[i, f] - x[j, f]) ** 2        or   sum_f |q[i, f] - x[j, f]|
     D[i, j] = C[i, j] + min(D[i-1, j-1], D[i-1, j], D[i, j-1])   for |i - j| <= r
     D[0, 0] = C[0, 0],   D = +inf outside the band,   distance = D[m - 1, m - 1]
 
-(not square-rooted). Each window goes through the cascade of Rakthanmanon et al., "Searching
-and mining trillions of time series subsequences under dynamic time warping", KDD 2012 (the
-UCR Suite), against a threshold ``tau`` (see below); the first bound above ``tau`` prunes it:
+(not square-rooted). Every bound below holds for both, because each is a sum of per-cell
+bounds of a cost that is a sum over features of a term ``cost(q - x) >= 0`` that grows with
+``|q - x|``: LB_Kim takes cells of every path; a frame's cost to the box of an envelope
+(per feature, the gap to ``[lower, upper]``) is at most its cost to any frame inside the box;
+the cumulative bounds add such terms. LB_Improved holds for both too (Lemire proves it for
+``|v| ** p``, ``p >= 1``: with ``h`` the window projected onto the query's envelope, ``|x -
+q| ** p >= |x - h| ** p + |h - q| ** p`` for every ``q`` in the box, with equality for ``p =
+1``). Other costs are not offered: see :mod:`seqalign.subsequence.search`.
+
+Each window goes through the cascade of Rakthanmanon et al., "Searching and mining
+trillions of time series subsequences under dynamic time warping", KDD 2012 (the UCR
+Suite), against a threshold ``tau`` (see below); the first bound above ``tau`` prunes it:
 
 1. LB_Kim, hierarchy version: the first and last cells of every path, then the cheapest cell
    of each of the next two "levels" from both ends (cells with ``max(i, j) = l``); a path
@@ -136,45 +146,55 @@ def _moments(seg, t, m, restart, sums, norm):
         norm[2, f] = 1.0 / std if std >= FLAT else 0.0
 
 
+@njit(inline="always", **config.NJIT)
+def _cost(v, l1):
+    """One feature's term of the local cost for the difference ``v``: ``|v|`` (cityblock,
+    ``l1``) or ``v * v`` (squared Euclidean)."""
+    if l1:
+        return abs(v)
+    return v * v
+
+
 @njit(**config.NJIT)
-def _cell(qz, i, seg, row, norm):
+def _cell(qz, i, seg, row, norm, l1):
     """``C[i, j]`` for the window frame at segment row ``row``, normalised on the fly."""
     acc = 0.0
     for f in range(qz.shape[1]):
         v = qz[i, f] - ((seg[row, f] - norm[0, f]) - norm[1, f]) * norm[2, f]
-        acc += v * v
+        acc += _cost(v, l1)
     return acc
 
 
 @njit(**config.NJIT)
-def lb_kim(qz, seg, t, norm, thr):
+def lb_kim(qz, seg, t, norm, thr, l1):
     """LB_Kim hierarchy (UCR Suite): first and last cells, then levels 1 and 2 from both ends
     (needs ``m >= 6``; shorter queries get the first and last cells only). Stops as soon as
     the partial bound exceeds ``thr``."""
     m = qz.shape[0]
     e = t + m - 1
-    lb = _cell(qz, 0, seg, t, norm) + _cell(qz, m - 1, seg, e, norm)
+    lb = _cell(qz, 0, seg, t, norm, l1) + _cell(qz, m - 1, seg, e, norm, l1)
     if lb > thr or m < 6:
         return lb
-    a = min(_cell(qz, 1, seg, t, norm), _cell(qz, 0, seg, t + 1, norm))
-    lb += min(a, _cell(qz, 1, seg, t + 1, norm))
-    b = min(_cell(qz, m - 2, seg, e, norm), _cell(qz, m - 1, seg, e - 1, norm))
-    lb += min(b, _cell(qz, m - 2, seg, e - 1, norm))
+    a = min(_cell(qz, 1, seg, t, norm, l1), _cell(qz, 0, seg, t + 1, norm, l1))
+    lb += min(a, _cell(qz, 1, seg, t + 1, norm, l1))
+    b = min(_cell(qz, m - 2, seg, e, norm, l1), _cell(qz, m - 1, seg, e - 1, norm, l1))
+    lb += min(b, _cell(qz, m - 2, seg, e - 1, norm, l1))
     if lb > thr:
         return lb
-    a = min(_cell(qz, 2, seg, t, norm), _cell(qz, 2, seg, t + 1, norm))
-    a = min(a, min(_cell(qz, 2, seg, t + 2, norm), _cell(qz, 1, seg, t + 2, norm)))
-    lb += min(a, _cell(qz, 0, seg, t + 2, norm))
-    b = min(_cell(qz, m - 3, seg, e, norm), _cell(qz, m - 3, seg, e - 1, norm))
-    b = min(b, min(_cell(qz, m - 3, seg, e - 2, norm), _cell(qz, m - 2, seg, e - 2, norm)))
-    return lb + min(b, _cell(qz, m - 1, seg, e - 2, norm))
+    a = min(_cell(qz, 2, seg, t, norm, l1), _cell(qz, 2, seg, t + 1, norm, l1))
+    a = min(a, min(_cell(qz, 2, seg, t + 2, norm, l1), _cell(qz, 1, seg, t + 2, norm, l1)))
+    lb += min(a, _cell(qz, 0, seg, t + 2, norm, l1))
+    b = min(_cell(qz, m - 3, seg, e, norm, l1), _cell(qz, m - 3, seg, e - 1, norm, l1))
+    b = min(b, min(_cell(qz, m - 3, seg, e - 2, norm, l1), _cell(qz, m - 2, seg, e - 2, norm, l1)))
+    return lb + min(b, _cell(qz, m - 1, seg, e - 2, norm, l1))
 
 
 @njit(**config.NJIT)
-def keogh_eq(query, seg, t, norm, thr, terms):
+def keogh_eq(query, seg, t, norm, thr, terms, l1):
     """LB_Keogh of the query's envelope ``(qz, upper, lower, order)`` on the window:
-    ``terms[j]`` is the squared distance from window frame ``j`` to the box of the
-    envelope at ``j``. Visits ``order``; returns early (terms incomplete) above ``thr``."""
+    ``terms[j]`` is the cost from window frame ``j`` to the box of the envelope at ``j``
+    (squared Euclidean, or cityblock with ``l1``). Visits ``order``; returns early (terms
+    incomplete) above ``thr``."""
     qz, qu, ql, order = query
     m, d = qz.shape
     lb = 0.0
@@ -184,7 +204,7 @@ def keogh_eq(query, seg, t, norm, thr, terms):
         for f in range(d):
             x = ((seg[t + j, f] - norm[0, f]) - norm[1, f]) * norm[2, f]
             g = max(x - qu[j, f], 0.0) + min(x - ql[j, f], 0.0)  # one of them is 0
-            acc += g * g
+            acc += _cost(g, l1)
         terms[j] = acc
         lb += acc
         if lb > thr:
@@ -193,9 +213,9 @@ def keogh_eq(query, seg, t, norm, thr, terms):
 
 
 @njit(**config.NJIT)
-def keogh_ec(query, env, t, norm, thr, terms):
+def keogh_ec(query, env, t, norm, thr, terms, l1):
     """LB_Keogh of the window's envelope ``env = (upper, lower)`` (the segment's, raw) on the
-    query: ``terms[i]`` is the squared distance from ``q[i]`` to the normalised box at ``i``."""
+    query: ``terms[i]`` is the cost from ``q[i]`` to the normalised box at ``i``."""
     qz, _, _, order = query
     su, sl = env
     m, d = qz.shape
@@ -208,7 +228,7 @@ def keogh_ec(query, env, t, norm, thr, terms):
             u = ((su[t + i, f] - norm[0, f]) - norm[1, f]) * norm[2, f]
             lo = ((sl[t + i, f] - norm[0, f]) - norm[1, f]) * norm[2, f]
             g = max(q - u, 0.0) + min(q - lo, 0.0)
-            acc += g * g
+            acc += _cost(g, l1)
         terms[i] = acc
         lb += acc
         if lb > thr:
@@ -217,7 +237,7 @@ def keogh_ec(query, env, t, norm, thr, terms):
 
 
 @njit(**config.NJIT)
-def banded_dtw(qz, xz, r, cb, thr, rows):
+def banded_dtw(qz, xz, r, cb, thr, rows, l1):
     """DTW of ``qz`` and ``xz`` (both ``(m, d)``) in the band ``|i - j| <= r``, or ``inf``
     once the smallest cell of a row ``i`` plus ``cb[i]`` (a lower bound of the cost of the
     path after row ``i``: :func:`suffix_bounds`, or zeros) exceeds ``thr``. ``rows``: ``(2,
@@ -232,8 +252,7 @@ def banded_dtw(qz, xz, r, cb, thr, rows):
     for j in range(min(m - 1, r) + 1):  # row 0: from the left only
         c = 0.0
         for f in range(d):
-            v = qz[0, f] - xz[j, f]
-            c += v * v
+            c += _cost(qz[0, f] - xz[j, f], l1)
         left = left + c
         prev[j + 1] = left
     if min(m - 1, r) + 2 <= m:
@@ -248,8 +267,7 @@ def banded_dtw(qz, xz, r, cb, thr, rows):
         for j in range(lo, hi + 1):
             c = 0.0
             for f in range(d):
-                v = qz[i, f] - xz[j, f]
-                c += v * v
+                c += _cost(qz[i, f] - xz[j, f], l1)
             v = min(min(prev[j], prev[j + 1]), cur[j]) + c
             cur[j + 1] = v
             if v < best:
@@ -351,32 +369,32 @@ def _keep(cands, n, t, dist, thr):
 
 
 @njit(**config.NJIT)
-def _kim1(q, x, t, nz, thr):
+def _kim1(q, x, t, nz, thr, l1):
     """:func:`lb_kim` for one feature; ``nz = (ref, mean - ref, 1 / std)``."""
     ref, mu, inv = nz
     m = q.shape[0]
     e = t + m - 1
     x0 = ((x[t] - ref) - mu) * inv
     xl = ((x[e] - ref) - mu) * inv
-    lb = (q[0] - x0) ** 2 + (q[m - 1] - xl) ** 2
+    lb = _cost(q[0] - x0, l1) + _cost(q[m - 1] - xl, l1)
     if lb > thr or m < 6:
         return lb
     x1 = ((x[t + 1] - ref) - mu) * inv
-    lb += min(min((q[1] - x0) ** 2, (q[0] - x1) ** 2), (q[1] - x1) ** 2)
+    lb += min(min(_cost(q[1] - x0, l1), _cost(q[0] - x1, l1)), _cost(q[1] - x1, l1))
     y1 = ((x[e - 1] - ref) - mu) * inv
-    lb += min(min((q[m - 2] - xl) ** 2, (q[m - 1] - y1) ** 2), (q[m - 2] - y1) ** 2)
+    lb += min(min(_cost(q[m - 2] - xl, l1), _cost(q[m - 1] - y1, l1)), _cost(q[m - 2] - y1, l1))
     if lb > thr:
         return lb
     x2 = ((x[t + 2] - ref) - mu) * inv
-    a = min(min((q[2] - x0) ** 2, (q[2] - x1) ** 2), (q[2] - x2) ** 2)
-    lb += min(a, min((q[1] - x2) ** 2, (q[0] - x2) ** 2))
+    a = min(min(_cost(q[2] - x0, l1), _cost(q[2] - x1, l1)), _cost(q[2] - x2, l1))
+    lb += min(a, min(_cost(q[1] - x2, l1), _cost(q[0] - x2, l1)))
     y2 = ((x[e - 2] - ref) - mu) * inv
-    b = min(min((q[m - 3] - xl) ** 2, (q[m - 3] - y1) ** 2), (q[m - 3] - y2) ** 2)
-    return lb + min(b, min((q[m - 2] - y2) ** 2, (q[m - 1] - y2) ** 2))
+    b = min(min(_cost(q[m - 3] - xl, l1), _cost(q[m - 3] - y1, l1)), _cost(q[m - 3] - y2, l1))
+    return lb + min(b, min(_cost(q[m - 2] - y2, l1), _cost(q[m - 1] - y2, l1)))
 
 
 @njit(**config.NJIT)
-def _eq1(query, x, t, nz, thr, terms):
+def _eq1(query, x, t, nz, thr, terms, l1):
     """:func:`keogh_eq` for one feature."""
     _, qu, ql, order = query
     ref, mu, inv = nz
@@ -385,7 +403,7 @@ def _eq1(query, x, t, nz, thr, terms):
         j = order[k]
         v = ((x[t + j] - ref) - mu) * inv
         g = max(v - qu[j], 0.0) + min(v - ql[j], 0.0)  # branch-free: one is 0 (lower <= upper)
-        a = g * g
+        a = _cost(g, l1)
         terms[j] = a
         lb += a
         if lb > thr:
@@ -394,7 +412,7 @@ def _eq1(query, x, t, nz, thr, terms):
 
 
 @njit(**config.NJIT)
-def _ec1(query, env, t, nz, thr, terms):
+def _ec1(query, env, t, nz, thr, terms, l1):
     """:func:`keogh_ec` for one feature."""
     q, _, _, order = query
     su, sl = env
@@ -405,7 +423,7 @@ def _ec1(query, env, t, nz, thr, terms):
         u = ((su[t + i] - ref) - mu) * inv
         lo = ((sl[t + i] - ref) - mu) * inv
         g = max(q[i] - u, 0.0) + min(q[i] - lo, 0.0)
-        a = g * g
+        a = _cost(g, l1)
         terms[i] = a
         lb += a
         if lb > thr:
@@ -414,12 +432,13 @@ def _ec1(query, env, t, nz, thr, terms):
 
 
 @njit(**config.NJIT)
-def _improved1(query, xz, r, thr, scratch):
+def _improved1(query, xz, r, thr, scratch, l1):
     """The second pass of LB_Improved (Lemire, Pattern Recognition 2009): the window ``xz``
     projected onto the query's envelope, ``h = clip(xz, lower, upper)``; then the distance
     from the query to the envelope of ``h`` (radius ``r``, within the window). Added to
-    LB_Keogh EQ (the first pass) it still bounds the DTW from below. ``scratch = (h, upper,
-    lower, deque, deque)``, each of ``m``. Stops above ``thr``."""
+    LB_Keogh EQ (the first pass) it still bounds the DTW from below, for the squared
+    Euclidean cost and for the cityblock one (``l1``; see the module's docstring). ``scratch
+    = (h, upper, lower, deque, deque)``, each of ``m``. Stops above ``thr``."""
     q, qu, ql, order = query
     h, hu, hl, qmax, qmin = scratch
     m = q.shape[0]
@@ -449,14 +468,14 @@ def _improved1(query, xz, r, thr, scratch):
     for k in range(m):
         i = order[k]
         g = max(q[i] - hu[i], 0.0) + min(q[i] - hl[i], 0.0)
-        lb += g * g
+        lb += _cost(g, l1)
         if lb > thr:
             return lb
     return lb
 
 
 @njit(**config.NJIT)
-def _dtw1(q, x, r, cb, thr, rows):
+def _dtw1(q, x, r, cb, thr, rows, l1):
     """:func:`banded_dtw` for one feature (1-D ``q`` and ``x``)."""
     m = q.shape[0]
     prev = rows[0]
@@ -466,7 +485,7 @@ def _dtw1(q, x, r, cb, thr, rows):
         cur[j] = np.inf
     left = 0.0
     for j in range(min(m - 1, r) + 1):
-        left += (q[0] - x[j]) * (q[0] - x[j])
+        left += _cost(q[0] - x[j], l1)
         prev[j + 1] = left
     if m > 1 and prev[1] + cb[0] > thr:
         return np.inf
@@ -478,7 +497,7 @@ def _dtw1(q, x, r, cb, thr, rows):
         qi = q[i]
         left = np.inf
         for j in range(lo, hi + 1):
-            v = min(min(prev[j], prev[j + 1]), left) + (qi - x[j]) * (qi - x[j])
+            v = min(min(prev[j], prev[j + 1]), left) + _cost(qi - x[j], l1)
             cur[j + 1] = v
             left = v
             best = min(best, v)
@@ -491,7 +510,7 @@ def _dtw1(q, x, r, cb, thr, rows):
 
 
 @njit(**config.NJIT)
-def _dtw1_pruned(q, x, r, cb, thr, rows):
+def _dtw1_pruned(q, x, r, cb, thr, rows, l1):
     """:func:`_dtw1`, also pruning cells (as the
     UCR-USP suite: Silva, Giusti, Keogh & Batista, "Speeding up similarity search under
     dynamic time warping by pruning unpromising alignments", DMKD 2018): a cell whose cost
@@ -508,7 +527,7 @@ def _dtw1_pruned(q, x, r, cb, thr, rows):
     pa = 0
     pb = -1  # live columns of the row above: pa..pb
     for j in range(min(m - 1, r) + 1):
-        left += (q[0] - x[j]) * (q[0] - x[j])
+        left += _cost(q[0] - x[j], l1)
         if left + cb[0] > thr:  # the row only grows from here
             break
         prev[j + 1] = left
@@ -528,7 +547,7 @@ def _dtw1_pruned(q, x, r, cb, thr, rows):
         nb = -1
         end = min(hi, pb + 1)  # entries up to pb + 2 (column pb + 1) of the row above: set
         for j in range(first, end + 1):
-            v = min(min(prev[j], prev[j + 1]), left) + (qi - x[j]) * (qi - x[j])
+            v = min(min(prev[j], prev[j + 1]), left) + _cost(qi - x[j], l1)
             if v > bound:
                 v = np.inf
             else:
@@ -538,7 +557,7 @@ def _dtw1_pruned(q, x, r, cb, thr, rows):
             cur[j + 1] = v
             left = v
         for j in range(end + 1, hi + 1):  # past the row above's live cells: from the left only
-            v = left + (qi - x[j]) * (qi - x[j])
+            v = left + _cost(qi - x[j], l1)
             if v > bound:
                 break
             cur[j + 1] = v
@@ -559,7 +578,7 @@ def _dtw1_pruned(q, x, r, cb, thr, rows):
 @njit(**config.NJIT)
 def _scan1(x, w0, query, settings, tau0):
     """:func:`search_segment` for one feature: ``x`` is 1-D, ``query`` 1-D arrays."""
-    r, exclusion, k, znorm, max_distance = settings
+    r, exclusion, k, znorm, max_distance, l1 = settings
     q = query[0]
     m = q.shape[0]
     n = x.shape[0]
@@ -607,27 +626,31 @@ def _scan1(x, w0, query, settings, tau0):
             nz = (ref, mu, 1.0 / std if std >= FLAT else 0.0)
         thr = tau * SLACK
         if thr < np.inf:
-            if _kim1(q, x, t, nz, thr) > thr:
+            if _kim1(q, x, t, nz, thr, l1) > thr:
                 counts[1] += 1
                 continue
-            lb1 = _eq1(query, x, t, nz, thr, t_eq)
+            lb1 = _eq1(query, x, t, nz, thr, t_eq, l1)
             if lb1 > thr:
                 counts[2] += 1
                 continue
-            lb2 = _ec1(query, env, t, nz, thr, t_ec)
+            lb2 = _ec1(query, env, t, nz, thr, t_ec, l1)
             if lb2 > thr:
                 counts[3] += 1
                 continue
             suffix_bounds(t_eq, t_ec, r, cb)
         for j in range(m):
             xz[j] = ((x[t + j] - nz[0]) - nz[1]) * nz[2]
-        if improve and thr < np.inf and lb1 + _improved1(query, xz, r, thr - lb1, scratch) > thr:
+        if (
+            improve
+            and thr < np.inf
+            and lb1 + _improved1(query, xz, r, thr - lb1, scratch, l1) > thr
+        ):
             counts[4] += 1
             continue
-        if improve:  # noqa: SIM108 (a function chosen by value is experimental in numba)
-            dist = _dtw1_pruned(q, xz, r, cb, thr, rows)
+        if improve:  # not a function chosen by value: that is experimental in numba
+            dist = _dtw1_pruned(q, xz, r, cb, thr, rows, l1)
         else:  # narrow bands: pruning cells costs about 25 % more than it saves
-            dist = _dtw1(q, xz, r, cb, thr, rows)
+            dist = _dtw1(q, xz, r, cb, thr, rows, l1)
         if dist == np.inf or dist > thr:
             counts[5] += 1
             continue
@@ -646,13 +669,14 @@ def search_segment(seg, w0, query, settings, tau0):
 
     ``query = (qz, upper, lower, order)``: the prepared query, its envelope of radius ``r``
     and the positions by decreasing magnitude; ``settings = (r, exclusion, k, znorm,
-    max_distance)`` (``k = 0``: no limit); ``tau0``: a threshold known from elsewhere
+    max_distance, l1)`` (``k = 0``: no limit; ``l1``: the cityblock local cost instead of
+    the squared Euclidean one); ``tau0``: a threshold known from elsewhere
     (other segments), or inf.
 
     Returns ``(starts, distances, tau, counts)``: every window computed to the end at or
     under the final threshold ``tau`` (global starts), and the counters (:data:`N_COUNTS`).
     """
-    r, exclusion, k, znorm, max_distance = settings
+    r, exclusion, k, znorm, max_distance, l1 = settings
     qz = query[0]
     m, d = qz.shape
     n = seg.shape[0]
@@ -685,14 +709,14 @@ def search_segment(seg, w0, query, settings, tau0):
         thr = tau * SLACK
         bounded = thr < np.inf
         if bounded:
-            if lb_kim(qz, seg, t, norm, thr) > thr:
+            if lb_kim(qz, seg, t, norm, thr, l1) > thr:
                 counts[1] += 1
                 continue
-            lb1 = keogh_eq(query, seg, t, norm, thr, t_eq)
+            lb1 = keogh_eq(query, seg, t, norm, thr, t_eq, l1)
             if lb1 > thr:
                 counts[2] += 1
                 continue
-            lb2 = keogh_ec(query, env, t, norm, thr, t_ec)
+            lb2 = keogh_ec(query, env, t, norm, thr, t_ec, l1)
             if lb2 > thr:
                 counts[3] += 1
                 continue
@@ -700,7 +724,7 @@ def search_segment(seg, w0, query, settings, tau0):
         for j in range(m):
             for f in range(d):
                 xz[j, f] = ((seg[t + j, f] - norm[0, f]) - norm[1, f]) * norm[2, f]
-        dist = banded_dtw(qz, xz, r, cb, thr, rows)
+        dist = banded_dtw(qz, xz, r, cb, thr, rows, l1)
         if dist == np.inf or dist > thr:
             counts[5] += 1
             continue

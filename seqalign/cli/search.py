@@ -40,9 +40,10 @@ from seqalign.wording import naming
 def search(query: str, streams: list[str], quiet: bool = False, **options: Any) -> None:
     """Find the K best matches of a query in long streams under DTW, exactly (UCR Suite).
 
-    The distance is DTW with the squared Euclidean local cost and symmetric1 steps, not
-    square-rooted, between the query and each window of its length, both z-normalised per
-    feature (--no-znorm: raw values), in a Sakoe-Chiba band of --band frames. Matches
+    The distance is DTW with the squared Euclidean local cost (--metric cityblock: absolute
+    differences) and symmetric1 steps, not square-rooted, between the query and each window
+    of its length, both z-normalised per feature (--no-znorm: raw values), in a Sakoe-Chiba
+    band of --band frames. Matches
     closer than --exclusion frames to a better one are skipped. One row per match goes to
     standard output (or -o): file, start, end (exclusive), start_time, end_time, distance,
     best first. A summary with the pruning rates goes to standard error.
@@ -81,7 +82,7 @@ def search(query: str, streams: list[str], quiet: bool = False, **options: Any) 
     files = plural(len(outcome.streams), "file")
     found = plural(len(result), "match", "matches")
     band = plural(result.radius, "frame")
-    norm = "z-normalised" if result.znorm else "raw"
+    norm = ("z-normalised" if result.znorm else "raw") + f", {result.metric}"
     seconds = outcome.work_s
     speed = f", {outcome.frames / seconds:,.0f} frames/s" if seconds > 0 else ""
     print_rows(

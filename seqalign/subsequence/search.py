@@ -1,19 +1,30 @@
 """Exact top-k subsequence search under DTW: :func:`search` and :class:`StreamSearch`.
 
 The distance between the query ``q`` (``m`` frames, ``d`` features) and the window
-``s[t:t + m]`` of a stream is DTW with the squared Euclidean local cost (summed over the
-features: dependent DTW) and symmetric1 steps in a Sakoe-Chiba band of ``radius`` frames::
+``s[t:t + m]`` of a stream is DTW with a local cost summed over the features (dependent DTW)
+and symmetric1 steps in a Sakoe-Chiba band of ``radius`` frames::
 
-    D[i, j] = sum_f (q[i, f] - x[j, f]) ** 2 + min(D[i-1, j-1], D[i-1, j], D[i, j-1])
+    D[i, j] = C[i, j] + min(D[i-1, j-1], D[i-1, j], D[i, j-1])
+    C[i, j] = sum_f (q[i, f] - x[j, f]) ** 2     (metric="sqeuclidean", the default)
+    C[i, j] = sum_f |q[i, f] - x[j, f]|          (metric="cityblock")
 
 for ``|i - j| <= radius``, ``D[0, 0] = C[0, 0]``, distance ``D[m - 1, m - 1]``, not
-square-rooted (the square of dtaidistance's ``distance`` with ``window = radius + 1``, and
-``seqalign.dtw(q, x, metric="sqeuclidean", window="sakoechiba", radius=radius)``). With
-``znorm`` (the default), ``q`` and every window are z-normalised per feature first, each
-with its own mean and population standard deviation; a feature whose standard deviation is
-below ``1e-8`` is constant there and normalises to zeros. The lower bounds of the cascade
-(:mod:`seqalign._kernels.ucr`) hold for this local cost only (any other of ``warp``'s would
-need bounds of its own): no ``metric`` option.
+square-rooted (for sqeuclidean, the square of dtaidistance's ``distance`` with ``window =
+radius + 1``); ``seqalign.dtw(q, x, metric=metric, window="sakoechiba", radius=radius)``.
+With ``znorm`` (the default), ``q`` and every window are z-normalised per feature first,
+each with its own mean and population standard deviation; a feature whose standard
+deviation is below ``1e-8`` is constant there and normalises to zeros.
+
+Local costs (:data:`METRICS`): the cascade's bounds (:mod:`seqalign._kernels.ucr`) need a
+cost that is a sum over features of a term that grows with ``|q - x|``, so that a frame's
+cost to any frame inside an envelope's box is at least its cost to the box; LB_Kim,
+LB_Keogh both ways, LB_Improved and the cumulative bound of early abandoning then all hold,
+and they are implemented for the two such costs above. ``warp``'s other costs are refused:
+cosine and the polynomial kernel depend on the frames' directions and magnitudes, not on
+each feature's difference, so the nearest point of an envelope is not the cheapest one and
+LB_Keogh would prune true matches; euclidean (the square root of the sum) and the rbf
+kernel grow with the differences and would admit the bounds, but are not implemented (with
+one feature, euclidean is cityblock); linear is sqeuclidean.
 
 Matches: the windows sorted by ``(distance, stream, start)`` are taken greedily; a window is
 accepted unless its start is less than ``exclusion`` frames from the start of an accepted
@@ -46,11 +57,16 @@ from seqalign.errors import InputError
 from seqalign.threads import resolve_jobs, run_chunks
 from seqalign.validation import as_frames, check_whole
 
-__all__ = ["COUNTERS", "SearchResult", "StreamSearch", "parse_radius", "search"]
+__all__ = ["COUNTERS", "METRICS", "SearchResult", "StreamSearch", "parse_metric", "parse_radius",
+           "search"]  # fmt: skip
 
 #: Names of the pruning counters of :attr:`SearchResult.stats`, in the kernel's order.
 COUNTERS = ("windows", "lb_kim", "lb_keogh_eq", "lb_keogh_ec", "lb_improved", "dtw_abandoned",
             "dtw_full")  # fmt: skip
+#: The local costs the search offers (those its lower bounds are implemented for): name ->
+#: the cost between frames ``a`` and ``b``.
+METRICS = {"sqeuclidean": "(a - b) ** 2 summed over features",
+           "cityblock": "|a - b| summed over features"}  # fmt: skip
 #: Windows per piece of work (a multiple of the kernel's block): the unit of threading.
 PIECE = 64 * 1024
 #: Frames fed at once by :func:`search` (bounded memory for memory-mapped streams).
@@ -70,7 +86,7 @@ class SearchResult:
     end : ndarray of int64, shape (n,)
         One past its last frame (``start + query_length``: exclusive, as Python slices).
     distance : ndarray of float64, shape (n,)
-        DTW distance (squared Euclidean local cost, not square-rooted), ascending.
+        DTW distance (with the local cost :attr:`metric`, not square-rooted), ascending.
     stream : ndarray of int64, shape (n,)
         Index of the stream of each match.
     query_length, radius, exclusion : int
@@ -80,6 +96,8 @@ class SearchResult:
     stats : dict
         Pruning counters (:data:`COUNTERS`): windows seen, pruned by each bound, DTWs
         abandoned and run to the end.
+    metric : str
+        The local cost: ``"sqeuclidean"`` or ``"cityblock"`` (:data:`METRICS`).
     """
 
     start: np.ndarray
@@ -91,6 +109,7 @@ class SearchResult:
     exclusion: int
     znorm: bool
     stats: dict[str, int] = field(default_factory=dict)
+    metric: str = "sqeuclidean"
 
     def __len__(self) -> int:
         return int(self.start.shape[0])
@@ -121,6 +140,25 @@ def parse_radius(radius: int | str | None, m: int) -> int:
             )
         return min(m - 1, math.floor(percent * m / 100.0 + 1e-9))
     return min(m - 1, check_whole(radius, "radius", minimum=0))
+
+
+def parse_metric(metric: Any) -> str:
+    """The local cost's name, lower-cased, or :class:`InputError` naming ``metric`` unless it
+    is one of :data:`METRICS`.
+
+    Examples
+    --------
+    >>> parse_metric("CityBlock")
+    'cityblock'
+    """
+    name = metric.strip().lower() if isinstance(metric, str) else None
+    if name not in METRICS:
+        raise InputError(
+            f"metric {metric!r}: search takes {' or '.join(METRICS)} only, the local costs "
+            "its lower bounds are implemented for",
+            argument="metric",
+        )
+    return name
 
 
 def _znormalise(x: np.ndarray) -> np.ndarray:
@@ -158,6 +196,7 @@ class StreamSearch:
         exclusion: int | None = None,
         max_distance: float | None = None,
         n_jobs: int | None = None,
+        metric: str = "sqeuclidean",
     ) -> None:
         from seqalign._kernels.ucr import envelope
 
@@ -183,14 +222,17 @@ class StreamSearch:
         else:
             self.k = check_whole(k, "k", minimum=1)
         self.znorm = bool(znorm)
+        self.metric = parse_metric(metric)
         self.jobs = resolve_jobs(n_jobs)
         qz = _znormalise(q) if self.znorm else q
         upper, lower = np.empty_like(qz), np.empty_like(qz)
         envelope(qz, self.radius, upper, lower)
-        order = np.argsort(-(qz * qz).sum(axis=1), kind="stable").astype(np.int64)
+        l1 = self.metric == "cityblock"
+        size = np.abs(qz).sum(axis=1) if l1 else (qz * qz).sum(axis=1)
+        order = np.argsort(-size, kind="stable").astype(np.int64)
         self._query = (np.ascontiguousarray(qz), upper, lower, order)
         limit = np.inf if self.max_distance is None else self.max_distance
-        self._settings = (self.radius, self.exclusion, self.k, self.znorm, limit)
+        self._settings = (self.radius, self.exclusion, self.k, self.znorm, limit, l1)
         self._tau = np.inf
         self._lock = threading.Lock()
         self._found: list[tuple[int, np.ndarray, np.ndarray]] = []
@@ -322,6 +364,7 @@ class StreamSearch:
             exclusion=self.exclusion,
             znorm=self.znorm,
             stats=dict(zip(COUNTERS, map(int, self._counts))),
+            metric=self.metric,
         )
 
 
@@ -335,6 +378,7 @@ def search(
     exclusion: int | None = None,
     max_distance: float | None = None,
     n_jobs: int | None = None,
+    metric: str = "sqeuclidean",
 ) -> SearchResult:
     """The ``k`` best non-overlapping DTW matches of ``query`` in ``stream`` (exact).
 
@@ -360,12 +404,18 @@ def search(
         Return every match whose distance is at most this instead of the ``k`` best.
     n_jobs : int, optional
         Threads [default: every CPU, :func:`seqalign.threads.cpu_count`].
+    metric : {"sqeuclidean", "cityblock"}
+        The local cost between frames: ``(a - b) ** 2`` or ``|a - b|``, summed over
+        features. Only these two: the lower bounds need a cost that grows with each
+        feature's ``|a - b|`` (cosine and the polynomial kernel do not; euclidean and rbf
+        do but are not implemented; linear is sqeuclidean), see
+        :mod:`seqalign.subsequence.search`.
 
     Returns
     -------
     SearchResult
-        ``start``, ``end`` (exclusive), ``distance`` (ascending; DTW with the squared
-        Euclidean local cost, not square-rooted), ``stream`` and the pruning counters.
+        ``start``, ``end`` (exclusive), ``distance`` (ascending; DTW with the local cost
+        ``metric``, not square-rooted), ``stream`` and the pruning counters.
 
     Notes
     -----
@@ -387,7 +437,7 @@ def search(
     if not streams:
         raise InputError("stream is an empty list: give at least one stream", argument="stream")
     searcher = StreamSearch(query, k=k, radius=radius, znorm=znorm, exclusion=exclusion,
-                            max_distance=max_distance, n_jobs=n_jobs)  # fmt: skip
+                            max_distance=max_distance, n_jobs=n_jobs, metric=metric)  # fmt: skip
     for index, s in enumerate(streams):
         if index:
             searcher.next_stream()

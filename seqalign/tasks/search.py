@@ -52,6 +52,8 @@ SEARCH_FORMATS: dict[str, str] = {
 }
 #: Frames per block read from a stream.
 BLOCK_FRAMES = 1 << 20
+#: The local cost of each ``--metric``, as the output's ``definition`` states it.
+_COSTS = {"sqeuclidean": "squared euclidean", "cityblock": "cityblock"}
 _TIME = re.compile(r"([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*(s|ms|f)?", re.I)
 
 
@@ -65,6 +67,7 @@ class SearchSettings(Written, Reading):
     k: int | None = None
     band: str | None = None
     znorm: bool = True
+    metric: str = "sqeuclidean"
     exclusion: int | None = None
     max_distance: float | None = None
     query_start: str | None = None
@@ -139,6 +142,16 @@ def _check(s: SearchSettings) -> str:
         raise InputError(f"--max-distance {s.max_distance:g}: give a finite number >= 0")
     if s.jobs is not None and s.jobs < 1:
         raise InputError(f"--jobs {s.jobs}: give a positive number of threads")
+    from seqalign.subsequence.search import METRICS, parse_metric
+
+    try:
+        s.metric = parse_metric(s.metric)
+    except InputError:
+        raise InputError(
+            f"--metric {s.metric!r}: search takes {' or '.join(METRICS)} only, the local costs "
+            "its lower bounds are implemented for (see seqalign search --help)",
+            argument="metric",
+        ) from None
     if s.band is not None:
         text = s.band.strip()
         if text.endswith("%"):
@@ -204,7 +217,7 @@ def _query(s: SearchSettings) -> tuple[Sequence, tuple[int, int]]:
 
 def _api_args(s: SearchSettings, radius: int | str | None) -> dict[str, Any]:
     return {"k": s.k, "radius": radius, "znorm": s.znorm, "exclusion": s.exclusion,
-            "max_distance": s.max_distance}  # fmt: skip
+            "max_distance": s.max_distance, "metric": s.metric}  # fmt: skip
 
 
 def search_file(query: Any, path: str, s: SearchSettings, radius: Any, normalization: str):
@@ -349,8 +362,8 @@ def run_search(
     record = {"query": s.query, "query_start": span[0], "query_end": span[1],
               "radius": result.radius, "exclusion": result.exclusion, "znorm": result.znorm,
               "k": s.k, "max_distance": s.max_distance, "normalize": normalization,
-              "definition": "dtw, squared euclidean local cost, symmetric1, not square-rooted",
-              "stats": result.stats}  # fmt: skip
+              "metric": result.metric, "definition": f"dtw, {_COSTS[result.metric]} local cost, "
+              "symmetric1, not square-rooted", "stats": result.stats}  # fmt: skip
     out = _bytes(fmt, result, names, stream_rates, stream_starts, record)
     work_s = time.perf_counter() - started - read_s
     write_bytes(s.output, out, "-o")
