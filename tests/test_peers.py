@@ -18,7 +18,7 @@ import pytest
 
 import seqalign
 from seqalign.warping.steps import STEP_PATTERNS
-from tests.test_steps import CUSTOM
+from tests.test_steps import dtw_python_pattern
 
 dtwpy = pytest.importorskip("dtw")
 
@@ -40,10 +40,7 @@ DTWPY_WINDOWS = {
 
 
 def _dtwpy_pattern(name):
-    if name in CUSTOM:  # patterns dtw-python does not name: built from its rows
-        rows = np.array(CUSTOM[name], dtype=float)
-        return dtwpy.stepPattern.StepPattern(rows, hint=STEP_PATTERNS[name].normalization)
-    return getattr(dtwpy.stepPattern, name)
+    return dtw_python_pattern(dtwpy, name)
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,15 @@ CUSTOM = {"mrmsdtw": [(1, 1, 1, -1), (1, 0, 0, 2.0), (2, 0, 1, -1), (2, 0, 0, 1.
 RJ_ARGS = list(itertools.product(range(1, 8), "abcd", (False, True)))
 
 
+def dtw_python_pattern(dtw, name: str):
+    """dtw-python's step pattern ``name``; for the ones it does not name (:data:`CUSTOM`),
+    built from their (pattern, di, dj, weight) rows with our normalisation."""
+    if name in CUSTOM:
+        rows = np.array(CUSTOM[name], dtype=float)
+        return dtw.stepPattern.StepPattern(rows, hint=STEP_PATTERNS[name].normalization)
+    return getattr(dtw.stepPattern, name)
+
+
 def rj_id(args: tuple[int, str, bool]) -> str:
     t, w, s = args
     return f"rj{t}{w}" + ("-smoothed" if s else "")
@@ -81,10 +90,7 @@ def reference_dtw(cost: np.ndarray, pattern: StepPattern) -> float:
 @pytest.mark.parametrize("name", NAMES)
 def test_registry_matches_dtw_python(name):
     dtw = pytest.importorskip("dtw")
-    theirs = getattr(dtw.stepPattern, name, None)
-    if theirs is None:
-        pytest.skip(f"dtw-python has no {name}")
-    assert_same_steps(STEP_PATTERNS[name], theirs)
+    assert_same_steps(STEP_PATTERNS[name], dtw_python_pattern(dtw, name))
 
 
 @pytest.mark.parametrize("args", RJ_ARGS, ids=rj_id)
@@ -109,10 +115,8 @@ def test_arrays_give_dtw_python_distance(name):
         theirs_pattern = dtw.stepPattern.rabinerJuangStepPattern(
             int(name[2]), name[3], name.endswith("smoothed")
         )
-    elif name in CUSTOM:  # not among dtw-python's: built from its (pattern, di, dj, w) rows
-        theirs_pattern = dtw.stepPattern.StepPattern(np.array(CUSTOM[name], float), "NA")
     else:
-        theirs_pattern = getattr(dtw.stepPattern, name)
+        theirs_pattern = dtw_python_pattern(dtw, name)
     ours = reference_dtw(cost, pattern)
     try:
         theirs = dtw.dtw(cost, step_pattern=theirs_pattern).distance
