@@ -45,6 +45,7 @@ from numba import njit
 
 from seqalign import config
 from seqalign._kernels.segcost import L2, RBF, advance, segment_cost
+from seqalign._kernels.segsearch import drop_stale
 
 BASE = 0
 N = 1
@@ -122,14 +123,7 @@ def _end(settings: tuple, state: tuple, e: int) -> None:
             count += 1
         s = _next_start(s, min_size, jump)
     ints[NEXT_START] = s
-    kept = 0
-    for i in range(count):
-        if pruned[i] + min_size <= e:
-            continue
-        adm[kept] = adm[i]
-        pruned[kept] = pruned[i]
-        kept += 1
-    count = kept
+    count = drop_stale(adm, pruned, count, min_size, e)
     ints[COUNT] = count
     if kind == RBF:  # the Gram sums up to the end e, as segsearch.pelt moves them
         lo = adm[0] if count > 0 else min(s, e)

@@ -44,6 +44,21 @@ def _backtrack(last: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+@njit(inline="always", **config.NJIT)
+def drop_stale(adm: np.ndarray, pruned_at: np.ndarray, count: int, min_size: int, e: int) -> int:
+    """Drop the admissible starts pruned at least ``min_size`` frames before ``e`` (until
+    then a start pruned at ``t`` may still end a segment of the PELT recursion); returns the
+    new count, the kept starts packed at the front in order."""
+    kept = 0
+    for i in range(count):
+        if pruned_at[i] + min_size <= e:
+            continue
+        adm[kept] = adm[i]
+        pruned_at[kept] = pruned_at[i]
+        kept += 1
+    return kept
+
+
 @njit(**config.NJIT)
 def pelt(
     kind: int,
@@ -90,15 +105,7 @@ def pelt(
             next_start = jump if next_start == 0 else next_start + jump
             if next_start < min_size:
                 next_start = ((min_size + jump - 1) // jump) * jump
-        # Drop the starts pruned at least min_size frames ago.
-        kept = 0
-        for i in range(count):
-            if pruned_at[i] + min_size <= e:
-                continue
-            adm[kept] = adm[i]
-            pruned_at[kept] = pruned_at[i]
-            kept += 1
-        count = kept
+        count = drop_stale(adm, pruned_at, count, min_size, e)
         lo = adm[0] if count > 0 else min(next_start, e)
         advance(kind, data, param, gram, lo, prev_end, e)
         prev_end = e
