@@ -96,6 +96,19 @@ def parse_names(value: Any, flag: str) -> tuple[str, ...]:
     return tuple(names)
 
 
+def parse_wait(value: Any, flag: str) -> str:
+    """Seconds ``>= 0`` or ``inf``: checked now, kept as text (a number check would refuse
+    ``inf``)."""
+    text = parse_text(value, flag)
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not seconds >= 0:
+        raise InputError(f"{flag} {text!r}: give seconds >= 0, or inf")
+    return text
+
+
 def parse_band(value: Any, flag: str) -> str:
     """``200`` frames or ``2.5s``: checked now, turned into frames once the rate is known."""
     from seqalign.units import parse_band as band
@@ -457,6 +470,10 @@ _DECLARED = (
            "flushed).", panel=SEARCH_PANEL),
     Option("expected_length", ("--expected-length",), parse_int, (SEGMENT,),
            "--online: the n of named penalties (bic, mbic...), unknown in a stream.", "FRAMES",
+           SEARCH_PANEL),
+    Option("wait", ("--wait",), parse_wait, (SEGMENT,),
+           "--online with a file: keep reading what is appended to it until it has not grown "
+           "for this long (inf: until interrupted; 0: stop at its end) [default: 1].", "SECONDS",
            SEARCH_PANEL),
     Option("max_delay", ("--max-delay",), parse_int, (SEGMENT,),
            "--online: force a boundary after this many frames without a certain one "

@@ -46,7 +46,30 @@ def test_online_equals_offline_on_a_table(files):
     out = cli("segment", "log.csv", "--online", "--column", "acc_x", "--penalty", "20", "-q")
     assert out.code == 0, out.stderr
     assert [int(r.split(",")[0]) for r in _rows(out.stdout)] == want == [100, 200]
-    assert all(r.endswith(",") for r in _rows(out.stdout))  # no rate: empty time
+    assert _rows(out.stdout) == ["100,2", "200,4"]  # times from the column t
+
+
+def test_time_column_rate_and_neither(files):
+    table = Path("log.csv").read_text().replace("t,acc_x", "stamp,acc_x")
+    Path("stamped.csv").write_text(table)
+    args = ["--online", "--column", "acc_x", "--penalty", "20", "-q", "--wait", "0"]
+    out = cli("segment", "stamped.csv", *args, "--time-column", "stamp")
+    assert out.code == 0, out.stderr
+    assert _rows(out.stdout) == ["100,2", "200,4"]
+    out = cli("segment", "stamped.csv", *args)  # "stamp" is not a time name: no times
+    assert _rows(out.stdout) == ["100,", "200,"]
+    out = cli("segment", "log.csv", *args, "--rate", "10")  # --rate wins over a named column
+    assert _rows(out.stdout) == ["100,10", "200,20"]
+
+
+def test_time_column_must_increase(files):
+    lines = Path("log.csv").read_text().splitlines()
+    lines[151] = "0.5," + lines[151].split(",", 1)[1]  # frame 150 goes back in time
+    Path("back.csv").write_text("\n".join(lines) + "\n")
+    out = cli("segment", "back.csv", "--online", "--column", "acc_x", "--penalty", "20")
+    assert out.code == 2
+    assert out.stderr.strip().count("\n") == 0
+    assert "frame 150: time 0.5 is not after the previous 2.98" in out.stderr
 
 
 def test_headerless_numbers_from_stdin_with_rate(files):
@@ -86,6 +109,15 @@ def test_headerless_numbers_offline(files):
         (["plain.txt", "--penalty", "1", "--max-delay", "5"], "--max-delay"),
         (["plain.txt", "--online", "--penalty", "1", "--max-delay", "0"], "max-delay"),
         (["missing.txt", "--online", "--penalty", "1"], "missing.txt"),
+        (["plain.txt", "--online", "--penalty", "1", "--wait", "-1"], "--wait"),
+        (["plain.txt", "--online", "--penalty", "1", "--wait", "soon"], "--wait"),
+        (["plain.txt", "--penalty", "1", "--wait", "2"], "--wait"),
+        (["plain.txt", "--online", "--penalty", "1", "--time-column", "t"], "no header row"),
+        (["log.csv", "--online", "--penalty", "1", "--time-column", "when"], "'when'"),
+        (
+            ["log.csv", "--online", "--penalty", "1", "--time-column", "t", "--rate", "5"],
+            "--time-column",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_line(files, args, words):
@@ -124,3 +156,76 @@ def test_a_boundary_arrives_before_stdin_closes(files):
     assert alive
     assert proc.returncode == 0, err
     assert (seen + rest).decode().splitlines() == ["index,time", "100,"]
+
+
+def _spawn(*args):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.Popen(
+        [sys.executable, "-m", "seqalign", "segment", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+
+
+def _read_until(proc, marker, seconds=120):
+    seen = b""
+    deadline = time.monotonic() + seconds
+    while marker not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 0.5)
+        if ready:
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            seen += chunk
+    return seen
+
+
+def test_a_growing_file_is_followed_until_it_stops_growing(files):
+    rng = np.random.default_rng(2)
+    values = np.r_[rng.normal(size=100), 8.0 + rng.normal(size=100)]
+    path = Path("growing.txt")
+    path.write_text("".join(f"{v:.5f}\n" for v in values[:50]))
+    proc = _spawn("growing.txt", "--online", "--penalty", "20", "--wait", "30")
+    try:
+        with path.open("a") as log:  # a logger appending lines, then a half-written one
+            for v in values[50:]:
+                log.write(f"{v:.5f}\n")
+                log.flush()
+            log.write("8.1")
+            log.flush()
+        seen = _read_until(proc, b"\n100,")
+        alive = proc.poll() is None
+        with path.open("a") as log:
+            log.write("2\n")  # completes the line "8.12"
+    finally:
+        proc.wait(timeout=120)
+    rest, err = proc.stdout.read(), proc.stderr.read()
+    assert b"\n100," in seen, (seen, err)  # ... while the file could still grow
+    assert alive
+    assert proc.returncode == 0, err
+    assert (seen + rest).decode().splitlines() == ["index,time", "100,"]
+    assert b"201 frames read" in err
+
+
+def test_a_file_that_shrinks_is_an_error(files):
+    path = Path("shrinks.txt")
+    path.write_text("".join(f"{v}\n" for v in range(200)))
+    proc = _spawn("shrinks.txt", "--online", "--penalty", "20", "--wait", "30")
+    try:
+        _read_until(proc, b"index,time\n")
+        path.write_text("1\n")
+        proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    err = proc.stderr.read().decode()
+    assert proc.returncode == 2
+    assert err.count("\n") == 1 and "shrank" in err, err
+
+
+def test_wait_zero_stops_at_the_end(files):
+    started = time.monotonic()
+    out = cli("segment", "plain.txt", "--online", "--penalty", "30", "--wait", "0", "-q")
+    assert out.code == 0, out.stderr
+    assert time.monotonic() - started < 30

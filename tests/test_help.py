@@ -226,6 +226,7 @@ CONSTANTS: dict[tuple[str | None, str], Callable[[], Any]] = {
     ("segment", "--search"): _constant("seqalign.changepoints.search", "DYNP_MAX_FRAMES"),
     ("segment", "--width"): _constant("seqalign.changepoints.search", "DEFAULT_WIDTH"),
     ("segment", "--penalty"): _constant("seqalign.changepoints.penalties", "DEFAULT_PENALTY"),
+    ("segment", "--wait"): _constant("seqalign.tasks.online", "WAIT_SECONDS"),
     ("evaluate", "--margin"): _constant("seqalign.cli.evaluate", "DEFAULT_MARGIN"),
     ("evaluate", "--tolerance"): _constant("seqalign.cli.evaluate", "DEFAULT_TOLERANCES"),
 }

@@ -46,7 +46,7 @@ def segment(input: str, quiet: bool = False, **options: Any) -> None:
     settings = opt.settings_of(SegmentSettings, {**options, "input": input})
     named = ["cost", "search", "penalty", "n_bkps", "max_bkps", "min_size", "jump", "width",
              "kernel_gamma", "noise", "engine", "pruning", "max_memory", "expected_length",
-             "max_delay"]  # fmt: skip
+             "max_delay", "wait"]  # fmt: skip
     typed = opt.typed_values(SEGMENT, options, named)
     if settings.online:
         from seqalign.tasks.online import run_online

@@ -10,13 +10,23 @@ Two layouts, told apart by the first non-blank line:
 
 Every block of complete lines that one read returns is parsed at once and yielded, so a
 slow pipe yields line by line and a file in large blocks.
+
+A regular file can still be growing (a logger appending to it): with ``wait`` seconds,
+reading goes on past its current end, polling for appended lines, until the file has not
+grown for ``wait`` seconds (``inf``: until the process is interrupted). A file that shrinks
+while it is read (truncated, or replaced by a shorter one) is an error: its lines no longer
+follow the ones already read.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import stat
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,12 +34,24 @@ from seqalign.errors import InputError
 from seqalign.io.sequence import display_name
 from seqalign.units import plural
 
-__all__ = ["iter_frames"]
+__all__ = ["Rows", "iter_frames", "iter_rows"]
 
 _TIME_NAMES = ("time", "t", "timestamp", "seconds")
 
 #: Bytes asked of each read.
 READ_BYTES = 1 << 16
+
+#: Longest pause between two polls of a growing file, in seconds.
+POLL_SECONDS = 0.1
+
+
+class Rows(NamedTuple):
+    """One block of rows: ``frames`` ``(m, features)``, the time column's values ``times``
+    ``(m,)`` (None without a time column) and that column's name."""
+
+    frames: np.ndarray
+    times: np.ndarray | None
+    time_name: str | None
 
 
 def _number(text: str) -> bool:
@@ -49,8 +71,11 @@ def _fields(line: str, delimiter: str | None) -> list[str]:
 class _Layout:
     """How the lines of one stream turn into frames."""
 
-    def __init__(self, first: str, name: str, columns: tuple[str, ...] | None) -> None:
+    def __init__(
+        self, first: str, name: str, columns: tuple[str, ...] | None, time_column: str | None
+    ) -> None:
         self.name = name
+        self.time: int | None = None  # the column that times the rows
         cells = first.replace(",", " ").split()
         self.header = not all(_number(c) for c in cells)
         self.width = len(cells)
@@ -59,11 +84,14 @@ class _Layout:
         self.columns = columns
         self.names: list[str] = []
         if not self.header:
-            if columns:
-                raise InputError(
-                    f"{name}: the input has no header row, so --column cannot pick columns",
-                    argument="columns",
-                )
+            picks = [(columns, "--column", "columns")]
+            picks.append((time_column, "--time-column", "time_column"))
+            for given, flag, argument in picks:
+                if given:
+                    raise InputError(
+                        f"{name}: the input has no header row, so {flag} cannot pick columns",
+                        argument=argument,
+                    )
             return
         counts = {d: first.count(d) for d in ("\t", ",", ";")}
         best = max(counts, key=counts.__getitem__)
@@ -79,13 +107,28 @@ class _Layout:
                     argument="columns",
                 )
             self.picks = [self.names.index(c) for c in columns]
+        if time_column is not None:
+            if time_column not in self.names:
+                raise InputError(
+                    f"{name}: no column {time_column!r} (--time-column); available: "
+                    f"{', '.join(self.names)}",
+                    argument="time_column",
+                )
+            self.time = self.names.index(time_column)
+
+    def use_named_time(self) -> None:
+        """Time the rows by the first column with a time name (``time``, ``t``...), if any."""
+        if self.header and self.time is None:
+            self.time = next(
+                (k for k, n in enumerate(self.names) if n.lower() in _TIME_NAMES), None
+            )
 
     def choose(self, cells: list[str]) -> None:
         """Pick the numeric non-time columns from the first data row."""
         self.picks = [
             k
             for k, (n, c) in enumerate(zip(self.names, cells, strict=False))
-            if n.lower() not in _TIME_NAMES and _number(c)
+            if n.lower() not in _TIME_NAMES and k != self.time and _number(c)
         ]
         if not self.picks:
             raise InputError(
@@ -93,8 +136,9 @@ class _Layout:
                 argument="columns",
             )
 
-    def parse(self, lines: list[str], numbers: list[int]) -> np.ndarray:
-        """The frames of ``lines`` (non-blank), ``(len(lines), features)``."""
+    def parse(self, lines: list[str], numbers: list[int]) -> tuple[np.ndarray, np.ndarray | None]:
+        """The frames of ``lines`` (non-blank), ``(len(lines), features)``, and the values of
+        the time column (None without one)."""
         if not self.header:
             text = " ".join(lines).replace(",", " ").replace("\t", " ")
             try:
@@ -102,8 +146,9 @@ class _Layout:
             except ValueError:
                 values = None
             if values is not None and values.size == len(lines) * self.width:
-                return values.reshape(len(lines), self.width)
+                return values.reshape(len(lines), self.width), None
         rows = []
+        times: list[float] = []
         for k, line in enumerate(lines):
             cells = _fields(line, self.delimiter)
             if len(cells) != self.width:
@@ -114,14 +159,24 @@ class _Layout:
             if self.header and self.picks is None:
                 self.choose(cells)
             picked = cells if self.picks is None else [cells[j] for j in self.picks]
+            if self.time is not None:
+                picked = [*picked, cells[self.time]]
             try:
-                rows.append([float(c) for c in picked])
+                values = [float(c) for c in picked]
             except ValueError:
                 bad = next(c for c in picked if not _number(c))
                 raise InputError(
                     f"{self.name}: line {numbers[k]}: {bad!r} is not a number"
                 ) from None
-        return np.array(rows, dtype=np.float64).reshape(len(lines), -1)
+            if self.time is not None:
+                times.append(values.pop())
+            rows.append(values)
+        frames = np.array(rows, dtype=np.float64).reshape(len(lines), -1)
+        return frames, (np.array(times) if self.time is not None else None)
+
+    @property
+    def time_name(self) -> str | None:
+        return None if self.time is None else self.names[self.time]
 
     @property
     def feature_names(self) -> list[str] | None:
@@ -136,6 +191,73 @@ def iter_frames(source: str, columns: tuple[str, ...] | None = None) -> Iterator
 
     Raises :class:`InputError` for an unreadable file, a ragged line or a value that is not
     a number (naming the line).
+    """
+    for rows in iter_rows(source, columns):
+        yield rows.frames
+
+
+def _file_reader(fd: int, name: str, wait: float) -> Callable[[int], bytes]:
+    """``read(size)`` on a file descriptor that, at the end of a regular file, polls for
+    appended bytes until none came for ``wait`` seconds."""
+    growing = wait > 0 and stat.S_ISREG(os.fstat(fd).st_mode)
+
+    def read(size: int) -> bytes:
+        data = os.read(fd, size)
+        if data or not growing:
+            return data
+        idle_since = time.monotonic()
+        pause = 0.005
+        while True:
+            time.sleep(pause)
+            pause = min(2 * pause, POLL_SECONDS)
+            if os.fstat(fd).st_size < os.lseek(fd, 0, os.SEEK_CUR):
+                raise InputError(
+                    f"{name}: the file shrank while it was read (truncated or replaced); "
+                    "its new lines do not follow the ones read"
+                )
+            data = os.read(fd, size)
+            if data:
+                return data
+            if not math.isinf(wait) and time.monotonic() - idle_since >= wait:
+                return b""
+
+    return read
+
+
+def iter_rows(
+    source: str,
+    columns: tuple[str, ...] | None = None,
+    *,
+    time_column: str | None = None,
+    named_time: bool = False,
+    wait: float = 0.0,
+) -> Iterator[Rows]:
+    """Yield blocks of :class:`Rows` from ``source`` (a path, or ``-`` for standard input)
+    as their lines arrive, until the end of the input.
+
+    Parameters
+    ----------
+    source : str
+        A path, or ``-`` for standard input.
+    columns : tuple of str, optional
+        The feature columns of a table (``--column``); default every numeric column that is
+        not the time column.
+    time_column : str, optional
+        The column whose values time the rows (``--time-column``); ``times`` holds its values
+        for the rows of each block (not checked for order here).
+    named_time : bool
+        Without ``time_column``, time the rows by a column named ``time``, ``t``,
+        ``timestamp`` or ``seconds`` when the table has one.
+    wait : float
+        Seconds to keep polling the end of a regular file for appended lines (``inf``: until
+        interrupted); 0 stops at the end. Standard input and pipes end when their writer
+        closes them.
+
+    Raises
+    ------
+    InputError
+        An unreadable file, a ragged line, a value that is not a number (naming the line), a
+        column that does not exist, or a file that shrinks while it is read.
     """
     name = display_name(source)
     close = None
@@ -155,9 +277,7 @@ def iter_frames(source: str, columns: tuple[str, ...] | None = None) -> Iterator
         except OSError as error:
             raise InputError(f"{name}: cannot read ({error.strerror})") from None
         close = fd
-
-        def read(size: int) -> bytes:
-            return os.read(fd, size)
+        read = _file_reader(fd, name, wait)
 
     try:
         layout: _Layout | None = None
@@ -187,14 +307,17 @@ def iter_frames(source: str, columns: tuple[str, ...] | None = None) -> Iterator
                 if not line:
                     continue
                 if layout is None:
-                    layout = _Layout(line, name, columns)
+                    layout = _Layout(line, name, columns, time_column)
+                    if named_time:
+                        layout.use_named_time()
                     if layout.header:
                         continue
                 lines.append(line)
                 numbers.append(number)
             if lines:
                 assert layout is not None
-                yield layout.parse(lines, numbers)
+                frames, times = layout.parse(lines, numbers)
+                yield Rows(frames, times, layout.time_name)
             if not chunk:
                 break
     finally:

@@ -46,6 +46,7 @@ class SegmentSettings(Written, Reading):
     online: bool = False
     expected_length: int | None = None
     max_delay: int | None = None
+    wait: str | None = None
     segments: str | None = None
     labels: str | None = None
     plot: str | None = None
@@ -118,7 +119,7 @@ def run_segment(s: SegmentSettings) -> SegmentOutcome:
             "--online streams its boundaries: run it with seqalign.tasks.online.run_online",
             argument="online",
         )
-    for name in ("expected_length", "max_delay"):
+    for name in ("expected_length", "max_delay", "wait"):
         if getattr(s, name) is not None:
             flag = "--" + name.replace("_", "-")
             raise InputError(f"{flag} applies to --online only", argument=name)
