@@ -195,6 +195,8 @@ def test_subprocess_streams_standard_input(folder):
         (["q.npy", "s1.npy", "--metric", "l3"], "--metric 'l3'"),
         (["q.npy", "nan.npy"], "nan.npy: a NaN value at frame 7"),
         (["q.npy", "bad.csv"], "bad.csv"),
+        (["s1.npy", "q.npy"], "longer than the stream q.npy, 40 frames"),
+        (["s1.npy", "q.npy", "q.npy"], "longer than every stream (longest q.npy, 40 frames)"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(folder, args, expected):
@@ -240,3 +242,13 @@ def test_audio_query_is_a_slice_of_the_stream(folder):
     assert row[1] == str(round(1.0 * sr / 512))
     assert float(row[3]) == pytest.approx(1.0, abs=512 / sr)
     assert float(row[5]) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_a_stream_shorter_than_the_query_is_named_in_a_warning(folder):
+    np.save("tiny.npy", _walk(6, 10))
+    outcome = cli("search", "q.npy", "tiny.npy", "s1.npy")
+    assert outcome.code == 0, outcome.stderr
+    assert _rows(outcome.stdout)[0][:3] == ["s1.npy", "300", "340"]
+    warning = "seqalign: warning: tiny.npy (10 frames) is shorter than the query (40 frames)"
+    assert warning in outcome.stderr
+    assert warning not in cli("search", "q.npy", "tiny.npy", "s1.npy", "-q").stderr

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from seqalign.errors import InputError
+from seqalign.errors import InputError, InputWarning
 from seqalign.tasks.common import (
     Reading,
     Written,
@@ -299,6 +299,32 @@ def _bytes(fmt: str, result: SearchResult, names: list[str], rates: list, starts
     return buffer.getvalue().encode()
 
 
+def _check_lengths(query: str, m: int, opened: list) -> None:
+    """Refuse a search where every stream is shorter than the query (nothing to compare: the
+    arguments may be swapped); warn about each shorter stream when others can match."""
+    import warnings
+
+    known = [st for st in opened if st.n_frames is not None]
+    short = [st for st in known if st.n_frames < m]
+    if short and len(short) == len(opened):
+        longest = max(short, key=lambda st: st.n_frames)
+        where = "the stream" if len(opened) == 1 else "every stream (longest"
+        tail = "" if len(opened) == 1 else ")"
+        raise InputError(
+            f"{query}: the query ({plural(m, 'frame')}) is longer than {where} "
+            f"{longest.label}, {plural(longest.n_frames, 'frame')}{tail}: no window to compare "
+            "(QUERY comes first, then STREAM...; or shorten it with --query-start/--query-end)",
+            argument="query",
+        )
+    for st in short:
+        warnings.warn(
+            f"{st.label} ({plural(st.n_frames, 'frame')}) is shorter than the query "
+            f"({plural(m, 'frame')}): no window in it",
+            InputWarning,
+            stacklevel=2,
+        )
+
+
 def run_search(
     s: SearchSettings, *, progress: Callable[[int, int], None] | None = None
 ) -> SearchOutcome:
@@ -337,6 +363,7 @@ def run_search(
                 f"query {query.label} has {query.n_features}; they need the same features",
                 argument="streams",
             )
+    _check_lengths(query.label, len(data), opened)
     rates = {st.rate for st in opened}
     radius = _radius(s.band, rates, opened[0].label)
     read_s = time.perf_counter() - started
