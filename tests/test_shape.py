@@ -66,6 +66,31 @@ def test_neighbours_are_the_same_on_any_number_of_threads():
     np.testing.assert_array_equal(one[1], three[1])
 
 
+def test_progress_rounds_give_the_same_neighbours(monkeypatch):
+    from seqalign.changepoints import shape
+
+    x = RNG.standard_normal(2000).cumsum()
+    plain = subsequence_neighbours(x, 25, n_jobs=2)
+    monkeypatch.setattr(shape, "PROGRESS_FROM", 100)  # rounds on a short series too
+    calls = []
+    rounds = subsequence_neighbours(x, 25, n_jobs=2, progress=lambda d, t: calls.append((d, t)))
+    np.testing.assert_array_equal(plain[0], rounds[0])
+    np.testing.assert_array_equal(plain[1], rounds[1])
+    done = [d for d, _ in calls]
+    assert len(calls) == shape.ROUNDS and done == sorted(done)
+    assert calls[-1] == (shape.pair_count(2000 - 25 + 1, 12),) * 2
+
+
+def test_shape_search_reports_progress_to_the_end():
+    x, _ = _sine_frequency()
+    calls = []
+    found = segment(x, cost="shape", progress=lambda d, t: calls.append((d, t)))
+    assert found.changepoints.tolist() == segment(x, cost="shape").changepoints.tolist()
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert all(d <= t for d, t in calls)
+    assert calls[-1][0] == calls[-1][1] > 0
+
+
 def test_flat_windows_correlate_zero():
     x = np.r_[np.zeros(50), RNG.standard_normal(100)]
     _, corr = subsequence_neighbours(x, 10, k=2)

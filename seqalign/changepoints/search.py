@@ -30,6 +30,7 @@ is below the penalty. Both agree when gains decrease along the sequence.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -265,10 +266,11 @@ def _shape(signal, search, penalty, n_bkps, max_bkps, min_size, jump, width, **o
     if jump != 1:
         raise InputError("jump applies to the segment costs, not to shape", argument="jump")
     for name, value in others.items():
-        if value is not None and name != "max_memory":
+        if value is not None and name not in ("max_memory", "progress"):
             raise InputError(f"{name} does not apply to the shape cost", argument=name)
     return segment_shape(signal, width=width, n_bkps=n_bkps, max_bkps=max_bkps,
-                         min_size=min_size, max_memory=others["max_memory"])  # fmt: skip
+                         min_size=min_size, max_memory=others["max_memory"],
+                         progress=others["progress"])  # fmt: skip
 
 
 def segment(
@@ -288,6 +290,7 @@ def segment(
     engine: str = "native",
     max_memory: int | None = None,
     pruning: str = "exact",
+    progress: Callable[[int, int], None] | None = None,
 ) -> Segmentation:
     """Find where ``x`` changes behaviour.
 
@@ -338,6 +341,9 @@ def segment(
         as R changepoint and ruptures do (Killick's ``K = 0``), which can miss the optimum
         when segment costs carry the ``mbic`` log-length term (on 3 of TCPD's 30
         univariate series it does); use it to reproduce their results.
+    progress : callable, optional
+        Called as ``progress(done, total)`` while the shape search runs (its time grows
+        with the square of the length; the other searches are not reported).
 
     Returns
     -------
@@ -367,7 +373,7 @@ def segment(
     if isinstance(cost, str) and cost.strip().lower() == SHAPE:
         return _shape(signal, search, penalty, n_bkps, max_bkps, min_size, jump, width,
                       kernel_gamma=kernel_gamma, noise=noise, eps=eps, engine=engine,
-                      max_memory=max_memory)  # fmt: skip
+                      max_memory=max_memory, progress=progress)  # fmt: skip
     width = DEFAULT_WIDTH if width is None else check_whole(width, "width", minimum=2)
     if method is None:
         method = "pelt" if n_bkps is None else "dynp" if n <= DYNP_MAX_FRAMES else "binseg"

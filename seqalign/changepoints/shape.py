@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -67,6 +68,11 @@ __all__ = [
 
 #: Neighbours per subsequence (ClaSP's k).
 NEIGHBOURS = 3
+
+#: Subsequences from which the neighbour search reports progress: it then runs in
+#: :data:`ROUNDS` rounds of interleaved diagonals (same result, a callback between rounds).
+PROGRESS_FROM = 20_000
+ROUNDS = 32
 
 #: Level of the test that keeps a split when the number of changes is not given.
 SIGNIFICANCE = 1e-4
@@ -161,6 +167,7 @@ def subsequence_neighbours(
     k: int = NEIGHBOURS,
     exclusion: int | None = None,
     n_jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` nearest neighbours of every subsequence of ``width`` frames.
 
@@ -176,6 +183,10 @@ def subsequence_neighbours(
         (trivial matches); default ``max(width // 2, 1)``.
     n_jobs : int, optional
         Threads (default: every CPU).
+    progress : callable, optional
+        Called as ``progress(done, total)`` with pairs of subsequences compared, from
+        :data:`PROGRESS_FROM` subsequences on (the diagonals are then walked in
+        :data:`ROUNDS` interleaved rounds; the result is the same).
 
     Returns
     -------
@@ -209,14 +220,40 @@ def subsequence_neighbours(
     parts = max(1, min(jobs, m - exclusion))
     best = np.full((parts, m, k), -np.inf)
     index = np.full((parts, m, k), -1, dtype=np.int64)
+    rounds = ROUNDS if progress is not None and m >= PROGRESS_FROM else 1
+    stride = parts * rounds
+    total = pair_count(m, exclusion)
 
-    def work(a: int, b: int) -> None:
+    def work(a: int, b: int, round_: int) -> None:
         for part in range(a, b):
-            kernels.knn_part(z, shifted, scaled, (width, exclusion, part, parts), best[part],
-                             index[part])  # fmt: skip
+            geometry = (width, exclusion, part + round_ * parts, stride)
+            kernels.knn_part(z, shifted, scaled, geometry, best[part], index[part])
 
-    run_chunks(work, parts, parts)
+    for round_ in range(rounds):
+        run_chunks(lambda a, b, r=round_: work(a, b, r), parts, parts)
+        if progress is not None:
+            progress(_pairs_on(m, exclusion, stride, round_, parts), total)
     return kernels.merge_neighbours(best, index)
+
+
+def pair_count(m: int, exclusion: int) -> int:
+    """Pairs of ``m`` subsequences at least ``exclusion`` starts apart: the work of one
+    neighbour search."""
+    far = max(m - exclusion, 0)
+    return far * (far + 1) // 2
+
+
+def _pairs_on(m: int, exclusion: int, stride: int, round_: int, parts: int) -> int:
+    """Pairs on the diagonals walked by rounds ``0..round_`` (diagonal ``t`` holds ``m - t``)."""
+    done = 0
+    for r in range(round_ + 1):
+        for part in range(parts):
+            first = exclusion + part + r * parts
+            if first < m:
+                count = (m - 1 - first) // stride + 1
+                last = first + (count - 1) * stride
+                done += count * (2 * m - first - last) // 2
+    return done
 
 
 def split_profile(neighbours: np.ndarray, width: int, min_size: int | None = None) -> np.ndarray:
@@ -263,7 +300,37 @@ def rank_sum_p(left: np.ndarray, right: np.ndarray) -> float:
     return math.erfc(abs(z) / math.sqrt(2.0))
 
 
-def _local_splits(z: np.ndarray, lo: int, hi: int, width: int, min_size: int, jobs: int):
+class _Work:
+    """Progress of a whole shape search, in pairs of subsequences compared: each neighbour
+    search reports its own pairs; the total is an estimate (twice the first search's pairs,
+    as balanced binary splits cost; it grows when the search does more)."""
+
+    def __init__(self, callback: Callable[[int, int], None] | None, first: int) -> None:
+        self.callback = callback
+        self.base = 0
+        self.total = 2 * first
+
+    def search(self) -> Callable[[int, int], None] | None:
+        """The ``progress`` of one neighbour search."""
+        if self.callback is None:
+            return None
+
+        def report(done: int, total: int) -> None:
+            assert self.callback is not None
+            self.total = max(self.total, self.base + total)
+            self.callback(self.base + done, self.total)
+            if done == total:
+                self.base += total
+
+        return report
+
+    def finish(self) -> None:
+        if self.callback is not None:
+            self.callback(self.base, self.base)
+
+
+def _local_splits(z: np.ndarray, lo: int, hi: int, width: int, min_size: int, jobs: int,
+                  work: _Work):  # fmt: skip
     """The best split of each half of ``[lo, hi)`` (three halves, starting a quarter of the
     range apart): where the whole range hides a change, as when a class comes back later
     (A B A B: no split of the whole leaves one class on each side)."""
@@ -271,7 +338,7 @@ def _local_splits(z: np.ndarray, lo: int, hi: int, width: int, min_size: int, jo
     if span < 2 * min_size:
         return []
     found = (
-        _best_split(z, a, a + span, width, min_size, jobs, [])
+        _best_split(z, a, a + span, width, min_size, jobs, [], work)
         for a in range(lo, hi - span + 1, max(span // 2, 1))
     )
     return [replace(s, lo=lo, hi=hi) for s in found if s is not None]
@@ -287,12 +354,12 @@ class _Split:
 
 
 def _best_split(z: np.ndarray, lo: int, hi: int, width: int, min_size: int, jobs: int,
-                top_profile: list):  # fmt: skip
+                top_profile: list, work: _Work):  # fmt: skip
     """The best split of frames ``[lo, hi)`` and its test, or None when none fits; the
     profile of the whole series is appended to ``top_profile``."""
     if hi - lo < 2 * min_size or hi - lo < width + 1:
         return None
-    neighbours, _ = subsequence_neighbours(z[lo:hi], width, n_jobs=jobs)
+    neighbours, _ = subsequence_neighbours(z[lo:hi], width, n_jobs=jobs, progress=work.search())
     profile = split_profile(neighbours, width, min_size)
     at = int(np.argmax(profile))
     if lo == 0 and hi == z.shape[0]:
@@ -318,6 +385,7 @@ def segment_shape(
     significance: float = SIGNIFICANCE,
     n_jobs: int | None = None,
     max_memory: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Segmentation:
     """Find where ``x`` changes shape or rhythm (see the module's notes for the method).
 
@@ -338,6 +406,9 @@ def segment_shape(
         Threads (default: every CPU).
     max_memory : int, optional
         Bytes the search may use (default: half the available memory).
+    progress : callable, optional
+        Called as ``progress(done, total)`` with pairs of subsequences compared, ``total``
+        an estimate that may grow (the number of passes is found as the search goes).
 
     Returns
     -------
@@ -393,6 +464,7 @@ def segment_shape(
     if max_bkps is not None:
         top = min(top, check_whole(max_bkps, "max_bkps", minimum=0))
     z = _z_scored(x)
+    work = _Work(progress, pair_count(n - width + 1, max(width // 2, 1)))
     queue: list[tuple[float, int, _Split]] = []
     top_profile: list[np.ndarray] = []
 
@@ -402,12 +474,13 @@ def segment_shape(
         )
 
     def consider(lo: int, hi: int) -> None:
-        split = _best_split(z, lo, hi, width, min_size, jobs, top_profile)
+        split = _best_split(z, lo, hi, width, min_size, jobs, top_profile, work)
         if not kept(split, significance):
             if n_bkps is not None:
                 return
             level = significance / LOCAL_STRICTNESS
-            local = [s for s in _local_splits(z, lo, hi, width, min_size, jobs) if kept(s, level)]
+            splits = _local_splits(z, lo, hi, width, min_size, jobs, work)
+            local = [s for s in splits if kept(s, level)]
             if not local:
                 return
             split = max(local, key=lambda s: s.score)
@@ -421,6 +494,7 @@ def segment_shape(
         accepted.append(split)
         consider(split.lo, split.at)
         consider(split.at, split.hi)
+    work.finish()
     order = [s.at for s in accepted]
     accepted.sort(key=lambda s: s.at)
     return Segmentation(

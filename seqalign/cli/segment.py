@@ -56,8 +56,10 @@ def segment(input: str, quiet: bool = False, **options: Any) -> None:
         if not quiet:
             _summary_online(online)
         return
+    from seqalign.cli.progress import progress_bar
+
     with opt.input_warnings(quiet), naming({"x": ("INPUT", input)}, typed):
-        outcome = run_segment(settings)
+        outcome = run_segment(settings, progress=lambda: progress_bar("shape search", quiet=quiet))
     if quiet:
         return
     if outcome.many is not None:

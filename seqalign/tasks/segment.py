@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -104,8 +106,13 @@ def parse_range(text: str) -> tuple[float, float]:
     return low, high
 
 
-def run_segment(s: SegmentSettings) -> SegmentOutcome:
+def run_segment(
+    s: SegmentSettings, *, progress: Callable[[], AbstractContextManager] | None = None
+) -> SegmentOutcome:
     """Segment ``s.input`` and write ``s.output`` (and the segments, labels, plot).
+
+    ``progress``, when given, returns a context manager yielding a ``progress(done, total)``
+    callback (or None), entered around a shape search (the one search long enough to need it).
 
     Raises
     ------
@@ -174,19 +181,22 @@ def run_segment(s: SegmentSettings) -> SegmentOutcome:
 
     from seqalign.changepoints.search import segment
 
-    result = segment(
-        seq.data,
-        search=s.search,
-        penalty=s.penalty,
-        n_bkps=n_bkps,
-        max_bkps=s.max_bkps,
-        width=s.width,
-        noise=s.noise,
-        engine=s.engine,
-        pruning=s.pruning,
-        max_memory=s.max_memory,
-        **settings,
-    )
+    shape = str(s.cost).strip().lower() == "shape" and progress is not None
+    with progress() if shape and progress is not None else nullcontext() as callback:
+        result = segment(
+            seq.data,
+            search=s.search,
+            penalty=s.penalty,
+            n_bkps=n_bkps,
+            max_bkps=s.max_bkps,
+            width=s.width,
+            noise=s.noise,
+            engine=s.engine,
+            pruning=s.pruning,
+            max_memory=s.max_memory,
+            progress=callback,
+            **settings,
+        )
     search_s = time.perf_counter() - started - read_s
     _write(result, seq, s, out_format)
     return SegmentOutcome(seq, result, None, read_s, search_s)
