@@ -15,6 +15,10 @@ played at one tempo (0.8-1.2x the marked one), side B in ``K`` tempo pieces of e
 length, each at 0.7-1.4x; onsets jittered by 5 ms. Ground truth: every score onset's time in A
 and in B (heard: note-on plus the instrument's attack, as in the main corpus; then note-on).
 
+Stretched music (``stretched-*``): side B is side A's dry rendering cut into 5 pieces, each
+stretched by sox's ``tempo`` (WSOLA) by 0.7-1.4x, then its own room: the ground truth is A's
+onsets mapped through the stretch.
+
 Speech: one espeak-ng voice reads a text word by word (so every word's start is known); side B
 is side A cut into 6 pieces, each stretched by sox's ``tempo`` (WSOLA: the pitch is kept) by
 0.7-1.4x, then both get their own room and noise. Ground truth: the word starts, mapped through
@@ -73,6 +77,12 @@ MELODIES = (
 CHORALES = ("bach/bwv26.6", "bach/bwv248.12-2", "bach/bwv70.11", "bach/bwv10.7")
 LONG = tuple(f"oneills1850/0811-0899#{k}" for k in range(811, 871))
 TEXTS = ("northwind", "alice", "twocities", "numbers")
+STRETCHED = (
+    ("oneills1850/0101-0200#110", "oneills1850/0101-0200#111"),
+    ("essenFolksong/altdeu20#4", "essenFolksong/altdeu20#5", "essenFolksong/altdeu20#6"),
+    ("ryansMammoth/AcrobatsHornpipe", "ryansMammoth/AdmiralsHornpipe"),
+    ("oneills1850/0301-0350#310", "oneills1850/0301-0350#311"),
+)  # fmt: skip
 
 
 def pairs() -> list[Pair]:
@@ -80,6 +90,8 @@ def pairs() -> list[Pair]:
     out += [Pair(f"piano-chorale-{w.split('/')[-1]}", "music-poly", (w,), bpm=76, program=0)
             for w in CHORALES]  # fmt: skip
     out += [Pair(f"speech-{t}", "speech", text=main_corpus.TEXTS[t], pieces=6) for t in TEXTS]
+    out += [Pair(f"stretched-{i}", "music-mono", s, extra={"stretch": True})
+            for i, s in enumerate(STRETCHED)]  # fmt: skip
     out.append(Pair("long-melody", "long", LONG, pieces=12, extra={"max_seconds": 600.0}))
     return out
 
@@ -114,7 +126,10 @@ def build_music(pair: Pair, folder: str) -> dict:
     fonts = [str(rng.choice(list(main_corpus.SOUNDFONTS))) for _ in "ab"]
     onsets = sorted({n.onset for n in notes})
     truth, info = {}, {}
+    stretched = pair.extra.get("stretch", False)
     for side, font in zip("ab", fonts):
+        if stretched and side == "b":
+            return _stretched_b(pair, folder, truth["a"], info)
         rng = main_corpus.rng_for(pair.name, side)
         if side == "a":
             edges, times, factors = tempo_pieces(length, bpm, 1, rng, 0.8, 1.2)
@@ -138,6 +153,9 @@ def build_music(pair: Pair, folder: str) -> dict:
             main_corpus.render(midi, main_corpus.SOUNDFONTS[font], raw)
             y, sr = soundfile.read(raw, always_2d=True)
         assert sr == SR, sr
+        if stretched:  # the dry rendering, stretched into B later
+            dry = y.mean(axis=1)
+            np.save(os.path.join(folder, "dry_a.npy"), dry.astype("float32"))
         y, effects = main_corpus.room(y.mean(axis=1), rng)
         y = np.concatenate([y, np.zeros(int(rng.uniform(0.3, 1.0) * SR))])
         main_corpus.write_wav(os.path.join(folder, f"{side}.wav"), y)
@@ -146,6 +164,36 @@ def build_music(pair: Pair, folder: str) -> dict:
                       "tempo_factors": tempos, **effects}  # fmt: skip
     table = np.column_stack([truth["a"][0], truth["b"][0], truth["a"][1], truth["b"][1]])
     return {"truth": table, "n_notes": len(notes), "n_parts": 1, **info}
+
+
+def _stretched_b(pair: Pair, folder: str, truth_a: tuple, info: dict) -> dict:
+    """Side B of a stretched pair: A's dry rendering cut into ``pair.pieces`` at equal times
+    and each piece stretched by sox's ``tempo`` (WSOLA, pitch kept: attacks are smeared or
+    doubled as a phase vocoder or time-stretching player would), then its own room."""
+    import numpy as np
+
+    dry_path = os.path.join(folder, "dry_a.npy")
+    dry = np.load(dry_path)
+    os.remove(dry_path)
+    rng = main_corpus.rng_for(pair.name, "b")
+    cuts = np.linspace(0.0, len(dry) / SR, pair.pieces + 1)
+    factors = rng.uniform(0.7, 1.4, size=pair.pieces)
+    parts, b_edges = [], [0.0]
+    with tempfile.TemporaryDirectory() as tmp:
+        for (lo, hi), f in zip(itertools.pairwise(cuts), factors):
+            piece = stretch(dry[round(lo * SR) : round(hi * SR)], float(f), tmp)
+            parts.append(piece)
+            b_edges.append(b_edges[-1] + len(piece) / SR)
+    y, effects = main_corpus.room(np.concatenate(parts), rng)
+    main_corpus.write_wav(os.path.join(folder, "b.wav"), y)
+    heard_a, note_on_a = truth_a
+    edges = np.array(b_edges)
+    table = np.column_stack([heard_a, np.interp(heard_a, cuts, edges), note_on_a,
+                             np.interp(note_on_a, cuts, edges)])  # fmt: skip
+    info["b"] = {**{k: info["a"][k] for k in ("soundfont", "programs")},
+                 "seconds": round(len(y) / SR, 2), "stretched_from_a": True,
+                 "tempo_factors": [round(float(f), 3) for f in factors], **effects}  # fmt: skip
+    return {"truth": table, "n_notes": len(truth_a[0]), "n_parts": 1, **info}
 
 
 def stretch(y, factor: float, tmp: str):
