@@ -88,7 +88,8 @@ def test_confidence_rejects_bad_guard():
 
 
 @pytest.mark.parametrize(("ratio", "radius", "seed"),
-                         list(itertools.product((1.0, 2.0, 3.0, 2.5), (0, 1, 3), range(2))))  # fmt: skip
+                         list(itertools.product((1.0, 2.0, 3.0, 2.5), (0, 1, 3),
+                                                range(2))))  # fmt: skip
 def test_refine_band_matches_naive(ratio, radius, seed):
     path = _path(6, 8, seed)
     n, m = int(6 * ratio), int(8 * ratio) + 1
