@@ -173,6 +173,8 @@ CASES = [
     Case("warp", "--reg", None, "arrays", CTW),
     Case("warp", "--multiscale-radius", None, "arrays", ("--solver", "multiscale")),
     Case("warp", "--time-limit", None, "arrays"),
+    Case("warp", "--refine", "for music", "audio", ("--preset", "music")),
+    Case("warp", "--refine", "else", "arrays"),
     Case("matrix", "--gamma", None, "arrays", ("--soft",)),
     Case("barycenter", "--tol", "for soft", "arrays"),
     Case("barycenter", "--tol", "for dba", "arrays", ("--averaging", "dba")),

@@ -44,6 +44,9 @@ class Preset:
     #: Above this many cells (frames of A times frames of B), ``solver="auto"`` becomes the
     #: coarse-to-fine ``multiscale`` solver; None: the planner decides.
     multiscale_cells: int | None = None
+    #: ``--refine``: the path is refined with the same features at this many times the frame
+    #: rate, in a band around it (:func:`seqalign.warping.refine.refine`); 1: not refined.
+    refine: int = 1
 
 
 #: The presets by name. ``music`` aligns pairs over 2.5e8 cells (two 5-minute takes at 50
@@ -52,7 +55,7 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "music": Preset("chroma_dlnco", 441, "none", "euclidean", "symmetric1",
                     "tuned chroma + chroma onsets at 50 frames per second, Euclidean",
-                    multiscale_cells=250_000_000),
+                    multiscale_cells=250_000_000, refine=3),
     "speech": Preset("logmel", 220, "zscore", "cosine", "symmetric1",
                      "log-mel z-scored per band at 100 frames per second, cosine"),
 }  # fmt: skip

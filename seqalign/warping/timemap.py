@@ -29,7 +29,9 @@ import numpy as np
 
 __all__ = [
     "CONFIDENCE_GUARD",
+    "CONFIDENCE_GUARD_S",
     "CONFIDENCE_REACH",
+    "CONFIDENCE_REACH_S",
     "INTERPOLATIONS",
     "TimeMap",
     "confidence",
@@ -44,6 +46,9 @@ INTERPOLATIONS = ("runs", "steps")
 #: Default guard and reach of :func:`confidence`, in frames of B.
 CONFIDENCE_GUARD = 2
 CONFIDENCE_REACH = 25
+#: The same in seconds, for ``seqalign warp --time-map`` when B has a frame rate.
+CONFIDENCE_GUARD_S = 0.04
+CONFIDENCE_REACH_S = 0.5
 
 
 @dataclass(frozen=True)
