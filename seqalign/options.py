@@ -281,14 +281,14 @@ _DECLARED = (
     # reading inputs
     Option("features", ("--features",), _named(_reading("features")), READERS,
            {"*": "Audio features: logmel, mfcc, chroma, chroma_cqt, chroma_tuned, dlnco, "
-            "chroma_onset or chroma_dlnco.",
+            "chroma_onset, chroma_dlnco or crp_dlnco.",
             WARP: "Audio features: logmel, mfcc, chroma, chroma_cqt, chroma_tuned, dlnco, "
-            "chroma_onset or chroma_dlnco [default: chroma_dlnco for music; logmel for speech "
-            "(--preset) and otherwise]."}, "NAME"),
+            "chroma_onset, chroma_dlnco or crp_dlnco [default: crp_dlnco for music; logmel for "
+            "speech (--preset) and otherwise]."}, "NAME"),
     Option("preset", ("--preset",), _named(_preset), (WARP,),
            "Settings for two audio files: auto (music or speech, told apart from the "
-           "signals), music (--features chroma_dlnco --hop 441 --normalize none --metric "
-           "euclidean), speech (--features logmel --hop 220 --normalize zscore --metric "
+           "signals), music (--features crp_dlnco --hop 441 --normalize none --metric "
+           "euclidean --refine 3), speech (--features logmel --hop 220 --normalize zscore --metric "
            "cosine) or none; a preset sets only what is not given.", "NAME"),
     Option("sample_rate", ("--sample-rate",), parse_int, READERS,
            "Resample audio to this rate (Hz).", "HZ"),

@@ -553,6 +553,29 @@ def pick_peaks(onset: np.ndarray, radius: int, share: float) -> np.ndarray:
     return out
 
 
+def crp(energy: np.ndarray, cut: int, eta: float) -> np.ndarray:
+    """CRP frame by frame, pitch by pitch: log(1 + eta E / max E); the DCT-II sums written
+    out; the first ``cut`` coefficients zeroed; the inverse sums; the pitch classes summed;
+    each frame divided by its norm (zero frames stay zero)."""
+    P, n = energy.shape
+    top = energy.max()
+    out = np.zeros((12, n))
+    for t in range(n):
+        v = [math.log1p(eta * energy[p, t] / top) if top > 0 else 0.0 for p in range(P)]
+        scale = [math.sqrt((1.0 if k == 0 else 2.0) / P) for k in range(P)]
+        c = [scale[k] * sum(v[p] * math.cos(math.pi * (p + 0.5) * k / P) for p in range(P))
+             for k in range(P)]  # fmt: skip
+        c = [0.0 if k < cut else c[k] for k in range(P)]
+        w = [sum(scale[k] * c[k] * math.cos(math.pi * (p + 0.5) * k / P) for k in range(P))
+             for p in range(P)]  # fmt: skip
+        for p in range(P):
+            out[(21 + p) % 12, t] += w[p]
+        norm = math.sqrt(sum(out[c_, t] ** 2 for c_ in range(12)))
+        if norm > 0:
+            out[:, t] /= norm
+    return out
+
+
 # -- shape segmentation (seqalign.changepoints.shape) -------------------------------------
 
 

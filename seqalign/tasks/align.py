@@ -233,6 +233,10 @@ def _refined(s: AlignSettings, factor: int, alignment: Alignment, seq_a: Sequenc
     refined = refine(fine_a.data, fine_b.data, alignment.path, ratio_a=fine_a.rate / seq_a.rate,
                      ratio_b=fine_b.rate / seq_b.rate, radius=DEFAULT_RADIUS,
                      metric=alignment.metric, step_pattern=alignment.step_pattern)  # fmt: skip
+    reason = (f"{alignment.solver_reason}; then refined at {factor} times the frame rate within "
+              f"{DEFAULT_RADIUS} frames of the path")  # fmt: skip
+    refined = dataclasses.replace(refined, solver=alignment.solver, solver_reason=reason,
+                                  agreement=alignment.agreement)  # fmt: skip
     return refined, fine_a, fine_b
 
 
@@ -449,6 +453,7 @@ def run_align(
         "features": features,
         "normalize": normalize,
         "preset": preset,
+        "refine": factor,
     }
     write_path(s.output, alignment.path, fmt=path_format, a_times=seq_a.times(),
                b_times=seq_b.times(), metadata=metadata)  # fmt: skip
