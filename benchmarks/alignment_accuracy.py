@@ -39,6 +39,10 @@ TOLERANCES = (0.025, 0.05, 0.1)
 #: seqalign methods: name -> extra flags of ``seqalign warp``.
 SEQALIGN = {
     "seqalign": [],
+    # the music default of 2026-12-05: tuned chroma + DLNCO, no refinement, step time map
+    "seqalign-chroma_dlnco": ["--features", "chroma_dlnco", "--refine", "1",
+                              "--interpolation", "steps"],
+    "seqalign-steps": ["--interpolation", "steps"],
     "seqalign-old-defaults": ["--features", "logmel", "--normalize", "zscore", "--metric",
                               "cosine", "--step-pattern", "symmetric1", "--hop", "512"],
     "seqalign-mfcc": ["--features", "mfcc", "--normalize", "zscore", "--metric", "cosine",

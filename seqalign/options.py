@@ -411,7 +411,7 @@ _DECLARED = (
     Option("refine", ("--refine",), parse_int, (WARP,),
            "Two audio files: refine the path with the same features at FACTOR times the frame "
            "rate (hop / FACTOR), by exact DTW in a band around it; 1: no refinement [default: "
-           "3 for music (--preset), else 1].", "FACTOR", ALIGN_PANEL),
+           "3 for music; 2 for speech (--preset); 1 otherwise].", "FACTOR", ALIGN_PANEL),
     Option("anchor", ("--anchor",), parse_names, (WARP,),
            "A pair of times the path must pass through, e.g. 12.5:14.2 (seconds, or frames with "
            "f: 300f:340f, or frames when there is no frame rate); repeatable.", "TA:TB",

@@ -9,7 +9,8 @@ band around it, beats log-mel by tens of points within 50 ms (and tuned chroma b
 the tuning half: the two renderings of a piece use different instruments); on speech, where
 pitch classes mean little and voices differ, log-mel z-scored per band and compared by cosine
 stays the most accurate, at a 10 ms hop (100 frames per second, as speech recognisers use)
-rather than 23 ms.
+rather than 23 ms, refined at 200 frames per second (88.4 to 89.1 % within 50 ms on the
+tuning half; 3 and 7 times the rate for music gave 89.3 and 88.6 %).
 
 :func:`music_likeness` is the mean peakiness of the chroma of the sounding frames (the largest
 of the 12 pitch-class energies over their sum): notes put their energy in a few pitch classes,
@@ -60,7 +61,8 @@ PRESETS: dict[str, Preset] = {
                     "CRP (timbre-invariant chroma) + chroma onsets at 50 frames per second, "
                     "Euclidean, refined at 150", multiscale_cells=250_000_000, refine=3),
     "speech": Preset("logmel", 220, "zscore", "cosine", "symmetric1",
-                     "log-mel z-scored per band at 100 frames per second, cosine"),
+                     "log-mel z-scored per band at 100 frames per second, cosine, refined at "
+                     "200", refine=2),
 }  # fmt: skip
 #: Valid values of ``--preset``: ``auto`` detects music or speech, ``none`` applies neither.
 PRESET_NAMES = ("auto", "music", "speech", "none")
