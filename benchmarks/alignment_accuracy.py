@@ -42,7 +42,9 @@ SEQALIGN = {
     # the music default of 2026-12-05: tuned chroma + DLNCO, no refinement, step time map
     "seqalign-chroma_dlnco": ["--features", "chroma_dlnco", "--refine", "1",
                               "--interpolation", "steps"],
-    "seqalign-steps": ["--interpolation", "steps"],
+    # the new default without the refinement and the sub-frame time map (on speech: the
+    # default of 2026-12-05)
+    "seqalign-norefine": ["--refine", "1", "--interpolation", "steps"],
     "seqalign-old-defaults": ["--features", "logmel", "--normalize", "zscore", "--metric",
                               "cosine", "--step-pattern", "symmetric1", "--hop", "512"],
     "seqalign-mfcc": ["--features", "mfcc", "--normalize", "zscore", "--metric", "cosine",

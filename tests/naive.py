@@ -688,8 +688,8 @@ def run_index(path, n: int) -> np.ndarray:
 
 
 def confidence(C: np.ndarray, path, guard: int, reach: int) -> np.ndarray:
-    """``1 - c_path / c_alt`` per row from the full cost matrix (1 without alternatives, 0
-    when ``c_alt`` is 0), cell by cell."""
+    """``1 - c_path / c_alt`` per row from the full cost matrix, ``c_alt`` the mean of the
+    alternatives (1 without alternatives, 0 when ``c_alt`` is 0), cell by cell."""
     n, m = C.shape
     out = []
     for i in range(n):
@@ -701,7 +701,7 @@ def confidence(C: np.ndarray, path, guard: int, reach: int) -> np.ndarray:
         if not alts:
             out.append(1.0)
             continue
-        other = min(alts)
+        other = sum(alts) / len(alts)
         out.append(0.0 if other == 0 else min(1.0, max(0.0, 1.0 - best / other)))
     return np.array(out)
 

@@ -15,10 +15,13 @@ one time in B. Two readings of the staircase:
     waiting on one and jumping, which is what a performance does (sub-frame resolution).
 
 :func:`confidence`: for each frame of A, how much cheaper the path's cells in that row are
-than the other cells of the row nearby, ``1 - c_path / c_alt`` clipped to ``[0, 1]``: 0 when
-a cell at least ``guard`` frames away from the path is as cheap as the path's (the match is
-ambiguous: silence, a held chord, a repeated figure), near 1 when the path's cell is a much
-better match than every alternative within ``reach`` frames.
+than the other cells of the row nearby, ``1 - c_path / c_alt`` clipped to ``[0, 1]`` with
+``c_alt`` the mean local cost of the cells more than ``guard`` and at most ``reach`` frames
+from the path: 0 when the path's cell is no better than a typical alternative (the match is
+ambiguous: silence, a held chord, a repeated figure), near 1 when it is much better than the
+cells around it. (The least alternative instead of the mean was 0 on four points in five of
+the music corpus, where some other cell of a held chord always matches as well; against the
+mean, the lowest quarter of the confidences held the points with twice the mean error.)
 """
 
 from __future__ import annotations
@@ -197,7 +200,7 @@ def confidence(
     """Confidence of each frame of ``x`` in the path: the local cost margin of its row.
 
     With ``c_path`` the least local cost ``C[i, j]`` over the path's cells in row ``i`` and
-    ``c_alt`` the least over the columns more than ``guard`` and at most ``reach`` frames
+    ``c_alt`` the mean over the columns more than ``guard`` and at most ``reach`` frames
     from them (:func:`margin_bounds`)::
 
         confidence[i] = clip(1 - c_path / c_alt, 0, 1)
