@@ -80,6 +80,8 @@ ONSET_WEIGHT = 1.0
 #: 40 gave 89.0, 89.0 and 89.3 % within 50 ms at CRP_ETA 10,000, and 88.7 % at 1,000 (30).
 CRP_CUT = 40
 CRP_ETA = 10_000.0
+#: Frames per block of :func:`crp_from_energy` (memory: a few blocks of 88 pitches).
+CRP_BLOCK = 8192
 
 
 def _fft_length(sr: int, seconds: float) -> int:
@@ -92,7 +94,13 @@ def power_blocks(y: np.ndarray, n_fft: int, hop_length: int, frames: np.ndarray 
     ``power`` of shape ``(block, 1 + n_fft // 2)`` (or its first ``n_bins`` bins); with
     ``frames``, only those frames (in one block). Zero padding at both ends, as librosa's
     ``stft(center=True, pad_mode="constant")``."""
-    y = np.pad(np.asarray(y, dtype=np.float64), n_fft // 2)  # numpy's float64 FFT is faster
+    # padded in the signal's own type (float32 audio stays float32: half the memory of a
+    # float64 copy); each block is multiplied by the float64 window, so numpy's (faster)
+    # float64 FFT runs on the same values
+    y = np.asarray(y)
+    if not np.issubdtype(y.dtype, np.floating):
+        y = y.astype(np.float64)
+    y = np.pad(y, n_fft // 2)
     if len(y) < n_fft:
         y = np.pad(y, (0, n_fft - len(y)))
     n_frames = 1 + (len(y) - n_fft) // hop_length
@@ -204,13 +212,14 @@ def pitch_energy(y: np.ndarray, sr: int, hop_length: int, n_fft: int, tuning: fl
         weight = matrix[band, cols]
         starts = np.flatnonzero(np.diff(band, prepend=-1))
         runs.append((cols, weight, starts, band[starts]))
-    out = np.zeros((_n_frames(len(y), hop_length), matrix.shape[0]))
+    out = np.zeros((matrix.shape[0], _n_frames(len(y), hop_length)))
     top = max(int(cols.max()) for cols, _, _, _ in runs) + 1
     for start, power in power_blocks(y, n_fft, hop_length, n_bins=top):
-        block = out[start : start + power.shape[0]]
+        block = np.zeros((power.shape[0], matrix.shape[0]))
         for cols, weight, starts, bands in runs:
             block[:, bands] += np.add.reduceat(power[:, cols] * weight, starts, axis=1)
-    return np.ascontiguousarray(out.T)
+        out[:, start : start + power.shape[0]] = block.T
+    return out
 
 
 def chroma_from_energy(energy: np.ndarray) -> np.ndarray:
@@ -229,7 +238,9 @@ def dlnco_from_energy(energy: np.ndarray, rate: float) -> np.ndarray:
     log energy per semitone (:func:`seqalign.audio.onsets.log_onsets`), its peaks
     (:func:`pick_peaks`), folded into pitch classes, locally normalised over +-0.75 s and decayed
     over 0.2 s (the steps of :func:`seqalign.audio.onsets.dlnco`)."""
-    peaks = pick_peaks(onsets.log_onsets(energy), max(1, round(PEAK_SECONDS * rate)))
+    rises = onsets.log_onsets(energy)
+    peaks = pick_peaks(rises, max(1, round(PEAK_SECONDS * rate)))
+    del rises
     chroma = onsets.fold_chroma(peaks, MIDI_LOW)
     normalized = onsets.local_normalize(chroma, round(onsets.NORM_SECONDS * rate))
     return onsets.decay(normalized, max(1, round(onsets.DECAY_SECONDS * rate)))
@@ -294,9 +305,13 @@ def pick_peaks(onset: np.ndarray, radius: int, share: float | None = None) -> np
     ndarray, shape (n_pitches, n_frames)
     """
     share = PEAK_SHARE if share is None else share
-    padded = np.pad(onset, ((0, 0), (radius, radius)))
-    local = np.lib.stride_tricks.sliding_window_view(padded, 2 * radius + 1, axis=1).max(axis=2)
-    keep = (onset >= local) & (onset > share * onset.max(initial=0.0))
+    local = onset.copy()  # the largest within +-radius (onsets are >= 0: zeros outside)
+    for shift in range(1, min(radius, onset.shape[1] - 1) + 1):
+        np.maximum(local[:, shift:], onset[:, :-shift], out=local[:, shift:])
+        np.maximum(local[:, :-shift], onset[:, shift:], out=local[:, :-shift])
+    keep = onset >= local
+    del local
+    keep &= onset > share * onset.max(initial=0.0)
     return np.where(keep, onset, 0.0)
 
 
@@ -355,11 +370,16 @@ def crp_from_energy(energy: np.ndarray, cut: int = CRP_CUT, eta: float = CRP_ETA
     9
     """
     peak = float(energy.max(initial=0.0))
-    logged = np.log1p(energy * (eta / peak)) if peak > 0.0 else np.zeros(energy.shape)
     matrix = dct_matrix(energy.shape[0])
-    coefficients = matrix @ logged
-    coefficients[:cut] = 0.0
-    return onsets.l2_frames(onsets.fold_chroma(matrix.T @ coefficients, MIDI_LOW))
+    kept = matrix[cut:]  # the coefficients kept: reduced = kept.T @ (kept @ logged)
+    out = np.zeros((12, energy.shape[1]))
+    if peak <= 0.0:
+        return out
+    for start in range(0, energy.shape[1], CRP_BLOCK):  # frame by frame: in blocks
+        logged = np.log1p(energy[:, start : start + CRP_BLOCK] * (eta / peak))
+        reduced = kept.T @ (kept @ logged)
+        out[:, start : start + CRP_BLOCK] = onsets.fold_chroma(reduced, MIDI_LOW)
+    return onsets.l2_frames(out)
 
 
 def crp_dlnco(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
