@@ -54,6 +54,8 @@ SEQALIGN = {
                               "--hop", "512"],
 }  # fmt: skip
 PEERS = ("librosa-mfcc", "librosa-chroma", "sync-chroma", "sync-dlnco")
+#: Methods run on some categories only (the others are reported as skipped).
+ONLY_ON = {"seqalign-chroma_dlnco": ("music-mono", "music-poly", "long")}
 
 
 def command(method: str, a: str, b: str, out: str, args, extra: dict) -> list[str] | None:
@@ -119,6 +121,9 @@ def evaluate(pair: dict, method: str, corpus: Path, args, extra: dict) -> dict:
                 record["errors"] = errors(truth, time_map, args.note_on).round(5).tolist()
             return record
     record = {"command": cmd, "pair": pair["id"], "method": method}
+    if method in ONLY_ON and pair["category"] not in ONLY_ON[method]:
+        record["skipped"] = f"run on {', '.join(ONLY_ON[method])} only"
+        return record
     if method.startswith("librosa"):
         cells = frames(pair_seconds(pair, "a")) * frames(pair_seconds(pair, "b"))
         if cells * 8 * 3 > args.librosa_max_gb * 1e9:
