@@ -45,6 +45,7 @@ SEQALIGN = {
     # the new default without the refinement and the sub-frame time map (on speech: the
     # default of 2026-12-05)
     "seqalign-norefine": ["--refine", "1", "--interpolation", "steps"],
+    "seqalign-steps": ["--interpolation", "steps"],  # the default with the step time map
     "seqalign-old-defaults": ["--features", "logmel", "--normalize", "zscore", "--metric",
                               "cosine", "--step-pattern", "symmetric1", "--hop", "512"],
     "seqalign-mfcc": ["--features", "mfcc", "--normalize", "zscore", "--metric", "cosine",
