@@ -236,6 +236,37 @@ def test_an_unknown_preset_is_a_usage_error(wavs):
     assert not outcome.stdout
 
 
+@pytest.mark.parametrize(
+    ("files", "extra", "message"),
+    [
+        (("m1.wav", "m2.wav"), ("--refine", "0"), "--refine 0"),
+        (("m1.wav", "m2.wav"), ("--refine", "1000"), "at most the hop"),
+        (("m1.wav", "m2.wav"), ("--refine", "2", "--subsequence"), "--subsequence"),
+        (("m1.wav", "m2.wav"), ("--refine", "2", "--cross-modal", "ctw"), "--cross-modal"),
+        (("m1.wav", "a.npy"), ("--refine", "2"), "two audio files"),
+        (("m1.wav", "m2.wav"), ("--interpolation", "cubic"), "runs, steps"),
+    ],
+)
+def test_bad_refinements_are_usage_errors(wavs, files, extra, message):
+    np.save("a.npy", np.zeros((20, 24)))
+    outcome = cli("warp", *files, "-o", "p.csv", "--time-map", "tm.csv", *extra)
+    assert outcome.code == 2, outcome.stderr
+    assert message in outcome.stderr and len(outcome.stderr.strip().splitlines()) == 1
+    assert not Path("p.csv").exists() and not Path("tm.csv").exists()
+
+
+def test_the_refined_path_is_at_the_finer_rate_and_its_time_map_has_confidence(wavs):
+    outcome = cli("warp", "m1.wav", "m2.wav", "-o", "p.json", "--time-map", "tm.csv", "-q")
+    assert outcome.code == 0, outcome.stderr
+    meta = _meta("p.json")
+    assert meta["refine"] == 3 and meta["a_rate"] == pytest.approx(SR / 147)
+    assert meta["solver"] == "full"
+    header, mapped = read_csv(Path("tm.csv").read_text())
+    assert header == "a_time,b_time,confidence"
+    assert mapped.shape[0] == meta["n"]
+    assert ((mapped[:, 2] >= 0) & (mapped[:, 2] <= 1)).all() and mapped[:, 2].max() > 0
+
+
 def test_the_music_preset_goes_coarse_to_fine_on_long_pairs(wavs, monkeypatch):
     import dataclasses
 
