@@ -193,6 +193,13 @@ def _preset(name: str) -> None:
         raise InputError(f"choose one of {', '.join(PRESET_NAMES)}")
 
 
+def _interpolation(name: str) -> None:
+    from seqalign.warping.timemap import INTERPOLATIONS
+
+    if name.lower() not in INTERPOLATIONS:
+        raise InputError(f"choose one of {', '.join(INTERPOLATIONS)}")
+
+
 def _reading(field: str) -> Callable[[str], None]:
     def check(name: str) -> None:
         from seqalign.io import ReadOptions
@@ -287,14 +294,14 @@ _DECLARED = (
     # reading inputs
     Option("features", ("--features",), _named(_reading("features")), READERS,
            {"*": "Audio features: logmel, mfcc, chroma, chroma_cqt, chroma_tuned, dlnco, "
-            "chroma_onset or chroma_dlnco.",
+            "chroma_onset, chroma_dlnco or crp_dlnco.",
             WARP: "Audio features: logmel, mfcc, chroma, chroma_cqt, chroma_tuned, dlnco, "
-            "chroma_onset or chroma_dlnco [default: chroma_dlnco for music; logmel for speech "
-            "(--preset) and otherwise]."}, "NAME"),
+            "chroma_onset, chroma_dlnco or crp_dlnco [default: crp_dlnco for music; logmel for "
+            "speech (--preset) and otherwise]."}, "NAME"),
     Option("preset", ("--preset",), _named(_preset), (WARP,),
            "Settings for two audio files: auto (music or speech, told apart from the "
-           "signals), music (--features chroma_dlnco --hop 441 --normalize none --metric "
-           "euclidean), speech (--features logmel --hop 220 --normalize zscore --metric "
+           "signals), music (--features crp_dlnco --hop 441 --normalize none --metric "
+           "euclidean --refine 3), speech (--features logmel --hop 220 --normalize zscore --metric "
            "cosine) or none; a preset sets only what is not given.", "NAME"),
     Option("sample_rate", ("--sample-rate",), parse_int, READERS,
            "Resample audio to this rate (Hz).", "HZ"),
@@ -414,6 +421,10 @@ _DECLARED = (
     Option("multiscale_radius", ("--multiscale-radius",), parse_int, (WARP,),
            "Multiscale: half-width of the band around the projected path at each level "
            "[default: 16].", "FRAMES", LONG_PANEL),
+    Option("refine", ("--refine",), parse_int, (WARP,),
+           "Two audio files: refine the path with the same features at FACTOR times the frame "
+           "rate (hop / FACTOR), by exact DTW in a band around it; 1: no refinement [default: "
+           "3 for music; 2 for speech (--preset); 1 otherwise].", "FACTOR", ALIGN_PANEL),
     Option("anchor", ("--anchor",), parse_names, (WARP,),
            "A pair of times the path must pass through, e.g. 12.5:14.2 (seconds, or frames with "
            "f: 300f:340f, or frames when there is no frame rate); repeatable.", "TA:TB",
@@ -619,8 +630,13 @@ _DECLARED = (
            "path and, for each frame of A, the confidence of the path: the largest E on its "
            "cells in that row.", "FILE", OUTPUT_PANEL, output=True),
     Option("time_map", ("--time-map",), parse_text, (WARP,),
-           "Also write, for each frame of A, the matching time in B (format from the extension, "
-           "else csv; - is standard output).", "FILE", OUTPUT_PANEL, output=True),
+           "Also write, for each frame of A, the matching time in B and the confidence of the "
+           "match, 0-1 (columns a_time,b_time,confidence; format from the extension, else csv; "
+           "- is standard output).", "FILE", OUTPUT_PANEL, output=True),
+    Option("interpolation", ("--interpolation",), _named(_interpolation), (WARP,),
+           "Time map between path cells: runs (piecewise linear through the middle of each "
+           "run of the path: sub-frame times) or steps (the mean matched frame of B per frame "
+           "of A) [default: runs].", "NAME", OUTPUT_PANEL),
     Option("plot", ("--plot",), parse_text, (WARP, SEGMENT),
            {"*": "Also draw the path (over the local costs when they fit) to a .png, .pdf or "
             ".svg file; needs matplotlib (pip install 'seqalign[plot]').",

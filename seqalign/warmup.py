@@ -74,6 +74,16 @@ def _alignments() -> Iterator[Callable[[], object]]:
     yield lambda: dtw(cost=cost_matrix(x, y, "euclidean"))
     yield lambda: dtw(cost=cost_matrix(x, y, "euclidean"), return_path=False)
     yield lambda: ctw(x, _signal(10, 3, seed=2))
+    for metric in (*METRICS, *KERNEL_METRICS):  # the time map's confidence, the refinement
+        yield lambda metric=metric: dtw(x, y, metric=metric).time_map(x, y)
+    yield lambda: _refined(x, y)
+
+
+def _refined(x: np.ndarray, y: np.ndarray) -> object:
+    from seqalign.warping.align import dtw
+    from seqalign.warping.refine import refine
+
+    return refine(x, y, dtw(x[::2], y[::2]).path, ratio_a=2)
 
 
 def _soft() -> Iterator[Callable[[], object]]:

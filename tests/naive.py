@@ -553,6 +553,29 @@ def pick_peaks(onset: np.ndarray, radius: int, share: float) -> np.ndarray:
     return out
 
 
+def crp(energy: np.ndarray, cut: int, eta: float) -> np.ndarray:
+    """CRP frame by frame, pitch by pitch: log(1 + eta E / max E); the DCT-II sums written
+    out; the first ``cut`` coefficients zeroed; the inverse sums; the pitch classes summed;
+    each frame divided by its norm (zero frames stay zero)."""
+    P, n = energy.shape
+    top = energy.max()
+    out = np.zeros((12, n))
+    for t in range(n):
+        v = [math.log1p(eta * energy[p, t] / top) if top > 0 else 0.0 for p in range(P)]
+        scale = [math.sqrt((1.0 if k == 0 else 2.0) / P) for k in range(P)]
+        c = [scale[k] * sum(v[p] * math.cos(math.pi * (p + 0.5) * k / P) for p in range(P))
+             for k in range(P)]  # fmt: skip
+        c = [0.0 if k < cut else c[k] for k in range(P)]
+        w = [sum(scale[k] * c[k] * math.cos(math.pi * (p + 0.5) * k / P) for k in range(P))
+             for p in range(P)]  # fmt: skip
+        for p in range(P):
+            out[(21 + p) % 12, t] += w[p]
+        norm = math.sqrt(sum(out[c_, t] ** 2 for c_ in range(12)))
+        if norm > 0:
+            out[:, t] /= norm
+    return out
+
+
 # -- shape segmentation (seqalign.changepoints.shape) -------------------------------------
 
 
@@ -623,3 +646,87 @@ def summary_mismatch(x: np.ndarray, w: int) -> float:
         for v in (x[i : i + w] for i in range(len(x) - w + 1))
     ]
     return float(np.mean(rows) / math.sqrt(w))
+
+
+# --- time maps and refinement (seqalign.warping.timemap, seqalign.warping.refine) -------
+
+
+def run_index(path, n: int) -> np.ndarray:
+    """The ``runs`` time map by walking the path: a knot per maximal horizontal run (row,
+    mean column), per maximal vertical run (mean row, column) and per cell in neither;
+    knots on one row averaged; linear between knots, constant outside; running maximum."""
+    cells = [(int(i), int(j)) for i, j in path]
+    knots = []
+    used = [False] * len(cells)
+    for axis in (0, 1):
+        start = 0
+        while start < len(cells):
+            end = start
+            while end + 1 < len(cells) and cells[end + 1][axis] == cells[start][axis]:
+                end += 1
+            if end > start:
+                for t in range(start, end + 1):
+                    used[t] = True
+                other = 1 - axis
+                centre = (cells[start][other] + cells[end][other]) / 2
+                knots.append((cells[start][0], centre) if axis == 0 else (centre, cells[start][1]))
+            start = end + 1
+    knots += [cell for cell, u in zip(cells, used) if not u]
+    rows = sorted({k[0] for k in knots})
+    means = [float(np.mean([k[1] for k in knots if k[0] == r])) for r in rows]
+    out = []
+    for i in range(n):
+        if i <= rows[0]:
+            v = means[0]
+        elif i >= rows[-1]:
+            v = means[-1]
+        else:
+            r = max(t for t in range(len(rows)) if rows[t] <= i)
+            v = means[r] + (means[r + 1] - means[r]) * (i - rows[r]) / (rows[r + 1] - rows[r])
+        out.append(v if not out else max(v, out[-1]))
+    return np.array(out)
+
+
+def confidence(C: np.ndarray, path, guard: int, reach: int) -> np.ndarray:
+    """``1 - c_path / c_alt`` per row from the full cost matrix, ``c_alt`` the mean of the
+    alternatives (1 without alternatives, 0 when ``c_alt`` is 0), cell by cell."""
+    n, m = C.shape
+    out = []
+    for i in range(n):
+        cols = [int(j) for r, j in path if r == i]
+        p0, p1 = min(cols), max(cols)
+        best = min(C[i, j] for j in cols)
+        alts = [C[i, j] for j in range(m) if p0 - reach <= j < p0 - guard
+                or p1 + guard < j <= p1 + reach]  # fmt: skip
+        if not alts:
+            out.append(1.0)
+            continue
+        other = sum(alts) / len(alts)
+        out.append(0.0 if other == 0 else min(1.0, max(0.0, 1.0 - best / other)))
+    return np.array(out)
+
+
+def refine_mask(path, n: int, m: int, ratio_a: float, ratio_b: float, radius: int):
+    """The band of :func:`seqalign.warping.refine.refine_band` as an (n, m) mask, from its
+    definition: fine row k's own range from coarse row floor(k / ratio_a), the union over
+    rows within radius, widened by radius, corners included, upper ends non-decreasing."""
+    rows_c = {}
+    for i, j in path:
+        rows_c.setdefault(int(i), []).append(int(j))
+    n_c = max(rows_c) + 1
+    own = []
+    for k in range(n):
+        c = min(int(k / ratio_a), n_c - 1)
+        cols = rows_c[c]
+        own.append((math.floor(min(cols) * ratio_b), math.ceil((max(cols) + 1) * ratio_b)))
+    mask = np.zeros((n, m), bool)
+    top = 0
+    for k in range(n):
+        lo = own[max(k - radius, 0)][0] - radius
+        hi = own[min(k + radius, n - 1)][1] + radius
+        lo, hi = min(max(lo, 0), m - 1), min(max(hi, 1), m)
+        lo = 0 if k == 0 else lo
+        hi = m if k == n - 1 else hi
+        top = max(top, hi, lo + 1)
+        mask[k, lo:top] = True
+    return mask

@@ -199,17 +199,36 @@ def test_time_map(files):
     outcome = cli("warp", "a.npy", "b.npy", "--rate", "10", "-o", "p.csv", "--time-map", "tm.csv")
     assert outcome.code == 0 and outcome.stdout == ""
     header, rows = read_csv(Path("tm.csv").read_text())
-    assert header == "a_time,b_time"
-    assert rows.shape == (N, 2)
+    assert header == "a_time,b_time,confidence"
+    assert rows.shape == (N, 3)
     np.testing.assert_allclose(rows[:, 0], np.arange(N) / 10)
     assert (np.diff(rows[:, 1]) >= 0).all()
     assert rows[0, 1] == 0.0 and rows[-1, 1] == pytest.approx((M - 1) / 10)
+    assert ((rows[:, 2] >= 0) & (rows[:, 2] <= 1)).all()
     assert read_csv(Path("p.csv").read_text())[0] == PATH_HEADER
+
+
+@pytest.mark.parametrize("interpolation", ["runs", "steps"])
+def test_time_map_is_the_api_time_map(files, interpolation):
+    """The written time map is Alignment.time_map of the features read (rate 10: a guard of
+    1 frame, a reach of 5)."""
+    import seqalign
+
+    outcome = cli("warp", "a.npy", "b.npy", "--rate", "10", "-o", "p.csv", "--time-map",
+                  "tm.npz", "--interpolation", interpolation, "--normalize", "none")  # fmt: skip
+    assert outcome.code == 0, outcome.stderr
+    a, b = np.load("a.npy"), np.load("b.npy")
+    want = seqalign.dtw(a, b).time_map(a, b, rate_a=10, rate_b=10, interpolation=interpolation,
+                                       guard=1, reach=5)  # fmt: skip
+    with np.load("tm.npz") as got:
+        np.testing.assert_allclose(got["a_time"], want.a_times)
+        np.testing.assert_allclose(got["b_time"], want.b_times)
+        np.testing.assert_allclose(got["confidence"], want.confidence)
 
 
 def test_time_map_to_stdout_as_json(files):
     outcome = cli("warp", "a.npy", "b.npy", "-o", "p.csv", "--time-map", "-", "-q")
-    assert outcome.stdout.startswith("a_time,b_time\n")
+    assert outcome.stdout.startswith("a_time,b_time,confidence\n")
     outcome = cli("warp", "a.npy", "b.npy", "-o", "p.csv", "--time-map", "tm.json", "-q")
     record = json.loads(Path("tm.json").read_text())
     assert len(record["a_time"]) == N and (np.diff(record["b_time"]) >= 0).all()

@@ -133,6 +133,39 @@ def test_chroma_dlnco_is_a_feature_set():
     assert compute_features(y, SR, "chroma_tuned", HOP).shape == (1 + len(y) // HOP, 12)
 
 
+@pytest.mark.parametrize(("cut", "eta", "seed"),
+                         list(itertools.product((0, 5, 40), (10.0, 1e4), range(2))))  # fmt: skip
+def test_crp_equals_the_naive_sums(cut, eta, seed):
+    energy = np.random.default_rng(seed).random((88, 5)) ** 4
+    energy[:, 2] = 0.0  # a silent frame
+    np.testing.assert_allclose(
+        pitch.crp_from_energy(energy, cut, eta), naive.crp(energy, cut, eta), atol=1e-12
+    )
+
+
+def test_crp_ignores_the_timbre_of_a_chord():
+    """Two spectral envelopes (bright, dull) of one chord: far apart as chroma, close as CRP."""
+    energy = np.zeros((88, 2))
+    for midi in (48, 52, 55, 60, 64, 67, 72, 76, 79):  # C major over three octaves
+        energy[midi - 21, 0] = 1.0
+        energy[midi - 21, 1] = 1e-3 ** ((midi - 48) / 31)  # falls 60 dB over the range
+    crp = pitch.crp_from_energy(energy)
+    chroma = pitch.chroma_from_energy(energy)
+    crp_apart = np.linalg.norm(crp[:, 0] - crp[:, 1])
+    assert crp_apart < 0.6 * np.linalg.norm(chroma[:, 0] - chroma[:, 1])
+    assert set(np.argsort(crp[:, 0])[-3:]) == {0, 4, 7}
+
+
+def test_crp_dlnco_is_a_feature_set():
+    y = notes(MELODY, 3.2)
+    features = compute_features(y, SR, "crp_dlnco", HOP)
+    assert features.shape == (1 + len(y) // HOP, 24)
+    assert feature_names("crp_dlnco")[0] == "crp_C"
+    np.testing.assert_array_equal(
+        features[:, 12:], compute_features(y, SR, "chroma_dlnco", HOP)[:, 12:]
+    )
+
+
 # --- presets ----------------------------------------------------------------------------------
 
 
@@ -165,12 +198,13 @@ def _meta(path: str) -> dict:
 @pytest.mark.parametrize(
     ("files", "extra", "preset", "features", "rate"),
     [
-        (("m1.wav", "m2.wav"), (), "music", "chroma_dlnco", SR / 441),
-        (("s1.wav", "s2.wav"), (), "speech", "logmel", SR / 220),
-        (("m1.wav", "m2.wav"), ("--preset", "speech"), "speech", "logmel", SR / 220),
+        (("m1.wav", "m2.wav"), (), "music", "crp_dlnco", SR / 147),
+        (("s1.wav", "s2.wav"), (), "speech", "logmel", SR / 110),
+        (("m1.wav", "m2.wav"), ("--preset", "speech"), "speech", "logmel", SR / 110),
         (("m1.wav", "m2.wav"), ("--preset", "none"), None, "logmel", SR / 512),
-        (("m1.wav", "m2.wav"), ("--features", "mfcc"), "music", "mfcc", SR / 441),
-        (("m1.wav", "m2.wav"), ("--hop", "512"), "music", "chroma_dlnco", SR / 512),
+        (("m1.wav", "m2.wav"), ("--features", "mfcc"), "music", "mfcc", SR / 147),
+        (("m1.wav", "m2.wav"), ("--hop", "512"), "music", "crp_dlnco", SR / 170),
+        (("m1.wav", "m2.wav"), ("--refine", "1"), "music", "crp_dlnco", SR / 441),
     ],
 )
 def test_warp_applies_the_preset_where_nothing_is_given(wavs, files, extra, preset, features,
@@ -200,6 +234,37 @@ def test_an_unknown_preset_is_a_usage_error(wavs):
     assert outcome.code == 2
     assert "--preset" in outcome.stderr and "auto" in outcome.stderr
     assert not outcome.stdout
+
+
+@pytest.mark.parametrize(
+    ("files", "extra", "message"),
+    [
+        (("m1.wav", "m2.wav"), ("--refine", "0"), "--refine 0"),
+        (("m1.wav", "m2.wav"), ("--refine", "1000"), "at most the hop"),
+        (("m1.wav", "m2.wav"), ("--refine", "2", "--subsequence"), "--subsequence"),
+        (("m1.wav", "m2.wav"), ("--refine", "2", "--cross-modal", "ctw"), "--cross-modal"),
+        (("m1.wav", "a.npy"), ("--refine", "2"), "two audio files"),
+        (("m1.wav", "m2.wav"), ("--interpolation", "cubic"), "runs, steps"),
+    ],
+)
+def test_bad_refinements_are_usage_errors(wavs, files, extra, message):
+    np.save("a.npy", np.zeros((20, 24)))
+    outcome = cli("warp", *files, "-o", "p.csv", "--time-map", "tm.csv", *extra)
+    assert outcome.code == 2, outcome.stderr
+    assert message in outcome.stderr and len(outcome.stderr.strip().splitlines()) == 1
+    assert not Path("p.csv").exists() and not Path("tm.csv").exists()
+
+
+def test_the_refined_path_is_at_the_finer_rate_and_its_time_map_has_confidence(wavs):
+    outcome = cli("warp", "m1.wav", "m2.wav", "-o", "p.json", "--time-map", "tm.csv", "-q")
+    assert outcome.code == 0, outcome.stderr
+    meta = _meta("p.json")
+    assert meta["refine"] == 3 and meta["a_rate"] == pytest.approx(SR / 147)
+    assert meta["solver"] == "full"
+    header, mapped = read_csv(Path("tm.csv").read_text())
+    assert header == "a_time,b_time,confidence"
+    assert mapped.shape[0] == meta["n"]
+    assert ((mapped[:, 2] >= 0) & (mapped[:, 2] <= 1)).all() and mapped[:, 2].max() > 0
 
 
 def test_the_music_preset_goes_coarse_to_fine_on_long_pairs(wavs, monkeypatch):

@@ -119,6 +119,7 @@ def test_warmup_compiles_what_the_commands_use(files):
     assert summary and int(summary[1]) > 0 and summary[2] == str(cache)
     for args in (
         ("warp", "a.npy", "b.npy"),
+        ("warp", "a.npy", "b.npy", "--time-map", "map.csv"),
         ("warp", "a.npy", "b.npy", "--step-pattern", "symmetric2", "--band", "2"),
         ("soft", "a.npy", "b.npy", "--divergence"),
         ("segment", "six.csv"),

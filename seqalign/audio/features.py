@@ -132,6 +132,18 @@ def _chroma_dlnco(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
 
 
 @_feature_set(
+    "crp_dlnco",
+    "CRP (timbre-invariant chroma) + dlnco of the tuned filter bank, 24 dims (numpy); use "
+    "--metric euclidean",
+    tuple(f"crp_{c}" for c in PITCH_CLASSES) + tuple(f"onset_{c}" for c in PITCH_CLASSES),
+)
+def _crp_dlnco(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
+    from seqalign.audio.pitch import crp_dlnco
+
+    return crp_dlnco(y, sr, hop_length)
+
+
+@_feature_set(
     "mfcc",
     f"{N_MFCC} mel-frequency cepstral coefficients (timbre; as librosa mfcc)",
     tuple(f"mfcc_{k}" for k in range(N_MFCC)),
@@ -234,7 +246,7 @@ def _check_name(name: str) -> _FeatureSet:
 #: Feature sets computed from a constant-Q transform (librosa), the others from the STFT.
 _CQT_SETS = frozenset({"chroma_cqt", "dlnco", "chroma_onset"})
 #: Feature sets of the tuned semitone filter bank (:mod:`seqalign.audio.pitch`).
-_PITCH_SETS = frozenset({"chroma_tuned", "chroma_dlnco"})
+_PITCH_SETS = frozenset({"chroma_tuned", "chroma_dlnco", "crp_dlnco"})
 _CQT_BINS = 84  # 7 octaves of 12 semitones from C1, as librosa's chroma_cqt and our dlnco
 _TOP_OCTAVE_HZ = 32.70 * 2**6  # lowest pitch of the top octave, where filters run at full rate
 

@@ -103,8 +103,13 @@ def log_onsets(energy: np.ndarray, gamma: float = GAMMA) -> np.ndarray:
     peak = float(energy.max(initial=0.0))
     if peak <= 0.0:
         return np.zeros(energy.shape)
-    compressed = np.log1p(energy * (gamma / peak))
-    return np.maximum(np.diff(compressed, axis=1, prepend=0.0), 0.0)
+    compressed = energy * (gamma / peak)  # in place from here: long recordings
+    np.log1p(compressed, out=compressed)
+    onset = np.empty(compressed.shape)
+    onset[:, :1] = compressed[:, :1]
+    np.subtract(compressed[:, 1:], compressed[:, :-1], out=onset[:, 1:])
+    del compressed
+    return np.maximum(onset, 0.0, out=onset)
 
 
 def fold_chroma(pitch_values: np.ndarray, midi_low: int = MIDI_LOW) -> np.ndarray:

@@ -300,6 +300,7 @@ def write_time_map(
     a_times: np.ndarray,
     b_times: np.ndarray,
     *,
+    confidence: np.ndarray | None = None,
     fmt: str | None = None,
     flag: str = "--time-map",
 ) -> None:
@@ -311,6 +312,9 @@ def write_time_map(
         Output path, or ``-`` for standard output.
     a_times, b_times : ndarray, shape (n,)
         Corresponding times.
+    confidence : ndarray, shape (n,), optional
+        A third column: the confidence of each point, in ``[0, 1]``
+        (:func:`seqalign.warping.timemap.confidence`).
     fmt : str, optional
         A key of :data:`WRITE_FORMATS`; default from the extension of ``target``, else csv.
     flag : str
@@ -318,8 +322,9 @@ def write_time_map(
 
     Notes
     -----
-    CSV/TSV: header ``a_time,b_time``. JSON: ``{"a_time": [...], "b_time": [...]}``. NPZ:
-    arrays ``a_time`` and ``b_time``.
+    CSV/TSV: header ``a_time,b_time`` (``a_time,b_time,confidence`` with ``confidence``).
+    JSON: ``{"a_time": [...], "b_time": [...]}`` (and ``"confidence"``). NPZ: arrays
+    ``a_time`` and ``b_time`` (and ``confidence``).
     """
     fmt = output_format(target, fmt)
     a = np.asarray(a_times, dtype=np.float64)
@@ -329,4 +334,11 @@ def write_time_map(
             f"a_times and b_times must be 1-D of equal length, got {a.shape} and {b.shape}",
             argument="a_times",
         )
-    write_columns(target, fmt, {"a_time": ("time", a), "b_time": ("time", b)}, None, flag)
+    columns: Columns = {"a_time": ("time", a), "b_time": ("time", b)}
+    if confidence is not None:
+        c = np.asarray(confidence, dtype=np.float64)
+        if c.shape != a.shape:
+            raise InputError(f"confidence must match a_times, got {c.shape} and {a.shape}",
+                             argument="confidence")  # fmt: skip
+        columns["confidence"] = ("time", c)
+    write_columns(target, fmt, columns, None, flag)

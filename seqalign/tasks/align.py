@@ -45,7 +45,10 @@ __all__ = [
     "AlignSettings",
     "anchor_frames",
     "apply_preset",
+    "check_refine",
+    "map_times",
     "parse_anchor",
+    "refine_factor",
     "run_align",
 ]
 
@@ -79,6 +82,8 @@ class AlignSettings(Written, Banded, LocalCost, Reading):
     cross_modal: str | None = None
     components: int | None = None
     reg: float | None = None
+    refine: int | None = None  # None: the preset's, else 1
+    interpolation: str = "runs"
     time_map: str | None = None
     plot: str | None = None
     projections: str | None = None
@@ -171,6 +176,68 @@ def anchor_frames(texts: tuple[str, ...] | list[str] | None, seq_a: Sequence, se
             frames.append(frame)
         pairs.append(frames)
     return pairs
+
+
+def check_refine(s: AlignSettings) -> None:
+    """Refuse a bad ``refine`` or ``interpolation`` before reading anything."""
+    from seqalign.warping.timemap import INTERPOLATIONS
+
+    if s.interpolation.strip().lower() not in INTERPOLATIONS:
+        raise InputError(f"--interpolation {s.interpolation!r}: choose one of "
+                         f"{', '.join(INTERPOLATIONS)}", argument="interpolation")  # fmt: skip
+    if s.refine is None:
+        return
+    if s.refine < 1:
+        raise InputError(f"--refine {s.refine}: give a whole number >= 1 (1: no refinement)",
+                         argument="refine")  # fmt: skip
+    if s.refine == 1:
+        return
+    if not all(_audio_file(path, s.input_format) for path in (s.a, s.b)):
+        raise InputError(f"--refine {s.refine}: needs two audio files (it computes their "
+                         "features at a finer hop)", argument="refine")  # fmt: skip
+    if s.cross_modal is not None or s.open_begin or s.open_end or s.subsequence:
+        raise InputError(f"--refine {s.refine}: not with --cross-modal, --open-begin, "
+                         "--open-end or --subsequence (give --refine 1)",
+                         argument="refine")  # fmt: skip
+
+
+def refine_factor(s: AlignSettings, preset: str | None) -> int:
+    """``s.refine``, else the preset's where it applies (a closed DTW of two audio files),
+    else 1. Call after :func:`apply_preset` and :func:`check_refine`."""
+    from seqalign.audio.presets import PRESETS
+
+    if s.refine is not None:
+        if s.refine > (s.hop_length or 1):
+            raise InputError(f"--refine {s.refine}: at most the hop ({s.hop_length} samples)",
+                             argument="refine")  # fmt: skip
+        return s.refine
+    if preset is None or s.cross_modal is not None or s.open_begin or s.open_end:
+        return 1
+    if s.subsequence:
+        return 1
+    return min(PRESETS[preset].refine, s.hop_length or 1)
+
+
+def _refined(s: AlignSettings, factor: int, alignment: Alignment, seq_a: Sequence,
+             seq_b: Sequence):  # fmt: skip
+    """The alignment refined with the features at ``factor`` times the frame rate, and the
+    sequences it is on (:func:`seqalign.warping.refine.refine`)."""
+    import dataclasses
+
+    from seqalign.warping.refine import DEFAULT_RADIUS, refine
+
+    fine = dataclasses.replace(s, hop_length=max(1, (s.hop_length or 1) // factor))
+    (fine_a, fine_b), _ = read_inputs((s.a, s.b), fine, pair=True)
+    assert alignment.path is not None and seq_a.rate and seq_b.rate
+    assert fine_a.rate and fine_b.rate
+    refined = refine(fine_a.data, fine_b.data, alignment.path, ratio_a=fine_a.rate / seq_a.rate,
+                     ratio_b=fine_b.rate / seq_b.rate, radius=DEFAULT_RADIUS,
+                     metric=alignment.metric, step_pattern=alignment.step_pattern)  # fmt: skip
+    reason = (f"{alignment.solver_reason}; then refined at {factor} times the frame rate within "
+              f"{DEFAULT_RADIUS} frames of the path")  # fmt: skip
+    refined = dataclasses.replace(refined, solver=alignment.solver, solver_reason=reason,
+                                  agreement=alignment.agreement)  # fmt: skip
+    return refined, fine_a, fine_b
 
 
 def _audio_file(path: str, input_format: str | None) -> bool:
@@ -311,11 +378,13 @@ def run_align(
                "--projections": s.projections}  # fmt: skip
     check_targets(targets, (s.a, s.b))
     check_cross_modal(s)
+    check_refine(s)
     spec = None if s.band is None else parse_band(s.band)
     solver = check_solver(s.solver, s.multiscale_radius)
     for text in s.anchor or ():
         parse_anchor(text)
     s, preset = apply_preset(s)
+    factor = refine_factor(s, preset)
     s.check()
     metric = kernel_metric(s.metric, s.kernel_gamma, s.degree, s.coef0)
     s.read_options()
@@ -329,7 +398,7 @@ def run_align(
         check_plot_target(s.plot)
 
     from seqalign.io import write_path, write_time_map
-    from seqalign.warping.align import dtw, time_map
+    from seqalign.warping.align import dtw
 
     (seq_a, seq_b), normalize = read_inputs((s.a, s.b), s, pair=True)
     audio = "audio" in (seq_a.kind, seq_b.kind)
@@ -369,6 +438,8 @@ def run_align(
             max_memory=s.max_memory,
             **extra,
         )
+    if factor > 1:
+        alignment, seq_a, seq_b = _refined(s, factor, alignment, seq_a, seq_b)
     align_s = time.perf_counter() - started - read_s
 
     assert alignment.path is not None
@@ -382,25 +453,46 @@ def run_align(
         "features": features,
         "normalize": normalize,
         "preset": preset,
+        "refine": factor,
     }
     write_path(s.output, alignment.path, fmt=path_format, a_times=seq_a.times(),
                b_times=seq_b.times(), metadata=metadata)  # fmt: skip
     if s.time_map is not None:
-        a_times, b_times = time_map(
-            alignment.path,
-            alignment.n,
-            rate_a=seq_a.rate,
-            rate_b=seq_b.rate,
-            start_a=seq_a.start_time if seq_a.rate else 0.0,
-            start_b=seq_b.start_time if seq_b.rate else 0.0,
-        )
-        write_time_map(s.time_map, a_times, b_times)
+        mapped = map_times(alignment, seq_a, seq_b, s.interpolation.strip().lower())
+        write_time_map(s.time_map, mapped.a_times, mapped.b_times, confidence=mapped.confidence)
     if s.projections is not None:
         write_projections(s.projections, alignment)
     if s.plot is not None:
         plot_alignment(s.plot, alignment, seq_a, seq_b)
     return AlignOutcome(seq_a, seq_b, alignment, normalize, features, read_s, align_s, typed,
                         preset)  # fmt: skip
+
+
+def map_times(alignment: Alignment, seq_a: Sequence, seq_b: Sequence, interpolation: str):
+    """The time map of ``alignment`` (:meth:`seqalign.Alignment.time_map`) with the
+    confidence from the sequences' features (CTW: their projections), its guard and reach
+    :data:`~seqalign.warping.timemap.CONFIDENCE_GUARD_S` and ``CONFIDENCE_REACH_S`` seconds of
+    B when B has a frame rate."""
+    from seqalign.warping import timemap as tm
+
+    learned = getattr(alignment, "projections", None)
+    data_a = seq_a.data if learned is None else learned.transform_x(seq_a.data)
+    data_b = seq_b.data if learned is None else learned.transform_y(seq_b.data)
+    guard, reach = tm.CONFIDENCE_GUARD, tm.CONFIDENCE_REACH
+    if seq_b.rate:
+        guard = max(1, round(tm.CONFIDENCE_GUARD_S * seq_b.rate))
+        reach = max(guard, round(tm.CONFIDENCE_REACH_S * seq_b.rate))
+    return alignment.time_map(
+        data_a,
+        data_b,
+        rate_a=seq_a.rate,
+        rate_b=seq_b.rate,
+        start_a=seq_a.start_time if seq_a.rate else 0.0,
+        start_b=seq_b.start_time if seq_b.rate else 0.0,
+        interpolation=interpolation,
+        guard=guard,
+        reach=reach,
+    )
 
 
 def plot_alignment(target: str, alignment: Alignment, seq_a: Sequence, seq_b: Sequence) -> None:

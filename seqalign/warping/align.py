@@ -101,6 +101,64 @@ class Alignment:
             "agreement": self.agreement,
         }
 
+    def time_map(
+        self,
+        x: ArrayLike | None = None,
+        y: ArrayLike | None = None,
+        *,
+        rate_a: float | None = None,
+        rate_b: float | None = None,
+        start_a: float = 0.0,
+        start_b: float = 0.0,
+        interpolation: str = "runs",
+        guard: int | None = None,
+        reach: int | None = None,
+    ):
+        """For each frame of A, the matching time in B and, given the features, the
+        confidence of the match (:mod:`seqalign.warping.timemap`).
+
+        Parameters
+        ----------
+        x, y : array_like, shape (n, d) and (m, d), optional
+            The features the path was found on; with them, :attr:`TimeMap.confidence
+            <seqalign.warping.timemap.TimeMap>` is computed with :attr:`metric`.
+        rate_a, rate_b : float, optional
+            Frame rates; None gives times in frames.
+        start_a, start_b : float
+            Time of frame 0 of each sequence.
+        interpolation : str
+            ``runs`` (piecewise linear through the middle of each run of the path:
+            sub-frame times) or ``steps`` (the mean column of each row, as :func:`time_map`).
+        guard, reach : int, optional
+            Of the confidence, in frames of B (default
+            :data:`~seqalign.warping.timemap.CONFIDENCE_GUARD` and ``CONFIDENCE_REACH``).
+
+        Returns
+        -------
+        TimeMap
+
+        Examples
+        --------
+        >>> a = dtw([0.0, 1.0, 2.0], [0.0, 0.0, 1.0, 2.0])
+        >>> a.time_map().b_times.tolist()
+        [0.5, 2.0, 3.0]
+        """
+        from seqalign.warping import timemap as tm
+
+        if self.path is None:
+            raise InputError("this alignment has no path (return_path=False)", argument="path")
+        index = tm.time_map_index(self.path, self.n, interpolation)
+        frames = np.arange(self.n, dtype=np.float64)
+        a_times = start_a + (frames if rate_a is None else frames / rate_a)
+        b_times = start_b + (index if rate_b is None else index / rate_b)
+        conf = None
+        if x is not None and y is not None:
+            xa, ya = _as_frames(x, "x"), _as_frames(y, "y")
+            guard = tm.CONFIDENCE_GUARD if guard is None else guard
+            reach = tm.CONFIDENCE_REACH if reach is None else reach
+            conf = tm.confidence(xa, ya, self.path, self.metric, guard=guard, reach=reach)
+        return tm.TimeMap(a_times, b_times, conf)
+
 
 def _as_frames(a: ArrayLike, name: str) -> np.ndarray:
     """A validated, time-first float64 array ``(frames, features)`` of at least 2 frames."""
