@@ -258,8 +258,9 @@ def _run(fixtures: Path, args: list[str]) -> tuple[int, str]:
             assert new == [], f"seqalign {shown} -> exit 2 but wrote {new}"
         else:
             fmt = args[args.index("--format") + 1] if "--format" in args else None
-            for name in new:
-                given = fmt if name.startswith("out") else None
+            main = Path(args[args.index("-o") + 1]).name if "-o" in args[:-1] else None
+            for name in new:  # --format is the format of -o only (not of --time-map...)
+                given = fmt if name == main else None
                 assert _complete(workdir / name, given), f"seqalign {shown}: {name} incomplete"
     after = {str(p): p.stat().st_mtime_ns for p in fixtures.rglob("*")}
     assert after == before, f"seqalign {' '.join(args)} changed or added an input"
