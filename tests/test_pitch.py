@@ -12,7 +12,15 @@ import pytest
 
 from seqalign.audio import pitch
 from seqalign.audio.features import compute_features, feature_names
-from seqalign.audio.presets import MUSIC_THRESHOLD, PRESETS, detect_preset, music_likeness
+from seqalign.audio.presets import (
+    MUSIC_THRESHOLD,
+    NOISE_THRESHOLD,
+    PRESETS,
+    SURE_MUSIC,
+    detect_preset,
+    music_likeness,
+    noisiness,
+)
 from tests import naive
 from tests.test_cli import cli, read_csv
 from tests.test_onsets import MELODY, notes
@@ -175,6 +183,46 @@ def test_music_likeness_tells_tones_from_speechlike_sound():
     assert music_likeness(speechlike(), SR) < MUSIC_THRESHOLD
     assert music_likeness(np.zeros(SR), SR) == 0.0
     assert detect_preset([(notes(MELODY, 3.2), SR), (speechlike(), SR)])[0] == "speech"
+
+
+def steady_voice(seconds: float = 3.0, sr: int = SR) -> np.ndarray:
+    """A monotone synthetic voice: a steady 150 Hz buzz (five harmonics) for syllables,
+    hiss for the consonants between them: peaked chroma, noisy highs."""
+    rng = np.random.default_rng(9)
+    t = np.arange(int(seconds * sr)) / sr
+    buzz = sum(np.sin(2 * np.pi * 150.0 * k * t) / k for k in range(1, 6))
+    syllable = np.sin(2 * np.pi * 4 * t) > -0.7
+    hiss = np.diff(rng.normal(size=t.size + 1))  # fricatives: bright noise
+    return 0.1 * buzz * syllable + 0.15 * hiss * ~syllable
+
+
+def test_noisiness_equals_the_flatness_of_the_loud_frames():
+    y = steady_voice()
+    n_fft, hop = 2048, SR // 100
+    padded = np.pad(y, n_fft // 2)
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)
+    n = 1 + len(y) // hop
+    starts = np.unique(np.linspace(0, n - 1, min(n, 1000)).astype(int)) * hop
+    power = np.array([np.abs(np.fft.rfft(padded[s : s + n_fft] * window)) ** 2 for s in starts])
+    freqs = np.fft.rfftfreq(n_fft, 1 / SR)
+    level = 10 * np.log10(power.sum(axis=1) + 1e-30)
+    flat = []
+    for row, db in zip(power, level, strict=True):
+        if db >= np.percentile(level, 95) - 20:
+            band = row[(freqs >= 1000) & (freqs <= 5000)] + 1e-30
+            flat.append(np.exp(np.mean(np.log(band))) / np.mean(band))
+    assert noisiness(y, SR) == pytest.approx(np.mean(flat), rel=1e-9)
+    assert noisiness(np.zeros(SR), SR) == 0.0
+
+
+def test_a_steady_voice_is_speech_though_its_chroma_is_peaked():
+    voice = steady_voice()
+    assert MUSIC_THRESHOLD <= music_likeness(voice, SR) < SURE_MUSIC
+    assert noisiness(voice, SR) >= NOISE_THRESHOLD
+    assert detect_preset([(voice, SR), (voice, SR)])[0] == "speech"
+    melody = notes(MELODY, 3.2)
+    assert noisiness(melody, SR) < NOISE_THRESHOLD
+    assert detect_preset([(melody, SR), (melody, SR)])[0] == "music"
 
 
 @pytest.fixture()
