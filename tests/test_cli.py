@@ -301,8 +301,10 @@ def test_audio_end_to_end_subprocess(files):
     np.testing.assert_allclose(rows[:, 2], rows[:, 0] / rate, atol=1e-6)
     summary = done.stderr.decode()
     assert "logmel" in summary and "cosine" in summary and "zscore" in summary
-    _, mapped = read_csv((files / "tm.csv").read_text())
-    assert mapped.shape == (n, 2) and (np.diff(mapped[:, 1]) >= 0).all()
+    header, mapped = read_csv((files / "tm.csv").read_text())
+    assert header == "a_time,b_time,confidence"
+    assert mapped.shape == (n, 3) and (np.diff(mapped[:, 1]) >= 0).all()
+    assert ((mapped[:, 2] >= 0) & (mapped[:, 2] <= 1)).all()
 
 
 def test_broken_pipe_stops_quietly(files):
