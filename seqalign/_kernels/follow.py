@@ -158,9 +158,13 @@ def follow(settings, reference, state, frames, out):
             confidences[t] = floats[CONF]
             ints[T] += 1
             continue
-        pos = lo + best_k
+        target = lo + best_k
+        if fresh:
+            pos = ints[START]
+        else:
+            pos = ints[POS] + min(max(target - ints[POS], 0), max_run + 1)
         mean = total / c
-        frame_conf = 1.0 - local[best_k] / mean if mean > 0.0 else 1.0
+        frame_conf = 1.0 - local[pos - lo] / mean if mean > 0.0 else 1.0
         frame_conf = min(max(frame_conf, 0.0), 1.0)
         if fresh:
             floats[CONF] = 1.0

@@ -43,8 +43,10 @@ __all__ = ["FOLLOW_METRICS", "FollowStats", "Follower"]
 
 #: The local costs the follower takes (the kernel metrics would need parameter rows).
 FOLLOW_METRICS = ("euclidean", "sqeuclidean", "cityblock", "cosine")
+#: Frames per second the re-anchoring search works at (frames are averaged in blocks).
+COARSE_RATE = 12.5
 #: Default step weights (horizontal, diagonal, vertical): Dixon's, the diagonal twice.
-DEFAULT_WEIGHTS = (1.0, 2.0, 1.0)
+DEFAULT_WEIGHTS = (1.0, 1.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,12 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
     nonzero = norms > 0.0
     out[nonzero] = x[nonzero] / norms[nonzero, None]
     return out
+
+
+def _pool(x: np.ndarray, f: int) -> np.ndarray:
+    """Means of consecutive blocks of ``f`` frames (a last partial block dropped)."""
+    k = x.shape[0] // f
+    return x[: k * f].reshape(k, f, x.shape[1]).mean(axis=1)
 
 
 def _positive(value: float, name: str, *, zero: bool = False) -> float:
@@ -138,7 +146,7 @@ class Follower:
         metric: str = "euclidean",
         rate: float = 50.0,
         window: float = 10.0,
-        max_run: int = 3,
+        max_run: int = 2,
         weights: tuple[float, float, float] = DEFAULT_WEIGHTS,
         start: int | None = None,
         from_time: float | None = None,
@@ -150,6 +158,7 @@ class Follower:
         smoothing: float = 0.5,
         jump: float = 1.0,
         ratio: float = 0.7,
+        unique: float = 0.8,
     ) -> None:
         from seqalign.localcosts import metric_code
 
@@ -188,6 +197,7 @@ class Follower:
         self.history = max(2, round(_positive(history, "history") * self.rate))
         self.jump = round(_positive(jump, "jump", zero=True) * self.rate)
         self.ratio = _positive(ratio, "ratio")
+        self.unique = _positive(unique, "unique")
         alpha = min(1.0, 1.0 / max(1.0, _positive(smoothing, "smoothing") * self.rate))
         hold_frames = max(1, round(_positive(hold, "hold") * self.rate))
         cooldown_frames = round(_positive(cooldown, "cooldown", zero=True) * self.rate)
@@ -199,6 +209,9 @@ class Follower:
         self._state[0][kernel.START] = start
         self._state[0][kernel.POS] = start
         self._hist = np.zeros((self.history, self.n_features))
+        #: Frames pooled into one by the re-anchoring search (about 12.5 per second).
+        self.coarse = max(1, round(self.rate / COARSE_RATE))
+        self._coarse = _pool(self.reference, self.coarse) if self.reanchor else self.reference[:0]
         self._filled = 0  # frames written to the history ring, in all
         self._anchor = (0, start)  # (live frame, reference frame) of the last anchor
         self.confidences = np.empty(0)
@@ -345,17 +358,27 @@ class Follower:
         upper = np.minimum(lower + 1, query.shape[0] - 1)
         frac = (grid - lower)[:, None]
         q = query[lower] * (1.0 - frac) + query[upper] * frac
-        radius = max(1, m // 5)
-        found = search(q, self.reference, k=1, radius=radius, znorm=False, n_jobs=1)
-        end = int(found.end[0]) - 1
+        f = self.coarse
+        q = _pool(q, f)
+        ref = self._coarse
+        if q.shape[0] < 2 or q.shape[0] > ref.shape[0]:
+            return
+        radius = max(1, q.shape[0] // 5)
+        found = search(q, ref, k=2, radius=radius, znorm=False, n_jobs=1,
+                       exclusion=q.shape[0])  # fmt: skip
+        end = min(n - 1, int(found.end[0]) * f - 1)
+        best = float(found.distance[0])
+        if len(found) > 1 and best >= self.unique * float(found.distance[1]):
+            return  # two places fit as well (a repeat in the reference): stay
         if abs(end - pos) <= self.jump:
             return
-        lo, hi = max(0, pos - self.jump - m + 1), min(n, pos + self.jump + 1)
+        lo = max(0, (pos - self.jump) // f - q.shape[0] + 1)
+        hi = min(ref.shape[0], (pos + self.jump) // f + 1)
         local = math.inf
-        if hi - lo >= m:
-            near = search(q, self.reference[lo:hi], k=1, radius=radius, znorm=False, n_jobs=1)
+        if hi - lo >= q.shape[0]:
+            near = search(q, ref[lo:hi], k=1, radius=radius, znorm=False, n_jobs=1)
             local = float(near.distance[0])
-        if float(found.distance[0]) < self.ratio * local:
+        if best < self.ratio * local:
             ints[kernel.FRESH] = 1
             ints[kernel.START] = end
             self._anchor = (t, end)
