@@ -15,14 +15,17 @@ cost ``d(i, t)`` and step weights ``(wh, wd, wv)``::
 
 Cells outside the previous column's window are ``inf``; the minimum takes the first of
 diagonal, horizontal, vertical on ties. ``W(i, t)``, the sum of the weights along the
-chosen path, normalises: the position reported for live frame ``t`` is the cell of the
-column with the smallest ``D / W`` (the first on ties), the end of the best forward path.
-A new path (the first frame, a start mid-reference, a re-anchoring) starts at ``START``:
-``D(START, t) = wd d``, ``W = wd``, then vertical steps only within that column.
+chosen path, normalises: the *best cell* of column ``t`` is the one with the smallest
+``D / W`` (the first on ties), the end of the best forward path. The position reported
+moves towards it, never back and at most ``1 + max_run`` frames per live frame (Arzt &
+Widmer's step-size clamp): ``pos(t) = pos(t-1) + min(max(best - pos(t-1), 0), 1 +
+max_run)``. A new path (the first frame, a start mid-reference, a re-anchoring) starts at
+``START``: ``D(START, t) = wd d``, ``W = wd``, then vertical steps only within that column;
+its first position is ``START``.
 
-The run limits are a slope constraint in the spirit of Dixon's MaxRunCount: the reference
-moves at most ``1 + max_run`` frames per live frame, and stays on one frame at most
-``max_run + 1`` live frames.
+The run limits are a slope constraint in the spirit of Dixon's MaxRunCount: a path moves
+at most ``1 + max_run`` reference frames per live frame, and stays on one reference frame at
+most ``max_run + 1`` live frames.
 
 Confidence of frame ``t``: ``1 - d(pos, t) / mean_i d(i, t)`` over the window (0 when the
 matched frame is no better than an average one, clipped to ``[0, 1]``), smoothed by an
@@ -159,10 +162,8 @@ def follow(settings, reference, state, frames, out):
             ints[T] += 1
             continue
         target = lo + best_k
-        if fresh:
-            pos = ints[START]
-        else:
-            pos = ints[POS] + min(max(target - ints[POS], 0), max_run + 1)
+        step = min(max(target - ints[POS], 0), max_run + 1)
+        pos = ints[START] if fresh else ints[POS] + step
         mean = total / c
         frame_conf = 1.0 - local[pos - lo] / mean if mean > 0.0 else 1.0
         frame_conf = min(max(frame_conf, 0.0), 1.0)
