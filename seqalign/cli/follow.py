@@ -44,7 +44,7 @@ def follow(reference: str, live: str, quiet: bool = False, **options: Any) -> No
     searched in the whole REFERENCE, so a skipped or repeated passage is followed again. A
     summary (frames, latency per frame, jumps) goes to standard error.
 
-    Example: arecord -f S16_LE -r 22050 -c 1 -t wav | seqalign follow score.wav - --preset music
+    Example: seqalign follow score.wav - --preset music < take.wav
     """
     from seqalign.tasks.follow import run_follow
 
