@@ -179,6 +179,14 @@ def _check(s: FollowSettings) -> None:
     if s.output != "-":
         from seqalign.io.writers import check_target
 
+        extension = os.path.splitext(s.output)[1].lower()
+        device = os.path.exists(s.output) and not os.path.isfile(s.output)
+        if extension not in ("", ".csv", ".txt") and not device:
+            raise InputError(
+                f"-o {s.output}: follow writes CSV lines (a .csv or .txt file, or - for standard "
+                f"output), not {extension[1:]}"
+            )
+
         check_target(s.output, "-o")
 
 
