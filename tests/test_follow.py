@@ -38,18 +38,20 @@ CASES = list(itertools.product(
     [1, 2, 4],
     [8, 100],
     [0, 5],
+    ["cells", "weights"],
 ))  # fmt: skip
 
 
-@pytest.mark.parametrize(("metric", "weights", "max_run", "window", "start"), CASES)
-def test_kernel_equals_the_naive_loop(metric, weights, max_run, window, start):
+@pytest.mark.parametrize(("metric", "weights", "max_run", "window", "start", "normalise"), CASES)
+def test_kernel_equals_the_naive_loop(metric, weights, max_run, window, start, normalise):
     rng = np.random.default_rng(max_run * 7 + window + start)
     ref = rng.normal(size=(40, 3)).cumsum(0)
     live = ref[np.minimum(np.arange(50) * 3 // 4, 39)] + 0.5 * rng.normal(size=(50, 3)).cumsum(0)
     follower = Follower(ref, metric=metric, weights=weights, max_run=max_run, window=window,
-                        rate=1.0, start=start, reanchor=False)  # fmt: skip
+                        rate=1.0, start=start, reanchor=False, normalise=normalise)  # fmt: skip
     got = follower.update(live)
-    assert got.tolist() == oltw_naive(ref, live, metric, weights, max_run, window, start).tolist()
+    want = oltw_naive(ref, live, metric, weights, max_run, window, start, normalise)
+    assert got.tolist() == want.tolist()
 
 
 def test_tracks_a_time_warped_performance():
@@ -143,7 +145,7 @@ def test_memory_does_not_grow_with_the_stream():
     rng = np.random.default_rng(0)
     for _ in range(20):
         follower.update(ref[rng.integers(0, 1000, 500)])
-    assert follower.state_size == size == 6 * 200 + 3 * 200 + 7 + 1 + 200 * 12
+    assert follower.state_size == size == 6 * 200 + 3 * 200 + 8 + 1 + 200 * 12
     assert [id(a) for a in follower._state] == arrays
     assert follower.stats.frames == 10_100
     assert follower.stats.memory_cells == size

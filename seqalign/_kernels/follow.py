@@ -14,9 +14,11 @@ cost ``d(i, t)`` and step weights ``(wh, wd, wv)``::
                                                live frame (at most ``max_run`` in a row)
 
 Cells outside the previous column's window are ``inf``; the minimum takes the first of
-diagonal, horizontal, vertical on ties. ``W(i, t)``, the sum of the weights along the
-chosen path, normalises: the *best cell* of column ``t`` is the one with the smallest
-``D / W`` (the first on ties), the end of the best forward path. The position reported
+diagonal, horizontal, vertical on ties. The *best cell* of column ``t`` is the one with the
+smallest normalised cost (the first on ties): ``D / ((t - t0) + (i - START) + 1)`` with
+``(START, t0)`` the path's first cell (``norm = BY_CELLS``, as Dixon's and Arzt's
+followers), or ``D / W`` with ``W(i, t)`` the sum of the step weights along the cell's own
+path (``BY_WEIGHT``). The position reported
 moves towards it, never back and at most ``1 + max_run`` frames per live frame (Arzt &
 Widmer's step-size clamp): ``pos(t) = pos(t-1) + min(max(best - pos(t-1), 0), 1 +
 max_run)``. A new path (the first frame, a start mid-reference, a re-anchoring) starts at
@@ -35,10 +37,10 @@ stops the block (the caller may re-anchor, :mod:`seqalign.following.follower`).
 
 State, every array of the window's size (constant memory per frame):
 
-``ints``    ``[T, LO, POS, FRESH, START, LOW, SINCE]``: live frames done, the window start
-            of the stored column, the last position, 1 when the next frame starts a new
-            path at ``START``, frames in a row under the threshold, frames since the last
-            check;
+``ints``    ``[T, LO, POS, FRESH, START, LOW, SINCE, ORIGIN]``: live frames done, the
+            window start of the stored column, the last position, 1 when the next frame
+            starts a new path at ``START``, frames in a row under the threshold, frames
+            since the last check, the live frame ``t0`` where the path started;
 ``floats``  ``[CONF]``: the smoothed confidence;
 ``cols``    ``(6, c)``: ``D`` and ``W`` of the stored column, then of the new one, the
             local costs, scratch;
@@ -63,7 +65,13 @@ FRESH = 3
 START = 4
 LOW = 5
 SINCE = 6
-N_INTS = 7
+ORIGIN = 7
+N_INTS = 8
+
+#: What divides ``D`` to compare the cells of a column: the path's weight ``W``, or the
+#: cells' distance from the path's origin ``(t - t0) + (i - START) + 1`` (Arzt & Widmer).
+BY_WEIGHT = 0
+BY_CELLS = 1
 
 CONF = 0
 N_FLOATS = 1
@@ -90,10 +98,10 @@ def follow(settings, reference, state, frames, out):
     of each into ``out = (positions, confidences)``; return the frames done (``m``, or fewer
     when a run of low confidence asks for a check after the last one done).
 
-    ``settings = (metric, weights, max_run, back, alpha, threshold, hold, cooldown)`` with
+    ``settings = (metric, weights, max_run, back, alpha, threshold, hold, cooldown, norm)`` with
     ``weights = (wh, wd, wv)``; ``state = (ints, floats, cols, runs)`` (module docstring).
     """
-    metric, weights, max_run, back, alpha, threshold, hold, cooldown = settings
+    metric, weights, max_run, back, alpha, threshold, hold, cooldown, norm = settings
     wh, wd, wv = weights
     ints, floats, cols, runs = state
     positions, confidences = out
@@ -110,6 +118,9 @@ def follow(settings, reference, state, frames, out):
         total = local_costs(reference, lo, frames[t], metric, local)
         dprev, wprev, dcur, wcur = cols[0], cols[1], cols[2], cols[3]
         hprev, hcur, vcur = runs[0], runs[1], runs[2]
+        if fresh:
+            ints[ORIGIN] = ints[T]
+        base = ints[T] - ints[ORIGIN] - ints[START] + 1
         best_k = -1
         best = inf
         for k in range(c):
@@ -150,7 +161,7 @@ def follow(settings, reference, state, frames, out):
             hcur[k] = h
             vcur[k] = v
             if dv < inf:
-                score = dv / wv_
+                score = dv / wv_ if norm == BY_WEIGHT else dv / (base + i)
                 if score < best:
                     best = score
                     best_k = k

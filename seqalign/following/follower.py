@@ -12,11 +12,14 @@ matched reference frame fits the live frame than the average frame of the window
 smoothed over ``smoothing`` seconds). When it stays under ``threshold`` for ``hold``
 seconds, the last ``history`` seconds of live frames (resampled by the tempo followed
 since the last anchor, 0.5 to 2) are searched in the *whole* reference with the exact
-DTW subsequence search (:func:`seqalign.search`, raw squared Euclidean frames, a band of a
-fifth of the query). The follower jumps to the end of the best match when it ends more
-than ``jump`` seconds from the current position and its distance is under ``ratio`` times
-the best distance of a window ending within ``jump`` seconds of the current position (or
-when no such window exists). Either way the next check waits ``cooldown`` seconds. This
+DTW subsequence search (:func:`seqalign.search`, raw squared Euclidean frames averaged by
+blocks to about :data:`COARSE_RATE` frames per second, a band of a fifth of the query).
+The follower jumps to the end of the best match when it ends more than ``jump`` seconds
+from the current position and its distance is under ``ratio`` times the best distance of a
+window ending within ``jump`` seconds of the current position (or when no such window
+exists), and under ``unique`` times the distance of the best match elsewhere (a passage
+the reference repeats is no reason to jump). Either way the next check waits ``cooldown``
+seconds. This
 is what recovers from a skipped or a repeated passage; positions already given are not
 changed.
 
@@ -103,21 +106,31 @@ class Follower:
         Seconds of reference in the search window (``c``; clipped to the reference), a
         quarter of it behind the last position. Default 10 (Dixon's 500 frames at 50 fps).
     max_run : int
-        Most horizontal (or vertical) steps in a row. Default 3 (Dixon's MaxRunCount).
+        Most horizontal (or vertical) steps in a row (Dixon's MaxRunCount, 3 in his paper);
+        the position moves at most ``1 + max_run`` reference frames per live frame.
+        Default 2 (measured on the tuning half of the rendered corpus, as the rest below).
     weights : tuple of 3 floats
-        Step weights (horizontal, diagonal, vertical). Default ``(1, 2, 1)``.
+        Step weights (horizontal, diagonal, vertical). Default ``(1, 1, 1)`` (Dixon weighs
+        the diagonal 2; with ``normalise="cells"`` that lost 17 points within 100 ms).
+    normalise : {"cells", "weights"}
+        How the cells of a column are compared: cumulative cost over the cells between the
+        path's first cell and this one, ``(t - t0) + (i - start) + 1`` (as Dixon and Arzt;
+        default), or over the sum of the weights of its own path.
+    back : float
+        Share of the window behind the position (default a quarter).
     start : int, optional
         Reference frame where the live stream starts (default 0).
     from_time : float, optional
         The same in seconds (``start = round(from_time * rate)``); give one of the two.
     reanchor : bool
         Re-anchor by subsequence search when the confidence stays low (module docstring).
-    threshold, hold, cooldown, history, smoothing, jump, ratio : float
+    threshold, hold, cooldown, history, smoothing, jump, ratio, unique : float
         The re-anchoring rule: confidence under ``threshold`` (default 0.2) for ``hold``
         seconds (1) triggers a search, at most once per ``cooldown`` seconds (2), of the
         last ``history`` seconds of live (4); the confidence is smoothed over
         ``smoothing`` seconds (0.5); a match more than ``jump`` seconds (1) away wins when
-        its distance is under ``ratio`` (0.7) times the local one.
+        its distance is under ``ratio`` (0.7) times the local one and under ``unique``
+        (0.8) times the second-best match elsewhere.
 
     Attributes
     ----------
@@ -159,6 +172,8 @@ class Follower:
         jump: float = 1.0,
         ratio: float = 0.7,
         unique: float = 0.8,
+        normalise: str = "cells",
+        back: float = 0.25,
     ) -> None:
         from seqalign.localcosts import metric_code
 
@@ -197,13 +212,22 @@ class Follower:
         self.history = max(2, round(_positive(history, "history") * self.rate))
         self.jump = round(_positive(jump, "jump", zero=True) * self.rate)
         self.ratio = _positive(ratio, "ratio")
+        if normalise not in ("cells", "weights"):
+            raise InputError(
+                f"normalise is cells or weights, not {normalise!r}", argument="normalise"
+            )
+        back = _positive(back, "back", zero=True)
+        if back >= 1:
+            raise InputError(f"back is a share of the window, under 1, not {back}", argument="back")
         self.unique = _positive(unique, "unique")
         alpha = min(1.0, 1.0 / max(1.0, _positive(smoothing, "smoothing") * self.rate))
         hold_frames = max(1, round(_positive(hold, "hold") * self.rate))
         cooldown_frames = round(_positive(cooldown, "cooldown", zero=True) * self.rate)
         self._settings = (
-            metric_code(name), self.weights, self.max_run, self.window // 4, float(alpha),
+            metric_code(name), self.weights, self.max_run,
+            max(0, min(self.window - 1, round(back * self.window))), float(alpha),
             float(threshold), hold_frames if self.reanchor else 0, cooldown_frames,
+            kernel.BY_CELLS if normalise == "cells" else kernel.BY_WEIGHT,
         )  # fmt: skip
         self._state = kernel.new_state(self.window)
         self._state[0][kernel.START] = start
