@@ -486,11 +486,12 @@ _DECLARED = (
            "the extension, else WAV when standard input starts with RIFF, else text rows].",
            "FORMAT", FOLLOW_PANEL),
     Option("search_window", ("--search-window",), parse_band, (FOLLOW,),
-           "Reference in the search window, seconds (10s) or frames (500), a quarter behind the "
-           "position.", "SECONDS|FRAMES", FOLLOW_PANEL),
+           "Reference in the search window, seconds (20s) or frames (1000), a quarter behind "
+           "the position.", "SECONDS|FRAMES", FOLLOW_PANEL),
     Option("max_run", ("--max-run",), parse_int, (FOLLOW,),
            "Most horizontal or vertical steps in a row (Dixon's MaxRunCount); the position "
-           "moves at most 1 + this many reference frames per live frame.", "N", FOLLOW_PANEL),
+           "moves at most 1 + this many reference frames per live frame [default: 6 for "
+           "speech (--preset), else 2].", "N", FOLLOW_PANEL),
     Option("step_weights", ("--step-weights",), parse_text, (FOLLOW,),
            "Weights of the horizontal, diagonal and vertical steps.", "H,D,V", FOLLOW_PANEL),
     Option("from_time", ("--from",), parse_text, (FOLLOW,),

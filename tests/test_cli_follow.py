@@ -91,7 +91,7 @@ def test_audio_files_wav_stream_and_raw_pcm_agree(files):
     assert c.stdout == a.stdout, c.stderr
     # the preset's settings are named in the summary
     d = cli("follow", "a.wav", "b.wav", "--preset", "music")
-    assert "preset music: chroma_dlnco, cityblock, 50 frames per second" in d.stderr
+    assert "preset music: chroma_dlnco, cityblock, max run 2, 50 frames per second" in d.stderr
 
 
 def test_audio_at_another_sample_rate_keeps_the_frame_rate(files):
@@ -105,7 +105,7 @@ def test_audio_at_another_sample_rate_keeps_the_frame_rate(files):
 def test_speech_preset_and_from(files):
     out = cli("follow", "a.wav", "b.wav", "--preset", "speech")
     assert out.code == 0, out.stderr
-    assert "preset speech: logmel, cosine, 100.2 frames per second" in out.stderr
+    assert "preset speech: logmel, cosine, max run 6, 100.2 frames per second" in out.stderr
     late = cli("follow", "ref.npy", "live.npy", "--rate", "50", "--from", "2s", "-q")
     assert _rows(late.stdout)[0, 2] == 100
     frame = cli("follow", "ref.npy", "live.npy", "--rate", "50", "--from", "100f", "-q")

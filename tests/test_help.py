@@ -250,6 +250,7 @@ UNCHECKED = {
     ("follow", "--features"): "by preset: tests/test_cli_follow.py",
     ("follow", "--hop-length"): "by preset: tests/test_cli_follow.py",
     ("follow", "--live-format"): "from the input: tests/test_cli_follow.py",
+    ("follow", "--max-run"): "by preset: tests/test_cli_follow.py",
 }
 
 

@@ -56,7 +56,7 @@ def follow(reference: str, live: str, quiet: bool = False, **options: Any) -> No
     o = outcome
     stats = o.stats
     how = f"{o.features}, " if o.features else ""
-    how += f"{o.metric}, {o.rate:.4g} frames per second"
+    how += f"{o.metric}, max run {o.max_run}, {o.rate:.4g} frames per second"
     if o.preset:
         how = f"preset {o.preset}: {how}"
     jumps = plural(stats.reanchors, "jump")

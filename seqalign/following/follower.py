@@ -104,7 +104,8 @@ class Follower:
         (the music preset's hop of 441 samples at 22050 Hz).
     window : float
         Seconds of reference in the search window (``c``; clipped to the reference), a
-        quarter of it behind the last position. Default 10 (Dixon's 500 frames at 50 fps).
+        quarter of it behind the last position (``back``). Default 20 (Dixon's 500 frames
+        at 50 fps is 10 s; 20 s did as well on music and better on slow speech).
     max_run : int
         Most horizontal (or vertical) steps in a row (Dixon's MaxRunCount, 3 in his paper);
         the position moves at most ``1 + max_run`` reference frames per live frame.
@@ -158,7 +159,7 @@ class Follower:
         *,
         metric: str = "euclidean",
         rate: float = 50.0,
-        window: float = 10.0,
+        window: float = 20.0,
         max_run: int = 2,
         weights: tuple[float, float, float] = DEFAULT_WEIGHTS,
         start: int | None = None,

@@ -9,7 +9,8 @@ Audio is turned into features causally, the same way for both inputs
 (:mod:`seqalign.following.features`), with the settings of a preset: ``music`` is
 ``chroma_dlnco`` at a hop of 441 samples at 22050 Hz (50 frames per second), compared by
 ``cityblock`` (measured more accurate for following than warp's ``euclidean``); ``speech``
-is ``logmel`` at a hop of 220, compared by ``cosine``; ``auto`` picks one from the
+is ``logmel`` at a hop of 220, compared by ``cosine``, with runs of up to 6 steps (2
+otherwise); ``auto`` picks one from the
 reference (:func:`seqalign.audio.presets.detect_preset`; the live stream is not there yet);
 ``none`` is ``logmel`` at a hop of 512, cosine. Audio is analysed at its own sample rate, the
 hop scaled by ``sr / sample_rate`` (no resampling, so frames per second agree). Feature rows
@@ -42,12 +43,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["FOLLOW_PRESETS", "FollowOutcome", "FollowSettings", "run_follow"]
 
-#: Preset -> (features, hop at 22050 Hz, metric) for following audio.
-FOLLOW_PRESETS: dict[str, tuple[str, int, str]] = {
-    "music": ("chroma_dlnco", 441, "cityblock"),
-    "speech": ("logmel", 220, "cosine"),
-    "none": ("logmel", 512, "cosine"),
+#: Preset -> (features, hop at 22050 Hz, metric, max_run) for following audio (chosen on
+#: the tuning half of the rendered corpus: speech needs longer runs, for pauses one voice
+#: makes and the other does not).
+FOLLOW_PRESETS: dict[str, tuple[str, int, str, int]] = {
+    "music": ("chroma_dlnco", 441, "cityblock", 2),
+    "speech": ("logmel", 220, "cosine", 6),
+    "none": ("logmel", 512, "cosine", 2),
 }
+#: ``max_run`` of feature rows.
+DEFAULT_MAX_RUN = 2
 #: ``--live-format`` values.
 LIVE_FORMATS = ("audio", "pcm", "npy", "npz", "csv", "tsv")
 #: Header of the output.
@@ -70,8 +75,8 @@ class FollowSettings:
     key: str | None = None
     metric: str | None = None
     live_format: str | None = None
-    search_window: str = "10s"
-    max_run: int = 2
+    search_window: str = "20s"
+    max_run: int | None = None
     step_weights: str = "1,1,1"
     from_time: str | None = None
     reanchor: bool = True
@@ -87,6 +92,7 @@ class FollowOutcome:
     rate: float
     features: str | None
     metric: str
+    max_run: int
     preset: str | None
     stats: FollowStats
     mean_latency: float
@@ -167,7 +173,7 @@ def _check(s: FollowSettings) -> None:
         raise InputError(f"--metric {s.metric}: follow takes {', '.join(FOLLOW_METRICS)}")
     if s.live_format is not None and s.live_format.strip().lower() not in LIVE_FORMATS:
         raise InputError(f"--live-format {s.live_format}: choose one of {', '.join(LIVE_FORMATS)}")
-    if s.max_run < 1:
+    if s.max_run is not None and s.max_run < 1:
         raise InputError(f"--max-run {s.max_run}: give a whole number >= 1")
     parse_weights(s.step_weights)
     spec = parse_band(s.search_window)
@@ -231,7 +237,7 @@ def run_follow(s: FollowSettings, out: TextIO | None = None) -> FollowOutcome:
 
             name, _ = detect_preset([(signal, ref_sr)])
         preset = name if name != "none" else None
-        features, hop, metric = FOLLOW_PRESETS[name]
+        features, hop, metric, max_run = FOLLOW_PRESETS[name]
         features = (s.features or features).strip().lower()
         hop = s.hop_length or hop
         ref_hop = _scaled_hop(hop, ref_sr, s.sample_rate)
@@ -248,6 +254,7 @@ def run_follow(s: FollowSettings, out: TextIO | None = None) -> FollowOutcome:
                 f"{s.reference}: feature rows have no frame rate; give --rate", argument="rate"
             )
         metric = "euclidean"
+        max_run = DEFAULT_MAX_RUN
     metric = (s.metric or metric).strip().lower()
     weights = parse_weights(s.step_weights)
     start = None
@@ -259,7 +266,7 @@ def run_follow(s: FollowSettings, out: TextIO | None = None) -> FollowOutcome:
         metric=metric,
         rate=rate,
         window=_window_seconds(s.search_window, rate),
-        max_run=s.max_run,
+        max_run=s.max_run or max_run,
         weights=weights,
         start=start,
         reanchor=s.reanchor,
@@ -342,6 +349,7 @@ def run_follow(s: FollowSettings, out: TextIO | None = None) -> FollowOutcome:
         rate=float(rate),
         features=features,
         metric=metric,
+        max_run=follower.max_run,
         preset=preset,
         stats=stats,
         mean_latency=latencies.mean,
