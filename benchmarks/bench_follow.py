@@ -102,7 +102,7 @@ def _causal_features(pair: dict, corpus: Path, work: Path) -> tuple[Path, Path, 
         a, sr = read_signal(str(corpus / pair["a"]), "a")
         b, sr_b = read_signal(str(corpus / pair["b"]), "b")
         preset, _ = detect_preset([(a, sr)])
-        name, hop, _ = FOLLOW_PRESETS[preset]
+        name, hop, _, _ = FOLLOW_PRESETS[preset]
         ref, tuning = reference_features(a, sr, name, hop)
         stream = StreamingFeatures(name, sr_b, hop, tuning)
         live = np.concatenate([stream.push(b), stream.flush()])
@@ -287,4 +287,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.path.insert(0, str(ROOT))  # this checkout's seqalign, as the subprocesses get
     main()

@@ -18,7 +18,10 @@ The follower jumps to the end of the best match when it ends more than ``jump`` 
 from the current position and its distance is under ``ratio`` times the best distance of a
 window ending within ``jump`` seconds of the current position (or when no such window
 exists), and under ``unique`` times the distance of the best match elsewhere (a passage
-the reference repeats is no reason to jump). Either way the next check waits ``cooldown``
+the reference repeats is no reason to jump), and (``confirm``) when the next check, made
+within three times ``hold + cooldown``, finds the same place again (moved on by the tempo,
+within ``jump`` seconds or a quarter of the time between the checks). Either way the next
+check waits ``cooldown``
 seconds. This
 is what recovers from a skipped or a repeated passage; positions already given are not
 changed.
@@ -127,7 +130,7 @@ class Follower:
         Re-anchor by subsequence search when the confidence stays low (module docstring).
     threshold, hold, cooldown, history, smoothing, jump, ratio, unique : float
         The re-anchoring rule: confidence under ``threshold`` (default 0.2) for ``hold``
-        seconds (1) triggers a search, at most once per ``cooldown`` seconds (2), of the
+        seconds (1) triggers a search, at most once per ``cooldown`` seconds (1), of the
         last ``history`` seconds of live (4); the confidence is smoothed over
         ``smoothing`` seconds (0.5); a match more than ``jump`` seconds (1) away wins when
         its distance is under ``ratio`` (0.7) times the local one and under ``unique``
@@ -167,13 +170,14 @@ class Follower:
         reanchor: bool = True,
         threshold: float = 0.2,
         hold: float = 1.0,
-        cooldown: float = 2.0,
+        cooldown: float = 1.0,
         history: float = 4.0,
         smoothing: float = 0.5,
         jump: float = 1.0,
         ratio: float = 0.7,
         unique: float = 0.8,
         normalise: str = "cells",
+        confirm: bool = True,
         back: float = 0.25,
     ) -> None:
         from seqalign.localcosts import metric_code
@@ -221,6 +225,7 @@ class Follower:
         if back >= 1:
             raise InputError(f"back is a share of the window, under 1, not {back}", argument="back")
         self.unique = _positive(unique, "unique")
+        self.confirm = bool(confirm)
         alpha = min(1.0, 1.0 / max(1.0, _positive(smoothing, "smoothing") * self.rate))
         hold_frames = max(1, round(_positive(hold, "hold") * self.rate))
         cooldown_frames = round(_positive(cooldown, "cooldown", zero=True) * self.rate)
@@ -239,6 +244,7 @@ class Follower:
         self._coarse = _pool(self.reference, self.coarse) if self.reanchor else self.reference[:0]
         self._filled = 0  # frames written to the history ring, in all
         self._anchor = (0, start)  # (live frame, reference frame) of the last anchor
+        self._candidate: tuple[int, int] | None = None  # a jump seen once: (live, ref)
         self.confidences = np.empty(0)
         self.frames = 0
         self.reanchors = 0
@@ -403,9 +409,20 @@ class Follower:
         if hi - lo >= q.shape[0]:
             near = search(q, ref[lo:hi], k=1, radius=radius, znorm=False, n_jobs=1)
             local = float(near.distance[0])
-        if best < self.ratio * local:
-            ints[kernel.FRESH] = 1
-            ints[kernel.START] = end
-            self._anchor = (t, end)
-            self.reanchors += 1
-            self.jumps.append((t, pos, end))
+        if not best < self.ratio * local:
+            return
+        candidate, self._candidate = self._candidate, (t, end)
+        if self.confirm:
+            if candidate is None:
+                return  # a first sighting: jump only when the next check agrees
+            then, there = candidate
+            expected = there + (t - then) * tempo
+            late = t - then > 3 * (self._settings[7] + self._settings[6])
+            if late or abs(end - expected) > max(self.jump, 0.25 * (t - then)):
+                return  # the next check did not agree: this one is the new candidate
+        self._candidate = None
+        ints[kernel.FRESH] = 1
+        ints[kernel.START] = end
+        self._anchor = (t, end)
+        self.reanchors += 1
+        self.jumps.append((t, pos, end))
