@@ -491,7 +491,7 @@ _DECLARED = (
     Option("max_run", ("--max-run",), parse_int, (FOLLOW,),
            "Most horizontal or vertical steps in a row (Dixon's MaxRunCount); the position "
            "moves at most 1 + this many reference frames per live frame [default: 6 for "
-           "speech (--preset), else 2].", "N", FOLLOW_PANEL),
+           "speech (--preset), else 4].", "N", FOLLOW_PANEL),
     Option("step_weights", ("--step-weights",), parse_text, (FOLLOW,),
            "Weights of the horizontal, diagonal and vertical steps.", "H,D,V", FOLLOW_PANEL),
     Option("from_time", ("--from",), parse_text, (FOLLOW,),

@@ -626,7 +626,7 @@ def summary_mismatch(x: np.ndarray, w: int) -> float:
 
 
 def oltw_naive(reference, live, metric="euclidean", weights=(1.0, 1.0, 1.0), max_run=2,
-               window=None, start=0, normalise="cells"):  # fmt: skip
+               window=None, start=0, normalise="cells", max_step=None):  # fmt: skip
     """Online time warping as :mod:`seqalign._kernels.follow` defines it, cell by cell with
     dictionaries: the reported position of every live frame (no re-anchoring).
 
@@ -680,6 +680,6 @@ def oltw_naive(reference, live, metric="euclidean", weights=(1.0, 1.0, 1.0), max
         elif fresh:
             pos, fresh = origin, False
         else:
-            pos = pos + min(max(best_i - pos, 0), 1 + max_run)
+            pos = pos + min(max(best_i - pos, 0), 1 + max_run if max_step is None else max_step)
         positions.append(pos)
     return np.array(positions)

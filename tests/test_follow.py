@@ -32,25 +32,32 @@ def _warp(ref: np.ndarray, tempo: np.ndarray, seed: int = 1) -> tuple[np.ndarray
     return live + noise, where
 
 
-CASES = list(itertools.product(
-    ["euclidean", "cityblock", "sqeuclidean", "cosine"],
-    [(1.0, 1.0, 1.0), (1.0, 2.0, 1.0), (2.0, 1.0, 3.0)],
-    [1, 2, 4],
-    [8, 100],
-    [0, 5],
-    ["cells", "weights"],
-))  # fmt: skip
+CASES = [
+    (*case, *variant)
+    for case in itertools.product(
+        ["euclidean", "cityblock", "sqeuclidean", "cosine"],
+        [(1.0, 1.0, 1.0), (2.0, 1.0, 3.0)],
+        [1, 4],
+        [8, 100],
+        [0, 5],
+    )
+    for variant in (("cells", None), ("weights", None), ("cells", 3))
+]
 
 
-@pytest.mark.parametrize(("metric", "weights", "max_run", "window", "start", "normalise"), CASES)
-def test_kernel_equals_the_naive_loop(metric, weights, max_run, window, start, normalise):
+@pytest.mark.parametrize(
+    ("metric", "weights", "max_run", "window", "start", "normalise", "max_step"), CASES
+)
+def test_kernel_equals_the_naive_loop(metric, weights, max_run, window, start, normalise,
+                                      max_step):  # fmt: skip
     rng = np.random.default_rng(max_run * 7 + window + start)
     ref = rng.normal(size=(40, 3)).cumsum(0)
     live = ref[np.minimum(np.arange(50) * 3 // 4, 39)] + 0.5 * rng.normal(size=(50, 3)).cumsum(0)
     follower = Follower(ref, metric=metric, weights=weights, max_run=max_run, window=window,
-                        rate=1.0, start=start, reanchor=False, normalise=normalise)  # fmt: skip
+                        rate=1.0, start=start, reanchor=False, normalise=normalise,
+                        max_step=max_step)  # fmt: skip
     got = follower.update(live)
-    want = oltw_naive(ref, live, metric, weights, max_run, window, start, normalise)
+    want = oltw_naive(ref, live, metric, weights, max_run, window, start, normalise, max_step)
     assert got.tolist() == want.tolist()
 
 

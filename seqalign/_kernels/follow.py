@@ -19,9 +19,9 @@ smallest normalised cost (the first on ties): ``D / ((t - t0) + (i - START) + 1)
 ``(START, t0)`` the path's first cell (``norm = BY_CELLS``, as Dixon's and Arzt's
 followers), or ``D / W`` with ``W(i, t)`` the sum of the step weights along the cell's own
 path (``BY_WEIGHT``). The position reported
-moves towards it, never back and at most ``1 + max_run`` frames per live frame (Arzt &
-Widmer's step-size clamp): ``pos(t) = pos(t-1) + min(max(best - pos(t-1), 0), 1 +
-max_run)``. A new path (the first frame, a start mid-reference, a re-anchoring) starts at
+moves towards it, never back and at most ``max_step`` frames per live frame (Arzt &
+Widmer's step-size clamp): ``pos(t) = pos(t-1) + min(max(best - pos(t-1), 0),
+max_step)``. A new path (the first frame, a start mid-reference, a re-anchoring) starts at
 ``START``: ``D(START, t) = wd d``, ``W = wd``, then vertical steps only within that column;
 its first position is ``START``.
 
@@ -98,10 +98,12 @@ def follow(settings, reference, state, frames, out):
     of each into ``out = (positions, confidences)``; return the frames done (``m``, or fewer
     when a run of low confidence asks for a check after the last one done).
 
-    ``settings = (metric, weights, max_run, back, alpha, threshold, hold, cooldown, norm)`` with
-    ``weights = (wh, wd, wv)``; ``state = (ints, floats, cols, runs)`` (module docstring).
+    ``settings = (metric, weights, (max_run, max_step), back, alpha, threshold, hold,
+    cooldown, norm)`` with ``weights = (wh, wd, wv)``; ``state = (ints, floats, cols,
+    runs)`` (module docstring).
     """
-    metric, weights, max_run, back, alpha, threshold, hold, cooldown, norm = settings
+    metric, weights, runs_, back, alpha, threshold, hold, cooldown, norm = settings
+    max_run, max_step = runs_
     wh, wd, wv = weights
     ints, floats, cols, runs = state
     positions, confidences = out
@@ -173,7 +175,7 @@ def follow(settings, reference, state, frames, out):
             ints[T] += 1
             continue
         target = lo + best_k
-        step = min(max(target - ints[POS], 0), max_run + 1)
+        step = min(max(target - ints[POS], 0), max_step)
         pos = ints[START] if fresh else ints[POS] + step
         mean = total / c
         frame_conf = 1.0 - local[pos - lo] / mean if mean > 0.0 else 1.0

@@ -9,7 +9,7 @@ Audio is turned into features causally, the same way for both inputs
 (:mod:`seqalign.following.features`), with the settings of a preset: ``music`` is
 ``chroma_dlnco`` at a hop of 441 samples at 22050 Hz (50 frames per second), compared by
 ``cityblock`` (measured more accurate for following than warp's ``euclidean``); ``speech``
-is ``logmel`` at a hop of 220, compared by ``cosine``, with runs of up to 6 steps (2
+is ``logmel`` at a hop of 220, compared by ``cosine``, with runs of up to 6 steps (4
 otherwise); ``auto`` picks one from the
 reference (:func:`seqalign.audio.presets.detect_preset`; the live stream is not there yet);
 ``none`` is ``logmel`` at a hop of 512, cosine. Audio is analysed at its own sample rate, the
@@ -47,12 +47,12 @@ __all__ = ["FOLLOW_PRESETS", "FollowOutcome", "FollowSettings", "run_follow"]
 #: the tuning half of the rendered corpus: speech needs longer runs, for pauses one voice
 #: makes and the other does not).
 FOLLOW_PRESETS: dict[str, tuple[str, int, str, int]] = {
-    "music": ("chroma_dlnco", 441, "cityblock", 2),
+    "music": ("chroma_dlnco", 441, "cityblock", 4),
     "speech": ("logmel", 220, "cosine", 6),
-    "none": ("logmel", 512, "cosine", 2),
+    "none": ("logmel", 512, "cosine", 4),
 }
 #: ``max_run`` of feature rows.
-DEFAULT_MAX_RUN = 2
+DEFAULT_MAX_RUN = 4
 #: ``--live-format`` values.
 LIVE_FORMATS = ("audio", "pcm", "npy", "npz", "csv", "tsv")
 #: Header of the output.
