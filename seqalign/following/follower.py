@@ -250,6 +250,7 @@ class Follower:
         self._filled = 0  # frames written to the history ring, in all
         self._anchor = (0, start)  # (live frame, reference frame) of the last anchor
         self._candidate: tuple[int, int] | None = None  # a jump seen once: (live, ref)
+        self._load()
         self.confidences = np.empty(0)
         self.frames = 0
         self.reanchors = 0
@@ -331,6 +332,19 @@ class Follower:
         return int(sum(a.size for a in self._state) + self._hist.size)
 
     # -- internals -----------------------------------------------------------------------
+
+    def _load(self) -> None:
+        """Run the kernels once on throwaway state, so that numba loads (or compiles) them
+        now and not on the stream's first frame or first check (hundreds of ms)."""
+        state = kernel.new_state(self.window)
+        frame = np.ascontiguousarray(self.reference[:1])
+        kernel.follow(self._settings, self.reference, state, frame, (np.empty(1, np.int64),
+                      np.empty(1)))  # fmt: skip
+        if self.reanchor and self._coarse.shape[0] >= 4:
+            from seqalign.subsequence.search import search
+
+            coarse = np.ascontiguousarray(self._coarse[:4])
+            search(coarse[:2], coarse, k=2, radius=1, znorm=False, n_jobs=1, exclusion=2)
 
     def _frames(self, frames: ArrayLike) -> np.ndarray:
         x = np.asarray(frames, dtype=np.float64)
