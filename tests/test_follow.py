@@ -152,7 +152,7 @@ def test_memory_does_not_grow_with_the_stream():
     rng = np.random.default_rng(0)
     for _ in range(20):
         follower.update(ref[rng.integers(0, 1000, 500)])
-    assert follower.state_size == size == 6 * 200 + 3 * 200 + 8 + 1 + 200 * 12
+    assert follower.state_size == size == 6 * 200 + 3 * 200 + 9 + 1 + 200 * 12
     assert [id(a) for a in follower._state] == arrays
     assert follower.stats.frames == 10_100
     assert follower.stats.memory_cells == size

@@ -33,14 +33,17 @@ Confidence of frame ``t``: ``1 - d(pos, t) / mean_i d(i, t)`` over the window (0
 matched frame is no better than an average one, clipped to ``[0, 1]``), smoothed by an
 exponential moving average ``conf += alpha (c_t - conf)``. A run of ``hold`` frames with the
 smoothed confidence under ``threshold`` at least ``cooldown`` frames after the last check
-stops the block (the caller may re-anchor, :mod:`seqalign.following.follower`).
+stops the block (the caller may re-anchor, :mod:`seqalign.following.follower`); the
+caller may lengthen the wait (``WAIT``), which falls back to ``cooldown`` as soon as the
+confidence is back over the threshold.
 
 State, every array of the window's size (constant memory per frame):
 
 ``ints``    ``[T, LO, POS, FRESH, START, LOW, SINCE, ORIGIN]``: live frames done, the
             window start of the stored column, the last position, 1 when the next frame
             starts a new path at ``START``, frames in a row under the threshold, frames
-            since the last check, the live frame ``t0`` where the path started;
+            since the last check, the live frame ``t0`` where the path started, the
+            frames to wait after a check (at least ``cooldown``);
 ``floats``  ``[CONF]``: the smoothed confidence;
 ``cols``    ``(6, c)``: ``D`` and ``W`` of the stored column, then of the new one, the
             local costs, scratch;
@@ -66,7 +69,8 @@ START = 4
 LOW = 5
 SINCE = 6
 ORIGIN = 7
-N_INTS = 8
+WAIT = 8
+N_INTS = 9
 
 #: What divides ``D`` to compare the cells of a column: the path's weight ``W``, or the
 #: cells' distance from the path's origin ``(t - t0) + (i - START) + 1`` (Arzt & Widmer).
@@ -196,9 +200,10 @@ def follow(settings, reference, state, frames, out):
             ints[LOW] += 1
         else:
             ints[LOW] = 0
+            ints[WAIT] = cooldown
         positions[t] = pos
         confidences[t] = floats[CONF]
-        if hold > 0 and ints[LOW] >= hold and ints[SINCE] >= cooldown:
+        if hold > 0 and ints[LOW] >= hold and ints[SINCE] >= max(cooldown, ints[WAIT]):
             return t + 1
     return m
 

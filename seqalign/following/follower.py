@@ -51,6 +51,9 @@ __all__ = ["FOLLOW_METRICS", "FollowStats", "Follower"]
 FOLLOW_METRICS = ("euclidean", "sqeuclidean", "cityblock", "cosine")
 #: Frames per second the re-anchoring search works at (frames are averaged in blocks).
 COARSE_RATE = 12.5
+#: The wait between checks doubles after each that finds nothing, up to this many times
+#: ``cooldown``.
+MAX_BACKOFF = 2
 #: Default step weights (horizontal, diagonal, vertical): Dixon's, the diagonal twice.
 DEFAULT_WEIGHTS = (1.0, 1.0, 1.0)
 
@@ -375,7 +378,8 @@ class Follower:
         """The kernel stopped on the block's last frame for a check."""
         ints = self._state[0]
         hold = self._settings[6]
-        return hold > 0 and ints[kernel.LOW] >= hold and ints[kernel.SINCE] >= self._settings[7]
+        wait = max(self._settings[7], ints[kernel.WAIT])
+        return hold > 0 and ints[kernel.LOW] >= hold and ints[kernel.SINCE] >= wait
 
     def _recent(self) -> np.ndarray:
         """The history, oldest first."""
@@ -386,6 +390,21 @@ class Follower:
         return np.concatenate([self._hist[at:], self._hist[:at]])
 
     def _check(self) -> None:
+        """:meth:`_search`, then the wait before the next check: ``cooldown`` after a jump
+        or a first sighting, else twice the last wait, up to :data:`MAX_BACKOFF` times
+        ``cooldown``, back to ``cooldown`` once the confidence is over the threshold again
+        (a follower lost in a hard passage does not search every second)."""
+        jumps, seen = self.reanchors, self._candidate
+        self._search()
+        ints = self._state[0]
+        base = self._settings[7]
+        if self.reanchors > jumps or (self._candidate is not None and self._candidate != seen):
+            ints[kernel.WAIT] = base
+        else:
+            ints[kernel.WAIT] = min(max(1, 2 * max(base, ints[kernel.WAIT])),
+                                    MAX_BACKOFF * max(1, base))  # fmt: skip
+
+    def _search(self) -> None:
         """Search the recent live frames in the whole reference; re-anchor on a clear win."""
         from seqalign.subsequence.search import search
 
