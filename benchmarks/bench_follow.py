@@ -14,6 +14,7 @@ Methods:
 
 * ``seqalign``: ``python -m seqalign follow a.wav b.wav`` as a process (its defaults:
   ``--preset auto``); latency from its summary (features, following and writing, per frame).
+* ``seqalign-no-reanchor``: the same with ``--no-reanchor``.
 * ``warp``: seqalign's offline alignment of the whole pair (the task behind ``seqalign
   warp``, preset auto), for reference: it sees the future.
 * ``pm-arzt``, ``pm-dixon``: pymatchmaker's ``OnlineTimeWarpingArztFrame`` and
@@ -51,7 +52,15 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CATEGORIES = ("music-mono", "music-poly", "music", "speech", "long")
 TOLERANCES = (0.05, 0.1, 0.3, 0.5)
-METHODS = ("seqalign", "warp", "pm-arzt", "pm-dixon", "pm-arzt-own", "pm-dixon-own")
+METHODS = (
+    "seqalign",
+    "seqalign-no-reanchor",
+    "warp",
+    "pm-arzt",
+    "pm-dixon",
+    "pm-arzt-own",
+    "pm-dixon-own",
+)
 
 
 def _interp(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
@@ -59,10 +68,10 @@ def _interp(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
     return np.interp(x, xp[order], fp[order])
 
 
-def _seqalign(pair: dict, corpus: Path, work: Path) -> dict:
+def _seqalign(pair: dict, corpus: Path, work: Path, extra: tuple[str, ...] = ()) -> dict:
     out = work / f"{pair['id']}.seqalign.csv"
     cmd = [sys.executable, "-m", "seqalign", "follow", str(corpus / pair["a"]),
-           str(corpus / pair["b"]), "-o", str(out)]  # fmt: skip
+           str(corpus / pair["b"]), "-o", str(out), *extra]  # fmt: skip
     began = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if done.returncode:
@@ -146,6 +155,8 @@ def run(method: str, pair: dict, corpus: Path, args) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     if method == "seqalign":
         record = _seqalign(pair, corpus, work)
+    elif method == "seqalign-no-reanchor":
+        record = _seqalign(pair, corpus, work, ("--no-reanchor",))
     elif method == "warp":
         record = _warp(pair, corpus, work)
     else:
