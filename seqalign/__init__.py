@@ -46,6 +46,8 @@ _EXPORTS = {
     "search": "seqalign.subsequence.search",
     "SearchResult": "seqalign.subsequence.search",
     "OnlineSegmenter": "seqalign.changepoints.online",
+    "Follower": "seqalign.following.follower",
+    "FollowStats": "seqalign.following.follower",
     "run_batch": "seqalign.batch",
     "BatchReport": "seqalign.batch",
 }
@@ -56,6 +58,8 @@ __all__ = [
     "Barycenter",
     "BatchReport",
     "CTWAlignment",
+    "FollowStats",
+    "Follower",
     "InputError",
     "MemoryBudgetError",
     "Neighbors",
@@ -109,6 +113,7 @@ if TYPE_CHECKING:  # pragma: no cover
         score_alignment,
         score_segmentation,
     )
+    from seqalign.following.follower import Follower, FollowStats
     from seqalign.localcosts import cost_matrix
     from seqalign.matrix.pairwise import Neighbors, knn_dtw, pairwise_dtw
     from seqalign.soft.api import SoftAlignment, soft_dtw, soft_dtw_divergence

@@ -38,6 +38,7 @@ SOFT_PANEL = "Soft-DTW"
 BARYCENTER_PANEL = "Barycenter"
 MATRIX_PANEL = "Matrix"
 SEGMENTATIONS_PANEL = "Segmentations"
+FOLLOW_PANEL = "Following"
 ALIGNMENTS_PANEL = "Alignments"
 BATCH_PANEL = "Batch"
 OUTPUT_PANEL = "Output"
@@ -217,6 +218,7 @@ SOFT = "soft"
 BARYCENTER = "barycenter"
 MATRIX = "matrix"
 SEARCH = "search"
+FOLLOW = "follow"
 EVALUATE = "evaluate"
 BATCH = "batch"
 #: Commands whose options are batch columns (the batch job kinds).
@@ -292,25 +294,38 @@ _SOFT_PANELS = {"*": SOFT_PANEL, BARYCENTER: BARYCENTER_PANEL, MATRIX: MATRIX_PA
 
 _DECLARED = (
     # reading inputs
-    Option("features", ("--features",), _named(_reading("features")), READERS,
-           {"*": "Audio features: logmel, mfcc, chroma, chroma_cqt, chroma_tuned, dlnco, "
+    Option("features", ("--features",), _named(_reading("features")), (*READERS, FOLLOW),
+           {FOLLOW: "Audio features, computed causally (the same way for REFERENCE and LIVE): "
+            "chroma_dlnco, chroma_tuned or logmel [default: chroma_dlnco for music; logmel for "
+            "speech (--preset)].",
+            "*": "Audio features: logmel, mfcc, chroma, chroma_cqt, chroma_tuned, dlnco, "
             "chroma_onset, chroma_dlnco or crp_dlnco.",
             WARP: "Audio features: logmel, mfcc, chroma, chroma_cqt, chroma_tuned, dlnco, "
             "chroma_onset, chroma_dlnco or crp_dlnco [default: crp_dlnco for music; logmel for "
             "speech (--preset) and otherwise]."}, "NAME"),
-    Option("preset", ("--preset",), _named(_preset), (WARP,),
-           "Settings for two audio files: auto (music or speech, told apart from the "
-           "signals), music (--features crp_dlnco --hop 441 --normalize none --metric "
-           "euclidean --refine 3), speech (--features logmel --hop 220 --normalize zscore --metric "
-           "cosine) or none; a preset sets only what is not given.", "NAME"),
-    Option("sample_rate", ("--sample-rate",), parse_int, READERS,
-           "Resample audio to this rate (Hz).", "HZ"),
-    Option("hop_length", ("--hop-length", "--hop"), parse_int, READERS,
-           {"*": "Audio hop in samples; frames per second = sample rate / hop.",
+    Option("preset", ("--preset",), _named(_preset), (WARP, FOLLOW),
+           {"*": "Settings for two audio files: auto (music or speech, told apart from the "
+            "signals), music (--features crp_dlnco --hop 441 --normalize none --metric "
+            "euclidean --refine 3), speech (--features logmel --hop 220 --normalize zscore "
+            "--metric cosine) or none; a preset sets only what is not given.",
+            FOLLOW: "Settings for audio: auto (music or speech, told apart from REFERENCE), "
+            "music (--features chroma_dlnco --hop 441 --metric cityblock), speech (--features "
+            "logmel --hop 220 --metric cosine) or none (logmel, hop 512, cosine); a preset sets "
+            "only what is not given."}, "NAME"),
+    Option("sample_rate", ("--sample-rate",), parse_int, (*READERS, FOLLOW),
+           {"*": "Resample audio to this rate (Hz).",
+            FOLLOW: "The rate of raw PCM on standard input (--live-format pcm), and with "
+            "--hop-length the frame rate of audio (analysed at its own rate, the hop scaled: "
+            "no resampling) (Hz)."}, "HZ"),
+    Option("hop_length", ("--hop-length", "--hop"), parse_int, (*READERS, FOLLOW),
+           {FOLLOW: "Audio hop in samples at --sample-rate; frames per second = sample rate / "
+            "hop [default: 441 for music; 220 for speech (--preset)].",
+            "*": "Audio hop in samples; frames per second = sample rate / hop.",
             WARP: "Audio hop in samples; frames per second = sample rate / hop [default: 441 "
             "for music; 220 for speech (--preset); 512 otherwise]."}, "SAMPLES"),
-    Option("rate", ("--rate",), parse_rate, (*READERS, EVALUATE),
-           {"*": "Frames per second of arrays and tables.",
+    Option("rate", ("--rate",), parse_rate, (*READERS, EVALUATE, FOLLOW),
+           {FOLLOW: "Frames per second of feature rows (arrays, tables, text); needed for them.",
+            "*": "Frames per second of arrays and tables.",
             EVALUATE: "Frames per second of B, to state the error in frames too [default: from "
             "a path file].",
             WARP: "Frames per second of arrays and tables (both inputs unless --rate-b is "
@@ -318,7 +333,7 @@ _DECLARED = (
             "--rate-b is given)."}, "FPS"),
     Option("rate_b", ("--rate-b",), parse_rate, _PAIRS,
            "Frames per second of input B, when it differs from --rate.", "FPS"),
-    Option("key", ("--key",), parse_text, READERS,
+    Option("key", ("--key",), parse_text, (*READERS, FOLLOW),
            "Array to read from an .npz archive [default: its only array].", "NAME"),
     Option("column", ("--column",), parse_names, READERS,
            "Table column to use as a feature; repeat for several [default: every numeric "
@@ -345,8 +360,11 @@ _DECLARED = (
            "Read 2-D arrays and tables as (features, frames): swap their axes first (a table's "
            "columns become frames; audio is read as it is)."),
     # aligning
-    Option("metric", ("--metric",), _named(_metric), (*_ALIGNERS, SEARCH),
-           {"*": f"{_METRIC_HELP} [default: cosine when an input is audio, else euclidean].",
+    Option("metric", ("--metric",), _named(_metric), (*_ALIGNERS, SEARCH, FOLLOW),
+           {FOLLOW: "Local cost between frames: cityblock, euclidean, sqeuclidean or cosine "
+            "[default: cityblock for music; cosine for speech (--preset), cosine when the "
+            "inputs are audio, else euclidean].",
+            "*": f"{_METRIC_HELP} [default: cosine when an input is audio, else euclidean].",
             WARP: f"{_METRIC_HELP} [default: euclidean for music; cosine for speech (--preset), "
             "cosine when an input is audio, else euclidean].",
             SOFT: _SOFT_METRIC_HELP, BARYCENTER: _SOFT_METRIC_HELP,
@@ -489,6 +507,28 @@ _DECLARED = (
     Option("max_delay", ("--max-delay",), parse_int, (SEGMENT,),
            "--online: force a boundary after this many frames without a certain one "
            "(approximate then) [default: never].", "FRAMES", SEARCH_PANEL),
+    # following
+    Option("live_format", ("--live-format",), parse_text, (FOLLOW,),
+           "Read LIVE as audio (a file, or a WAV stream on standard input), pcm (raw 16-bit "
+           "signed little-endian mono at --sample-rate), npy, npz, csv or tsv [default: from "
+           "the extension, else WAV when standard input starts with RIFF, else text rows].",
+           "FORMAT", FOLLOW_PANEL),
+    Option("search_window", ("--search-window",), parse_band, (FOLLOW,),
+           "Reference in the search window, seconds (20s) or frames (1000), a quarter behind "
+           "the position.", "SECONDS|FRAMES", FOLLOW_PANEL),
+    Option("max_run", ("--max-run",), parse_int, (FOLLOW,),
+           "Most horizontal or vertical steps in a row (Dixon's MaxRunCount); the position "
+           "moves at most 1 + this many reference frames per live frame [default: 6 for "
+           "speech (--preset), else 4].", "N", FOLLOW_PANEL),
+    Option("step_weights", ("--step-weights",), parse_text, (FOLLOW,),
+           "Weights of the horizontal, diagonal and vertical steps.", "H,D,V", FOLLOW_PANEL),
+    Option("from_time", ("--from",), parse_text, (FOLLOW,),
+           "Start following at this time of REFERENCE: seconds (12.5, 12.5s, 500ms) or a frame "
+           "(300f).", "TIME", FOLLOW_PANEL),
+    Option("reanchor", ("--reanchor/--no-reanchor",), parse_bool, (FOLLOW,),
+           "When the match stays poor, search the last seconds of LIVE in the whole "
+           "REFERENCE and jump to a clearly better place (recovers from skips and repeats).",
+           panel=FOLLOW_PANEL),
     # soft-DTW
     Option("gamma", ("--gamma", "-g"), parse_float, (SOFT, BARYCENTER, MATRIX),
            {"*": "Smoothing of the soft minimum, > 0: soft-DTW tends to DTW as G -> 0 "
@@ -610,7 +650,7 @@ _DECLARED = (
            "journal.jsonl.", "DIR", OUTPUT_PANEL, output=True),
     # outputs (named by a batch itself: not columns)
     Option("output", ("-o", "--output"), parse_text,
-           (WARP, SEGMENT, BARYCENTER, MATRIX, SEARCH, EVALUATE),
+           (WARP, SEGMENT, BARYCENTER, MATRIX, SEARCH, EVALUATE, FOLLOW),
            {"*": "Where to write the result; - is standard output.",
             BARYCENTER: "Where to write the barycenter: .npy, .npz, .csv, .tsv or .json (from "
             "the extension, else csv; - is standard output)."}, "FILE", OUTPUT_PANEL,

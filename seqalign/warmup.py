@@ -9,7 +9,8 @@ alignments, the sharp variant and divergences; pairwise matrices and nearest nei
 both barycenters; CTW; every segment cost with every search, CROPS and ranges of changes;
 the shape search; subsequence search (z-normalised and raw, narrow and wide bands, both
 local costs);
-the online search (``segment --online``) on each of its costs.
+the online search (``segment --online``) on each of its costs; the follower (``seqalign
+follow``) with each of its metrics, and its re-anchoring search.
 Afterwards a command on any input loads its kernels from the cache instead of compiling.
 
 Where the cache lives: :func:`seqalign.config.cache_dir`.
@@ -172,6 +173,21 @@ def _searches() -> Iterator[Callable[[], object]]:
         )
 
 
+def _following() -> Iterator[Callable[[], object]]:
+    from seqalign.following.follower import FOLLOW_METRICS, Follower
+
+    for metric in FOLLOW_METRICS:
+        ref, live = _signal(200, 3), _signal(150, 3, seed=1)
+
+        def follow(ref=ref, live=live, metric=metric) -> object:
+            follower = Follower(ref, metric=metric, rate=10.0, window=5.0, history=2.0,
+                                hold=0.5, cooldown=0.5, threshold=1.0)  # fmt: skip
+            follower.update(live[:1])
+            return follower.update(live[1:])
+
+        yield follow
+
+
 def _online(x: np.ndarray, cost: str) -> list[int]:
     from seqalign.changepoints.online import OnlineSegmenter
 
@@ -210,7 +226,9 @@ def warm_up() -> WarmUp:
     """
     started = time.perf_counter()
     with np.errstate(all="ignore"):
-        for task in itertools.chain(_alignments(), _soft(), _segmentations(), _searches()):
+        for task in itertools.chain(
+            _alignments(), _soft(), _segmentations(), _searches(), _following()
+        ):
             task()
     compiled, loaded = kernel_stats()
     seconds = time.perf_counter() - started

@@ -730,3 +730,63 @@ def refine_mask(path, n: int, m: int, ratio_a: float, ratio_b: float, radius: in
         top = max(top, hi, lo + 1)
         mask[k, lo:top] = True
     return mask
+
+
+def oltw_naive(reference, live, metric="euclidean", weights=(1.0, 1.0, 1.0), max_run=2,
+               window=None, start=0, normalise="cells", max_step=None):  # fmt: skip
+    """Online time warping as :mod:`seqalign._kernels.follow` defines it, cell by cell with
+    dictionaries: the reported position of every live frame (no re-anchoring).
+
+    Column ``t`` covers the reference frames ``[lo, lo + c)``, ``lo`` the last position
+    minus ``c // 4`` clipped to ``[0, n - c]``; ``D`` and ``W`` (cost and weight of the best
+    path into a cell) and the runs of horizontal and vertical steps that end in it are kept
+    per cell; the best cell has the smallest ``D / W`` (``normalise="weights"``) or ``D /
+    ((t - t0) + (i - origin) + 1)`` (``"cells"``: ``(t0, origin)`` the path's first cell);
+    the position moves towards it by at most ``1 + max_run``, never back. A new path starts
+    at ``origin`` (``start``, or the position when no path reaches a column).
+    """
+    wh, wd, wv = weights
+    ref = np.asarray(reference, float)
+    n = len(ref)
+    c = n if window is None else min(window, n)
+    D, W, H = {}, {}, {}  # (i, t) -> cost, weight, horizontal run
+    pos, origin, fresh, t0 = start, start, True, 0
+    positions = []
+    for t, frame in enumerate(np.asarray(live, float)):
+        lo = min(max((origin if fresh else pos) - c // 4, 0), n - c)
+        if fresh:
+            t0 = t
+        V = {}
+        best_i, best_score = None, math.inf
+        for i in range(lo, lo + c):
+            d = local_cost(ref[i], frame, metric)
+            options = []  # (cost, weight, horizontal run, vertical run), in the tie order
+            if fresh:
+                if i == origin:
+                    options.append((wd * d, wd, 0, 0))
+            else:
+                if (i - 1, t - 1) in D:
+                    options.append((D[i - 1, t - 1] + wd * d, W[i - 1, t - 1] + wd, 0, 0))
+                if (i, t - 1) in D and H[i, t - 1] < max_run:
+                    options.append((D[i, t - 1] + wh * d, W[i, t - 1] + wh, H[i, t - 1] + 1, 0))
+            if (i - 1, t) in D and V[i - 1] < max_run and not (fresh and i <= origin):
+                options.append((D[i - 1, t] + wv * d, W[i - 1, t] + wv, 0, V[i - 1] + 1))
+            if not options:
+                continue
+            cost, weight, h, v = options[0]
+            for option in options[1:]:
+                if option[0] < cost:
+                    cost, weight, h, v = option
+            D[i, t], W[i, t], H[i, t], V[i] = cost, weight, h, v
+            score = cost / weight if normalise == "weights" else cost / (t - t0 + i - origin + 1)
+            if score < best_score:
+                best_i, best_score = i, score
+        if best_i is None:  # no path reaches this column: a new one starts where we are
+            origin = origin if fresh else pos
+            pos, fresh = origin, True
+        elif fresh:
+            pos, fresh = origin, False
+        else:
+            pos = pos + min(max(best_i - pos, 0), 1 + max_run if max_step is None else max_step)
+        positions.append(pos)
+    return np.array(positions)

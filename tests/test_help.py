@@ -250,6 +250,11 @@ UNCHECKED = {
     ("evaluate", "--dataset"): "TCPD files: tests/test_cli_evaluate.py",
     ("evaluate", "--n"): "TCPD files: tests/test_cli_evaluate.py",
     ("evaluate", "--rate"): "from a path file: tests/test_cli_evaluate.py",
+    ("follow", "--metric"): "by preset and input: tests/test_cli_follow.py",
+    ("follow", "--features"): "by preset: tests/test_cli_follow.py",
+    ("follow", "--hop-length"): "by preset: tests/test_cli_follow.py",
+    ("follow", "--live-format"): "from the input: tests/test_cli_follow.py",
+    ("follow", "--max-run"): "by preset: tests/test_cli_follow.py",
 }
 
 

@@ -35,6 +35,7 @@ from seqalign.cli.barycenter import barycenter
 from seqalign.cli.batch import batch
 from seqalign.cli.coercion import PlainValues
 from seqalign.cli.evaluate import evaluate
+from seqalign.cli.follow import follow
 from seqalign.cli.matrix import matrix
 from seqalign.cli.search import search
 from seqalign.cli.segment import segment
@@ -97,6 +98,7 @@ app.command("segment", no_args_is_help=True, cls=_Command)(segment)
 app.command("evaluate", no_args_is_help=True, cls=_Command)(evaluate)
 app.command("matrix", no_args_is_help=True, cls=_Command)(matrix)
 app.command("search", no_args_is_help=True, cls=_Command)(search)
+app.command("follow", no_args_is_help=True, cls=_Command)(follow)
 app.command("batch", no_args_is_help=True, cls=_Command)(batch)
 app.command("warmup", cls=_Command)(warmup)
 

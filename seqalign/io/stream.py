@@ -185,9 +185,12 @@ class _Layout:
         return [self.names[j] for j in self.picks]
 
 
-def iter_frames(source: str, columns: tuple[str, ...] | None = None) -> Iterator[np.ndarray]:
+def iter_frames(
+    source: str, columns: tuple[str, ...] | None = None, prefix: bytes = b""
+) -> Iterator[np.ndarray]:
     """Yield blocks of frames ``(m, features)`` from ``source`` (a path, or ``-`` for
-    standard input) as their lines arrive, until the end of the input.
+    standard input) as their lines arrive, until the end of the input. ``prefix``: bytes
+    already read from the input (by a caller that looked at its start).
 
     Raises :class:`InputError` for an unreadable file, a ragged line or a value that is not
     a number (naming the line).
@@ -281,7 +284,7 @@ def iter_rows(
 
     try:
         layout: _Layout | None = None
-        rest = b""
+        rest = prefix
         number = 0  # lines consumed
         while True:
             chunk = read(READ_BYTES)
