@@ -195,7 +195,7 @@ def iter_frames(
     Raises :class:`InputError` for an unreadable file, a ragged line or a value that is not
     a number (naming the line).
     """
-    for rows in iter_rows(source, columns):
+    for rows in iter_rows(source, columns, prefix=prefix):
         yield rows.frames
 
 
@@ -234,6 +234,7 @@ def iter_rows(
     time_column: str | None = None,
     named_time: bool = False,
     wait: float = 0.0,
+    prefix: bytes = b"",
 ) -> Iterator[Rows]:
     """Yield blocks of :class:`Rows` from ``source`` (a path, or ``-`` for standard input)
     as their lines arrive, until the end of the input.
@@ -255,6 +256,8 @@ def iter_rows(
         Seconds to keep polling the end of a regular file for appended lines (``inf``: until
         interrupted); 0 stops at the end. Standard input and pipes end when their writer
         closes them.
+    prefix : bytes
+        Bytes already read from the input (by a caller that looked at its start).
 
     Raises
     ------
