@@ -296,8 +296,8 @@ _DECLARED = (
     # reading inputs
     Option("features", ("--features",), _named(_reading("features")), (*READERS, FOLLOW),
            {FOLLOW: "Audio features, computed causally (the same way for REFERENCE and LIVE): "
-            "chroma_dlnco, chroma_tuned or logmel [default: chroma_dlnco for music; logmel for "
-            "speech (--preset)].",
+            "crp_dlnco, chroma_dlnco, chroma_tuned or logmel [default: crp_dlnco for music; "
+            "logmel for speech (--preset)].",
             "*": "Audio features: logmel, mfcc, chroma, chroma_cqt, chroma_tuned, dlnco, "
             "chroma_onset, chroma_dlnco or crp_dlnco.",
             WARP: "Audio features: logmel, mfcc, chroma, chroma_cqt, chroma_tuned, dlnco, "
@@ -309,7 +309,7 @@ _DECLARED = (
             "euclidean --refine 3), speech (--features logmel --hop 220 --normalize zscore "
             "--metric cosine) or none; a preset sets only what is not given.",
             FOLLOW: "Settings for audio: auto (music or speech, told apart from REFERENCE), "
-            "music (--features chroma_dlnco --hop 441 --metric cityblock), speech (--features "
+            "music (--features crp_dlnco --hop 441 --metric cityblock), speech (--features "
             "logmel --hop 220 --metric cosine) or none (logmel, hop 512, cosine); a preset sets "
             "only what is not given."}, "NAME"),
     Option("sample_rate", ("--sample-rate",), parse_int, (*READERS, FOLLOW),

@@ -91,7 +91,7 @@ def test_audio_files_wav_stream_and_raw_pcm_agree(files):
     assert c.stdout == a.stdout, c.stderr
     # the preset's settings are named in the summary
     d = cli("follow", "a.wav", "b.wav", "--preset", "music")
-    assert "preset music: chroma_dlnco, cityblock, max run 4, 50 frames per second" in d.stderr
+    assert "preset music: crp_dlnco, cityblock, max run 4, 50 frames per second" in d.stderr
 
 
 def test_audio_at_another_sample_rate_keeps_the_frame_rate(files):

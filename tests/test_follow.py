@@ -204,13 +204,13 @@ def _tones(sr: int, seconds: float) -> np.ndarray:
 
 
 @pytest.mark.parametrize(("name", "hop"), [("chroma_dlnco", 441), ("chroma_tuned", 441),
-                                           ("logmel", 220)])  # fmt: skip
+                                           ("crp_dlnco", 441), ("logmel", 220)])  # fmt: skip
 def test_streaming_features_do_not_depend_on_the_blocks(name, hop):
     sr = 22050
     y = _tones(sr, 3.0)
     whole, tuning = reference_features(y, sr, name, hop)
     assert whole.shape == (1 + len(y) // hop, {"chroma_dlnco": 24, "chroma_tuned": 12,
-                                               "logmel": 64}[name])  # fmt: skip
+                                               "crp_dlnco": 24, "logmel": 64}[name])  # fmt: skip
     stream = StreamingFeatures(name, sr, hop, tuning)
     rng = np.random.default_rng(0)
     cuts = np.unique(np.r_[0, rng.integers(1, len(y), 60), len(y)])
@@ -227,6 +227,18 @@ def test_streaming_chroma_is_close_to_warps():
     offline = compute_features(y, sr, "chroma_dlnco", 441)
     # the chroma rows differ only by the log compression's running maximum
     assert np.corrcoef(causal[:, :12].ravel(), offline[:, :12].ravel())[0, 1] > 0.95
+
+
+def test_streaming_crp_is_close_to_warps():
+    from seqalign.audio.features import compute_features
+
+    sr = 22050
+    y = _tones(sr, 4.0)
+    causal, _ = reference_features(y, sr, "crp_dlnco", 441)
+    offline = compute_features(y, sr, "crp_dlnco", 441)
+    # CRP's log compression uses the largest energy so far instead of the recording's
+    assert np.corrcoef(causal[:, :12].ravel(), offline[:, :12].ravel())[0, 1] > 0.99
+    assert np.allclose(np.linalg.norm(causal[5:, :12], axis=1), 1.0)
 
 
 def test_streaming_features_refuse_other_sets():

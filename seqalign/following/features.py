@@ -23,6 +23,11 @@ two match:
       *previous* 1.5 s (the window ``warp`` centres, here trailing; floor 1 % of the largest
       norm so far), and decayed over 0.2 s (already causal).
 
+``crp_dlnco`` (24 features, ``warp``'s music preset's)
+    As ``chroma_dlnco`` with CRP (:func:`seqalign.audio.pitch.crp_from_energy`) in place of the
+    chroma: ``log(1 + CRP_ETA E / max so far)`` over the 88 semitones, its lowest
+    ``CRP_CUT`` DCT coefficients removed, folded, unit length per frame.
+
 ``logmel`` (64 features, the speech preset's)
     The log-mel power in dB of ``warp`` (the same STFT size, ``max(2048, 4 hop)``, and
     librosa's Slaney mel filters), floored 80 dB under the loudest so far, and z-scored per
@@ -44,7 +49,7 @@ from seqalign.errors import InputError
 __all__ = ["STREAMING_FEATURES", "StreamingFeatures", "reference_features"]
 
 #: Feature sets computed causally, and their number of features.
-STREAMING_FEATURES = {"chroma_dlnco": 24, "chroma_tuned": 12, "logmel": 64}
+STREAMING_FEATURES = {"chroma_dlnco": 24, "chroma_tuned": 12, "crp_dlnco": 24, "logmel": 64}
 
 
 def _check(name: str) -> str:
@@ -63,7 +68,7 @@ class StreamingFeatures:
 
     Parameters
     ----------
-    name : {"chroma_dlnco", "chroma_tuned", "logmel"}
+    name : {"chroma_dlnco", "chroma_tuned", "crp_dlnco", "logmel"}
     sr : int
         Sample rate in Hz.
     hop_length : int
@@ -113,6 +118,8 @@ class StreamingFeatures:
             fold = np.zeros((matrix.shape[0], 12))
             fold[np.arange(matrix.shape[0]), (pitch.MIDI_LOW + np.arange(matrix.shape[0])) % 12] = 1
             self.fold = fold
+            kept = pitch.dct_matrix(matrix.shape[0])[pitch.CRP_CUT :]
+            self.crp = kept.T @ kept  # log pitch -> log pitch without the slow shape
             self.lag = max(1, round(pitch.PEAK_SECONDS * self.rate))
             self.norm_width = 2 * round(onsets.NORM_SECONDS * self.rate) + 1
             self.decay = onsets.decay_kernel(max(1, round(onsets.DECAY_SECONDS * self.rate)))
@@ -201,14 +208,23 @@ class StreamingFeatures:
         return (db - mean) / np.maximum(std, 1e-3)
 
     def _chroma(self, energy: np.ndarray) -> np.ndarray:
-        from seqalign.audio.pitch import ETA
+        from seqalign.audio.pitch import CRP_ETA, ETA
 
-        chroma = energy @ self.fold
-        top = np.maximum.accumulate(np.r_[self.chroma_top, chroma.max(axis=1, initial=0.0)])[1:]
-        if top.size:
-            self.chroma_top = float(top[-1])
-        scale = np.where(top > 0.0, ETA / np.where(top > 0.0, top, 1.0), 0.0)
-        chroma = np.log1p(chroma * scale[:, None])
+        if self.name == "crp_dlnco":
+            top = np.maximum.accumulate(np.r_[self.chroma_top, energy.max(axis=1, initial=0.0)])
+            top = top[1:]
+            if top.size:
+                self.chroma_top = float(top[-1])
+            scale = np.where(top > 0.0, CRP_ETA / np.where(top > 0.0, top, 1.0), 0.0)
+            chroma = (np.log1p(energy * scale[:, None]) @ self.crp) @ self.fold
+        else:
+            chroma = energy @ self.fold
+            top = np.maximum.accumulate(np.r_[self.chroma_top, chroma.max(axis=1, initial=0.0)])
+            top = top[1:]
+            if top.size:
+                self.chroma_top = float(top[-1])
+            scale = np.where(top > 0.0, ETA / np.where(top > 0.0, top, 1.0), 0.0)
+            chroma = np.log1p(chroma * scale[:, None])
         norms = np.sqrt((chroma * chroma).sum(axis=1))
         return np.where(norms[:, None] > 0.0, chroma / np.where(norms > 0.0, norms, 1.0)[:, None],
                         0.0)  # fmt: skip

@@ -158,7 +158,7 @@ class Follower:
     >>> live = ref[::2]  # played twice as fast
     >>> f = Follower(ref, rate=50, window=2)
     >>> positions = np.concatenate([f.update(live[k : k + 10]) for k in range(0, 150, 10)])
-    >>> bool(np.abs(positions[10:] - 2 * np.arange(10, 150)).max() <= 2)
+    >>> bool(np.abs(positions - 2 * np.arange(150)).max() <= 3)  # within 3 frames
     True
     """
 
