@@ -178,13 +178,8 @@ def _stretched_b(pair: Pair, folder: str, truth_a: tuple, info: dict) -> dict:
     rng = main_corpus.rng_for(pair.name, "b")
     cuts = np.linspace(0.0, len(dry) / SR, pair.pieces + 1)
     factors = rng.uniform(0.7, 1.4, size=pair.pieces)
-    parts, b_edges = [], [0.0]
-    with tempfile.TemporaryDirectory() as tmp:
-        for (lo, hi), f in zip(itertools.pairwise(cuts), factors):
-            piece = stretch(dry[round(lo * SR) : round(hi * SR)], float(f), tmp)
-            parts.append(piece)
-            b_edges.append(b_edges[-1] + len(piece) / SR)
-    y, effects = main_corpus.room(np.concatenate(parts), rng)
+    stretched, b_edges = stretch_pieces(dry, cuts, factors)
+    y, effects = main_corpus.room(stretched, rng)
     main_corpus.write_wav(os.path.join(folder, "b.wav"), y)
     heard_a, note_on_a = truth_a
     edges = np.array(b_edges)
@@ -194,6 +189,20 @@ def _stretched_b(pair: Pair, folder: str, truth_a: tuple, info: dict) -> dict:
                  "seconds": round(len(y) / SR, 2), "stretched_from_a": True,
                  "tempo_factors": [round(float(f), 3) for f in factors], **effects}  # fmt: skip
     return {"truth": table, "n_notes": len(truth_a[0]), "n_parts": 1, **info}
+
+
+def stretch_pieces(y, cuts, factors):
+    """``y`` cut at the times ``cuts`` (seconds, from 0 to its end), each piece stretched by its
+    factor (:func:`stretch`): the stretched signal and the times of the cuts in it."""
+    import numpy as np
+
+    parts, edges = [], [0.0]
+    with tempfile.TemporaryDirectory() as tmp:
+        for (lo, hi), f in zip(itertools.pairwise(cuts), factors):
+            piece = stretch(y[round(lo * SR) : round(hi * SR)], float(f), tmp)
+            parts.append(piece)
+            edges.append(edges[-1] + len(piece) / SR)
+    return np.concatenate(parts), edges
 
 
 def stretch(y, factor: float, tmp: str):
@@ -221,13 +230,7 @@ def build_speech(pair: Pair, folder: str) -> dict:
     wanted = np.linspace(0, len(y) / SR, pair.pieces + 1)[1:-1]
     cuts = [0.0, *sorted({float(gaps[np.argmin(np.abs(gaps - w))]) for w in wanted}), len(y) / SR]
     factors = rng.uniform(0.7, 1.4, size=len(cuts) - 1)
-    parts, b_edges = [], [0.0]
-    with tempfile.TemporaryDirectory() as tmp:
-        for (lo, hi), f in zip(itertools.pairwise(cuts), factors):
-            piece = stretch(y[round(lo * SR) : round(hi * SR)], float(f), tmp)
-            parts.append(piece)
-            b_edges.append(b_edges[-1] + len(piece) / SR)
-    b = np.concatenate(parts)
+    b, b_edges = stretch_pieces(y, cuts, factors)
     a_edges = np.array(cuts)
     truth = np.column_stack([starts, np.interp(starts, a_edges, np.array(b_edges))])
     info = {}

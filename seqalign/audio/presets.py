@@ -87,6 +87,20 @@ NOISE_THRESHOLD = 0.06
 DETECT_FRAMES = 1000
 
 
+def _spread_power(signal: np.ndarray, sr: int, window: float, per_second: int):
+    """``(n_fft, power)``: ``|STFT|^2`` of at most :data:`DETECT_FRAMES` frames spread evenly
+    over the signal (Hann windows of about ``window`` seconds, a power of two, on a grid of
+    ``per_second`` frames per second)."""
+    from seqalign.audio.pitch import power_blocks
+
+    n_fft = int(2 ** round(np.log2(window * sr)))
+    hop = max(1, sr // per_second)
+    n = 1 + len(signal) // hop
+    frames = np.unique(np.linspace(0, n - 1, min(n, DETECT_FRAMES)).astype(np.int64))
+    _, power = next(power_blocks(signal, n_fft, hop, frames))
+    return n_fft, power
+
+
 def music_likeness(signal: np.ndarray, sr: int) -> float:
     """Mean chroma peakiness of the sounding frames: 1/12 (flat) to 1 (one pitch class).
 
@@ -107,13 +121,9 @@ def music_likeness(signal: np.ndarray, sr: int) -> float:
     True
     """
     from seqalign.audio.onsets import fold_chroma
-    from seqalign.audio.pitch import MIDI_LOW, power_blocks, semitone_matrix
+    from seqalign.audio.pitch import MIDI_LOW, semitone_matrix
 
-    n_fft = int(2 ** round(np.log2(0.186 * sr)))
-    hop = max(1, sr // 50)
-    n = 1 + len(signal) // hop
-    frames = np.unique(np.linspace(0, n - 1, min(n, DETECT_FRAMES)).astype(np.int64))
-    _, power = next(power_blocks(signal, n_fft, hop, frames))
+    n_fft, power = _spread_power(signal, sr, 0.186, 50)
     energy = semitone_matrix(sr, n_fft) @ power.T
     level = np.log1p(100.0 * energy / max(float(energy.max(initial=0.0)), 1e-30)).sum(axis=0)
     sounding = level > 0.1 * np.percentile(level, 95)
@@ -143,13 +153,7 @@ def noisiness(signal: np.ndarray, sr: int) -> float:
     >>> noisiness(np.random.default_rng(0).normal(size=sr), sr) > 0.4
     True
     """
-    from seqalign.audio.pitch import power_blocks
-
-    n_fft = int(2 ** round(np.log2(0.093 * sr)))
-    hop = max(1, sr // 100)
-    n = 1 + len(signal) // hop
-    frames = np.unique(np.linspace(0, n - 1, min(n, DETECT_FRAMES)).astype(np.int64))
-    _, power = next(power_blocks(signal, n_fft, hop, frames))
+    n_fft, power = _spread_power(signal, sr, 0.093, 100)
     freqs = np.arange(power.shape[1]) * sr / n_fft
     band = power[:, (freqs >= 1000.0) & (freqs <= min(5000.0, sr / 2))]
     total = power.sum(axis=1)
