@@ -147,6 +147,14 @@ def test_bad_input_exits_2_with_one_line(files, args, words):
     assert not Path("out.csv").exists()
 
 
+@pytest.mark.parametrize("magic", [b"fLaC\x00\x00\x00\x22", b"OggS\x00\x02", b"ID3\x04\x00"])
+def test_compressed_audio_on_stdin_is_refused_with_the_way_out(files, magic):
+    out = cli("follow", "a.wav", "-", "-o", "out.csv", input=magic + bytes(200))
+    assert_one_line_error(out, "pipe WAV")
+    assert "--live-format pcm" in out.stderr
+    assert not Path("out.csv").exists()
+
+
 def test_lines_arrive_before_stdin_closes(files):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     proc = subprocess.Popen(

@@ -148,6 +148,15 @@ def _rows(data: np.ndarray) -> Iterator[np.ndarray]:
         yield data[k : k + 1]
 
 
+def _compressed(head: bytes) -> bool:
+    """The first bytes of a FLAC, Ogg, MP3 (ID3 tag or frame sync) or AIFF stream."""
+    return (
+        head[:4] in (b"fLaC", b"OggS", b"FORM")
+        or head[:3] == b"ID3"
+        or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+    )
+
+
 def open_live(
     source: str,
     *,
@@ -180,8 +189,12 @@ def open_live(
             if head[:4] == b"RIFF":
                 sr, channels, dtype = _wav_header(read, head, name)
                 return LiveInput("audio", _pcm_blocks(read, b"", dtype, channels), sr)
-            if fmt == "audio":
-                raise InputError(f"{name}: not a WAV stream; give raw PCM with --input-format pcm")
+            if fmt == "audio" or _compressed(head):
+                raise InputError(
+                    f"{name}: not a WAV stream (compressed audio cannot be followed from a "
+                    "pipe); pipe WAV (sox FILE -t wav -, ffmpeg -i FILE -f wav -), raw 16-bit "
+                    "samples with --live-format pcm, or give the file's path"
+                )
             return LiveInput("rows", iter_frames(source, prefix=head))
         if fmt == "pcm":
             return LiveInput("audio", _pcm_blocks(read, b"", "<i2", 1), int(sample_rate))
