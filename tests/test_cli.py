@@ -71,6 +71,25 @@ def read_csv(text: str) -> tuple[str, np.ndarray]:
     return header, np.array([[float(v) for v in row.split(",")] for row in rows])
 
 
+def read_until(proc, done, seconds: float = 120.0) -> bytes:
+    """What ``proc`` writes to standard output until ``done(seen)`` holds, its output ends
+    or ``seconds`` pass (the process is not waited for: a test checks it is still alive)."""
+    import os
+    import select
+    import time
+
+    seen = b""
+    deadline = time.monotonic() + seconds
+    while not done(seen) and time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 0.5)
+        if ready:
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            seen += chunk
+    return seen
+
+
 def assert_warping_path(path: np.ndarray, n: int, m: int, start: int = 0, end: int | None = None):
     """Monotone, continuous, from (0, start) to (n - 1, end)."""
     end = m - 1 if end is None else end

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import os
-import select
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from seqalign import Follower
-from tests.test_cli import assert_one_line_error, cli
+from tests.test_cli import assert_one_line_error, cli, read_until
 
 soundfile = pytest.importorskip("soundfile")
 
@@ -166,15 +164,10 @@ def test_lines_arrive_before_stdin_closes(files):
     )
     try:
         live = np.load("live.npy")
-        seen = b""
         for row in live[:20]:
             proc.stdin.write((" ".join(f"{v:.6f}" for v in row) + "\n").encode())
             proc.stdin.flush()
-        deadline = time.monotonic() + 120
-        while seen.count(b"\n") < 21 and time.monotonic() < deadline:
-            ready, _, _ = select.select([proc.stdout], [], [], 1.0)
-            if ready:
-                seen += os.read(proc.stdout.fileno(), 4096)
+        seen = read_until(proc, lambda seen: seen.count(b"\n") >= 21)
         alive = proc.poll() is None
     finally:
         proc.stdin.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import select
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ import numpy as np
 import pytest
 
 from seqalign.changepoints.search import segment
-from tests.test_cli import assert_one_line_error, cli
+from tests.test_cli import assert_one_line_error, cli, read_until
 
 
 def _steps(n=300, seed=0):
@@ -140,12 +139,7 @@ def test_a_boundary_arrives_before_stdin_closes(files):
         for v in values:
             proc.stdin.write(f"{v:.5f}\n".encode())
             proc.stdin.flush()
-        seen = b""
-        deadline = time.monotonic() + 120
-        while b"\n100," not in seen and time.monotonic() < deadline:
-            ready, _, _ = select.select([proc.stdout], [], [], 1.0)
-            if ready:
-                seen += os.read(proc.stdout.fileno(), 4096)
+        seen = read_until(proc, lambda seen: b"\n100," in seen)
         alive = proc.poll() is None
     finally:
         proc.stdin.close()
@@ -168,19 +162,6 @@ def _spawn(*args):
     )
 
 
-def _read_until(proc, marker, seconds=120):
-    seen = b""
-    deadline = time.monotonic() + seconds
-    while marker not in seen and time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 0.5)
-        if ready:
-            chunk = os.read(proc.stdout.fileno(), 4096)
-            if not chunk:
-                break
-            seen += chunk
-    return seen
-
-
 def test_a_growing_file_is_followed_until_it_stops_growing(files):
     rng = np.random.default_rng(2)
     values = np.r_[rng.normal(size=100), 8.0 + rng.normal(size=100)]
@@ -194,7 +175,7 @@ def test_a_growing_file_is_followed_until_it_stops_growing(files):
                 log.flush()
             log.write("8.1")
             log.flush()
-        seen = _read_until(proc, b"\n100,")
+        seen = read_until(proc, lambda seen: b"\n100," in seen)
         alive = proc.poll() is None
         with path.open("a") as log:
             log.write("2\n")  # completes the line "8.12"
@@ -213,7 +194,7 @@ def test_a_file_that_shrinks_is_an_error(files):
     path.write_text("".join(f"{v}\n" for v in range(200)))
     proc = _spawn("shrinks.txt", "--online", "--penalty", "20", "--wait", "30")
     try:
-        _read_until(proc, b"index,time\n")
+        read_until(proc, lambda seen: b"index,time\n" in seen)
         path.write_text("1\n")
         proc.wait(timeout=120)
     finally:

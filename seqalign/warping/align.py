@@ -431,16 +431,9 @@ def time_map(
     >>> time_map(np.array([[0, 0], [1, 1], [1, 2], [2, 3]]), 3)[1].tolist()
     [0.0, 1.5, 3.0]
     """
-    path = np.asarray(path)
-    counts = np.bincount(path[:, 0], minlength=n)[:n]
-    sums = np.bincount(path[:, 0], weights=path[:, 1], minlength=n)[:n]
-    seen = counts > 0
-    b_index = np.empty(n)
-    b_index[seen] = sums[seen] / counts[seen]
-    if not seen.all():
-        idx = np.arange(n)
-        b_index[~seen] = np.interp(idx[~seen], idx[seen], b_index[seen])
-    b_index = np.maximum.accumulate(b_index)
+    from seqalign.warping.timemap import step_index
+
+    b_index = step_index(path, n)
     a_index = np.arange(n, dtype=np.float64)
     a_times = start_a + (a_index if rate_a is None else a_index / rate_a)
     b_times = start_b + (b_index if rate_b is None else b_index / rate_b)
