@@ -61,6 +61,12 @@ def test_time_column_rate_and_neither(files):
     assert _rows(out.stdout) == ["100,10", "200,20"]
 
 
+def test_a_time_that_is_not_a_number_names_the_time_column(files):
+    Path("iso.csv").write_text("time,v\n2026-01-01T00:00:00,1\n2026-01-01T00:00:01,2\n")
+    out = cli("segment", "iso.csv", "--online", "--penalty", "1", "--wait", "0")
+    assert_one_line_error(out, "line 2, time column 'time' (--time-column; seconds)")
+
+
 def test_time_column_must_increase(files):
     lines = Path("log.csv").read_text().splitlines()
     lines[151] = "0.5," + lines[151].split(",", 1)[1]  # frame 150 goes back in time

@@ -164,9 +164,14 @@ class _Layout:
             try:
                 values = [float(c) for c in picked]
             except ValueError:
-                bad = next(c for c in picked if not _number(c))
+                at = next(j for j, c in enumerate(picked) if not _number(c))
+                where = (
+                    f", time column {self.time_name!r} (--time-column; seconds)"
+                    if self.time is not None and at == len(picked) - 1
+                    else ""
+                )
                 raise InputError(
-                    f"{self.name}: line {numbers[k]}: {bad!r} is not a number"
+                    f"{self.name}: line {numbers[k]}{where}: {picked[at]!r} is not a number"
                 ) from None
             if self.time is not None:
                 times.append(values.pop())
