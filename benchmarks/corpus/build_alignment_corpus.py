@@ -11,7 +11,8 @@ by word and concatenated, so that every word's start is known exactly.
 
 Ground truth, per pair: ``truth.csv`` with columns ``time_a,time_b``: for music, when each
 score onset is heard in A and in B (the mean over its notes of the jittered note-on plus the
-attack time of the note's instrument in that soundfont, :func:`attack_latency`), then
+attack time of the note's instrument, pitch and velocity in that soundfont,
+:func:`attack_latency`), then
 ``note_on_a,note_on_b`` (the mean note-on alone); for speech, the start of every word.
 
 A fixed split: within each category the pairs alternate between ``tuning`` and ``heldout`` (in
@@ -474,30 +475,76 @@ def rng_for(name: str, salt: str):
 # -- music pairs -----------------------------------------------------------------------------
 
 
+#: Velocities at which :func:`latency_table` measures every pitch (linear in between).
+LATENCY_VELOCITIES = (30, 60, 90, 120)
+#: Seconds between the notes of a latency measurement (each held 1 s): the previous note's
+#: release is 40 dB down or more before the next starts.
+LATENCY_SPACING = 2.5
+#: Where :func:`latency_table` keeps its tables (one small .npy per soundfont and program).
+LATENCY_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "seqalign", "attack-latency")
+
+
 @functools.cache
-def attack_latency(font: str, program: int) -> float:
-    """Seconds from note-on until a lone C4 (velocity 90) of ``program`` in ``font`` is heard:
-    until its RMS envelope (2 ms) first reaches :data:`HEARD_SHARE` of its peak."""
+def latency_table(font: str, program: int):
+    """Attack time in seconds of ``program`` in ``font`` for each MIDI pitch (rows, 0-127) at
+    each of :data:`LATENCY_VELOCITIES` (columns): from note-on until the note's RMS envelope
+    (2 ms) first reaches :data:`HEARD_SHARE` of its peak; NaN where the program is silent.
+
+    Slow attacks depend on the sample a soundfont plays: FluidR3's choir reaches -12 dB 34 ms
+    after note-on at E4 and 152 ms after it at D3, so one value per program (a lone C4, as
+    before 2026-12-06) put the truth of low sung notes up to 0.1 s early. One render per
+    program measures every pitch of MIDI 21-108; the table is cached in :data:`LATENCY_CACHE`.
+    """
     import mido
     import numpy as np
     import soundfile
 
+    cache = os.path.join(LATENCY_CACHE, f"{font}-{program}-{HEARD_SHARE}.npy")
+    if os.path.exists(cache):
+        return np.load(cache)
+    pitches = range(21, 109)
+    cells = [(p, v) for p in pitches for v in LATENCY_VELOCITIES]
     with tempfile.TemporaryDirectory() as tmp:
         midi, wav = os.path.join(tmp, "n.mid"), os.path.join(tmp, "n.wav")
         mid = mido.MidiFile(ticks_per_beat=1000)  # 2000 ticks per second
         track = mido.MidiTrack()
         mid.tracks.append(track)
         track.append(mido.Message("program_change", program=program, time=0))
-        track.append(mido.Message("note_on", note=60, velocity=90, time=1000))
-        track.append(mido.Message("note_off", note=60, velocity=0, time=2000))
+        gap = round(LATENCY_SPACING * 2000)
+        for k, (pitch, velocity) in enumerate(cells):
+            track.append(mido.Message("note_on", note=pitch, velocity=velocity,
+                                      time=gap - 2000 if k else 1000))  # fmt: skip
+            track.append(mido.Message("note_off", note=pitch, velocity=0, time=2000))
         mid.save(midi)
         render(midi, SOUNDFONTS[font], wav)
         y, _ = soundfile.read(wav, always_2d=True)
     y = y.mean(axis=1)
-    envelope = np.sqrt(np.convolve(y**2, np.ones(44) / 44, "same"))[SR // 2 : SR // 2 + SR]
-    if envelope.max(initial=0.0) <= 1e-6:
+    table = np.full((128, len(LATENCY_VELOCITIES)), np.nan)
+    for k, (pitch, velocity) in enumerate(cells):
+        start = round((0.5 + k * LATENCY_SPACING) * SR)
+        segment = y[start : start + SR]
+        envelope = np.sqrt(np.convolve(segment**2, np.ones(44) / 44, "same"))
+        if envelope.size and envelope.max() > 1e-6:
+            table[pitch, LATENCY_VELOCITIES.index(velocity)] = float(
+                np.argmax(envelope >= HEARD_SHARE * envelope.max()) / SR
+            )
+    os.makedirs(LATENCY_CACHE, exist_ok=True)
+    np.save(cache, table)
+    return table
+
+
+def attack_latency(font: str, program: int, pitch: int = 60, velocity: int = 90) -> float:
+    """Seconds from note-on until a note of ``program`` in ``font`` is heard (reaches
+    :data:`HEARD_SHARE` of its peak): :func:`latency_table` at ``pitch``, linear in
+    ``velocity``; a pitch the program does not sound takes the nearest pitch that it does."""
+    import numpy as np
+
+    table = latency_table(font, program)
+    rows = np.flatnonzero(np.isfinite(table).all(axis=1))
+    if rows.size == 0:
         return 0.0
-    return float(np.argmax(envelope >= HEARD_SHARE * envelope.max()) / SR)
+    row = table[rows[np.argmin(np.abs(rows - pitch))]]
+    return float(np.interp(velocity, LATENCY_VELOCITIES, row))
 
 
 def build_music(piece: Piece, folder: str, truth_only: bool = False) -> dict:
@@ -527,10 +574,10 @@ def build_music(piece: Piece, folder: str, truth_only: bool = False) -> dict:
         while programs == programs_a:
             programs = programs_for(piece.kind, n_parts, rng)
         programs_a = programs
-        latency = [attack_latency(font, program) for program in programs]
         heard: dict[float, list[float]] = {}
-        for note, (start, _, _, part, _) in zip(notes, performed):
-            heard.setdefault(note.onset, []).append(start + latency[part])
+        for note, (start, _, pitch, part, velocity) in zip(notes, performed):
+            latency = attack_latency(font, programs[part], pitch, velocity)
+            heard.setdefault(note.onset, []).append(start + latency)
         heard_times[side] = np.array([np.mean(heard[q]) for q in onsets])
         onset_times[side] = times
         if truth_only:

@@ -137,16 +137,17 @@ def build_music(pair: Pair, folder: str) -> dict:
             edges, times, factors = tempo_pieces(length, bpm, pair.pieces, rng, 0.7, 1.4)
         lead = rng.uniform(0.3, 1.0)
         jitter = dict(zip(onsets, rng.normal(0.0, 0.005, len(onsets))))
-        latency = main_corpus.attack_latency(font, program)
-        performed, starts = [], {}
+        performed, starts, heard = [], {}, {}
         for n in notes:
             start = max(lead + np.interp(n.onset, edges, times) + jitter[n.onset], 0.0)
             end = lead + np.interp(n.onset + n.duration, edges, times)
             velocity = int(np.clip(80 + rng.normal(0, 8), 30, 120))
             performed.append((start, max(end, start + 0.04), n.pitch, 0, velocity))
             starts.setdefault(n.onset, []).append(start)
+            latency = main_corpus.attack_latency(font, program, n.pitch, velocity)
+            heard.setdefault(n.onset, []).append(start + latency)
         note_on = np.array([np.mean(starts[q]) for q in onsets])
-        truth[side] = (note_on + latency, note_on)
+        truth[side] = (np.array([np.mean(heard[q]) for q in onsets]), note_on)
         with tempfile.TemporaryDirectory() as tmp:
             midi, raw = os.path.join(tmp, "p.mid"), os.path.join(tmp, "p.wav")
             main_corpus.write_midi(midi, performed, [program])

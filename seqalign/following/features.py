@@ -50,6 +50,11 @@ __all__ = ["STREAMING_FEATURES", "StreamingFeatures", "reference_features"]
 
 #: Feature sets computed causally, and their number of features.
 STREAMING_FEATURES = {"chroma_dlnco": 24, "chroma_tuned": 12, "crp_dlnco": 24, "logmel": 64}
+#: Weight of the onset rows against the chroma rows. ``warp`` weighs each recording's onsets
+#: by how clearly they stand out (:func:`seqalign.audio.pitch.onset_weight`, measured on the
+#: whole recording); a stream's is not known when its first frames are due, so following keeps
+#: the weight it was measured with (1, ``benchmarks/bench_follow.py``).
+FOLLOW_ONSET_WEIGHT = 1.0
 
 
 def _check(name: str) -> str:
@@ -244,7 +249,7 @@ class StreamingFeatures:
     def _onset_rows(self, onset: np.ndarray, chroma: np.ndarray, count: int | None) -> np.ndarray:
         """Peak-pick (``lag`` frames late), fold, normalise, decay; rows with their chroma."""
         from seqalign.audio.onsets import NORM_FLOOR
-        from seqalign.audio.pitch import ONSET_WEIGHT, PEAK_SHARE
+        from seqalign.audio.pitch import PEAK_SHARE
 
         r = self.lag
         tops = np.maximum.accumulate(np.r_[self.onset_top, onset.max(axis=1, initial=0.0)])[1:]
@@ -294,7 +299,7 @@ class StreamingFeatures:
         self.given += ready
         if self.name == "chroma_tuned":
             return chromas
-        return np.hstack([chromas, ONSET_WEIGHT * decayed])
+        return np.hstack([chromas, FOLLOW_ONSET_WEIGHT * decayed])
 
 
 def reference_features(

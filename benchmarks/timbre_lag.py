@@ -1,0 +1,187 @@
+"""How far seqalign's music alignment lags or leads when the two recordings use different
+instruments: every instrument-set pairing of the timbre corpus
+(``benchmarks/corpus/build_timbre_corpus.py``), in process, for the music preset's features and
+variants of them.
+
+For each pair the signed error ``map(t_a) - t_b`` at each score onset (seconds heard) is taken;
+the table gives, per variant, the share of points within 25 and 50 ms, the MAE, and the mean
+over pairs of the absolute median signed error (the steady lag of a pairing of timbres, which
+no better path can remove); ``--matrix`` prints the median signed error per pairing of A's
+set (rows, FluidR3) and B's set (columns, TimGM6mb).
+
+    python benchmarks/timbre_lag.py /tmp/timbre_corpus
+    python benchmarks/timbre_lag.py /tmp/timbre_corpus --variant default,onset2 --matrix
+
+The pipeline is ``seqalign warp``'s with the music preset: features at hop 441 (50 frames per
+second), DTW (symmetric1, Euclidean), refinement at hop 147 within 8 frames of the path, and
+the time map through the middle of each run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+#: Variants: name -> {module attribute path: value}, patched while the features are computed.
+VARIANTS: dict[str, dict[str, object]] = {
+    "default": {},
+    "w2": {"seqalign.audio.pitch.ONSET_WEIGHT": 2.0},
+    "w3": {"seqalign.audio.pitch.ONSET_WEIGHT": 3.0},
+    "w05": {"seqalign.audio.pitch.ONSET_WEIGHT": 0.5},
+    "w025": {"seqalign.audio.pitch.ONSET_WEIGHT": 0.25},
+    "w0": {"seqalign.audio.pitch.ONSET_WEIGHT": 0.0},
+    "sf_w1": {"seqalign.audio.onsets.log_onsets": "tlvar.sf_w1"},
+    "sf_w2": {"seqalign.audio.onsets.log_onsets": "tlvar.sf_w2"},
+    "sf_w1l2": {"seqalign.audio.onsets.log_onsets": "tlvar.sf_w1l2"},
+    "rg_100_9": {"seqalign.audio.pitch.crp_dlnco": "tlvar.rg_100_9"},
+    "rg_100_6": {"seqalign.audio.pitch.crp_dlnco": "tlvar.rg_100_6"},
+    "rg_100_15": {"seqalign.audio.pitch.crp_dlnco": "tlvar.rg_100_15"},
+    "rg_200_9": {"seqalign.audio.pitch.crp_dlnco": "tlvar.rg_200_9"},
+    "rg_50_9": {"seqalign.audio.pitch.crp_dlnco": "tlvar.rg_50_9"},
+    "clar_12_30": {"seqalign.audio.pitch.crp_dlnco": "tlvar.clar_12_30"},
+    "clar_10_40": {"seqalign.audio.pitch.crp_dlnco": "tlvar.clar_10_40"},
+    "clar_15_25": {"seqalign.audio.pitch.crp_dlnco": "tlvar.clar_15_25"},
+    "clar_12_30_b15": {"seqalign.audio.pitch.crp_dlnco": "tlvar.clar_12_30_b15"},
+    "clar_12_30_b2": {"seqalign.audio.pitch.crp_dlnco": "tlvar.clar_12_30_b2"},
+    "clar_12_40_b15": {"seqalign.audio.pitch.crp_dlnco": "tlvar.clar_12_40_b15"},
+    "clar_12_30_b125": {"seqalign.audio.pitch.crp_dlnco": "tlvar.clar_12_30_b125"},
+    "eta1e5": {"seqalign.audio.pitch.crp_from_energy.__defaults__": (40, 1e5)},
+    "eta1e3": {"seqalign.audio.pitch.crp_from_energy.__defaults__": (40, 1e3)},
+    "eta1e2": {"seqalign.audio.pitch.crp_from_energy.__defaults__": (40, 1e2)},
+    "eta10": {"seqalign.audio.pitch.crp_from_energy.__defaults__": (40, 10.0)},
+}
+HOP, FACTOR = 441, 3
+
+
+@contextlib.contextmanager
+def patched(changes: dict[str, object]):
+    import importlib
+
+    saved = []
+    for target, value in changes.items():
+        parts = target.split(".")
+        for cut in range(len(parts) - 1, 0, -1):  # the longest importable module prefix
+            with contextlib.suppress(ImportError):
+                owner = importlib.import_module(".".join(parts[:cut]))
+                break
+        for part in parts[cut:-1]:
+            owner = getattr(owner, part)
+        attr = parts[-1]
+        if isinstance(value, str) and "." in value:  # "module.function": a replacement
+            module_name, function = value.rsplit(".", 1)
+            value = getattr(importlib.import_module(module_name), function)
+        saved.append((owner, attr, getattr(owner, attr)))
+        setattr(owner, attr, value)
+    try:
+        yield
+    finally:
+        for owner, attr, value in reversed(saved):
+            setattr(owner, attr, value)
+
+
+def features(path: Path, hop: int, changes: dict, name: str) -> np.ndarray:
+    import soundfile
+
+    from seqalign.audio.features import compute_features
+
+    y, sr = soundfile.read(str(path), always_2d=True)
+    with patched(changes):
+        return compute_features(y.mean(axis=1), sr, name, hop), sr
+
+
+def align(fa, fb, fa_fine, fb_fine, sr):
+    from seqalign import dtw
+    from seqalign.warping.refine import DEFAULT_RADIUS, refine
+
+    coarse = dtw(fa, fb, metric="euclidean", step_pattern="symmetric1")
+    fine = refine(fa_fine, fb_fine, coarse.path, ratio_a=FACTOR, ratio_b=FACTOR,
+                  radius=DEFAULT_RADIUS, metric="euclidean", step_pattern="symmetric1")  # fmt: skip
+    rate = sr / (HOP // FACTOR)
+    tm = fine.time_map(rate_a=rate, rate_b=rate, interpolation="runs")
+    return tm.a_times, tm.b_times
+
+
+def run(corpus: Path, variant: str, changes: dict, feature_name: str, pieces: list[str]):
+    manifest = json.loads((corpus / "manifest.json").read_text())
+    out = []
+    for piece in pieces:
+        info = manifest["pieces"][piece]
+        folder = corpus / piece
+        feats, heard = {}, {}
+        for salt in info["sides"]:
+            coarse, sr = features(folder / f"{salt}.wav", HOP, changes, feature_name)
+            fine, _ = features(folder / f"{salt}.wav", HOP // FACTOR, changes, feature_name)
+            feats[salt] = (coarse, fine)
+            heard[salt] = np.loadtxt(folder / f"{salt}.heard.csv", ndmin=1)
+        for a in [s for s in info["sides"] if s[0] == "a"]:
+            for b in [s for s in info["sides"] if s[0] == "b"]:
+                a_t, b_t = align(feats[a][0], feats[b][0], feats[a][1], feats[b][1], sr)
+                err = np.interp(heard[a], a_t, b_t) - heard[b]
+                out.append({"variant": variant, "piece": piece, "a": a, "b": b,
+                            "errors": err.tolist()})  # fmt: skip
+    return out
+
+
+def summary(records: list[dict]) -> dict:
+    errs = np.concatenate([np.asarray(r["errors"]) for r in records])
+    bias = [abs(float(np.median(r["errors"]))) for r in records]
+    return {"pairs": len(records), "points": errs.size,
+            "within25": 100 * float(np.mean(np.abs(errs) <= 0.025)),
+            "within50": 100 * float(np.mean(np.abs(errs) <= 0.05)),
+            "mae_ms": 1000 * float(np.mean(np.abs(errs))),
+            "bias_ms": 1000 * float(np.mean(bias)),
+            "worst_bias_ms": 1000 * float(np.max(bias))}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("corpus", type=Path)
+    parser.add_argument("--variant", default="default", help="comma-separated, or 'all'")
+    parser.add_argument("--features", default="crp_dlnco")
+    parser.add_argument("--pieces", default="", help="pieces whose name contains this")
+    parser.add_argument("--matrix", action="store_true")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    names = list(VARIANTS) if args.variant == "all" else args.variant.split(",")
+    manifest = json.loads((args.corpus / "manifest.json").read_text())
+    pieces = [p for p in manifest["pieces"] if args.pieces in p]
+    rows, everything = [], []
+    for name in names:
+        started = time.perf_counter()
+        records = run(args.corpus, name, VARIANTS[name], args.features, pieces)
+        everything += records
+        s = summary(records)
+        rows.append((name, s))
+        print(f"{name}: {s} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+        if args.matrix:
+            sides_a = sorted({r["a"] for r in records})
+            sides_b = sorted({r["b"] for r in records})
+            print(f"\nmedian signed error (ms), {name}: rows A (FluidR3), columns B (TimGM6mb)")
+            print("| A \\ B | " + " | ".join(sides_b) + " |")
+            for a in sides_a:
+                cells = []
+                for b in sides_b:
+                    med = [np.median(r["errors"]) for r in records if r["a"] == a and r["b"] == b]
+                    cells.append(f"{1000 * np.mean(med):+.0f}")
+                print(f"| {a} | " + " | ".join(cells) + " |")
+    print("\n| variant | pairs | <=25 ms | <=50 ms | MAE ms | mean abs lag ms | worst lag ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, s in rows:
+        print(f"| {name} | {s['pairs']} | {s['within25']:.1f} | {s['within50']:.1f} | "
+              f"{s['mae_ms']:.1f} | {s['bias_ms']:.1f} | {s['worst_bias_ms']:.1f} |")  # fmt: skip
+    if args.json:
+        args.json.write_text(json.dumps(everything))
+    os.sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
