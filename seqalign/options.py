@@ -298,16 +298,16 @@ _DECLARED = (
            {FOLLOW: "Audio features, computed causally (the same way for REFERENCE and LIVE): "
             "crp_dlnco, chroma_dlnco, chroma_tuned or logmel [default: crp_dlnco for music; "
             "logmel for speech (--preset)].",
-            "*": "Audio features: logmel, mfcc, chroma, chroma_cqt, chroma_tuned, dlnco, "
-            "chroma_onset, chroma_dlnco or crp_dlnco.",
-            WARP: "Audio features: logmel, mfcc, chroma, chroma_cqt, chroma_tuned, dlnco, "
-            "chroma_onset, chroma_dlnco or crp_dlnco [default: crp_dlnco for music; logmel for "
-            "speech (--preset) and otherwise]."}, "NAME"),
+            "*": "Audio features: logmel, logmel_rise, mfcc, chroma, chroma_cqt, chroma_tuned, "
+            "dlnco, chroma_onset, chroma_dlnco or crp_dlnco.",
+            WARP: "Audio features: logmel, logmel_rise, mfcc, chroma, chroma_cqt, chroma_tuned, "
+            "dlnco, chroma_onset, chroma_dlnco or crp_dlnco [default: crp_dlnco for music; "
+            "logmel_rise for speech (--preset); logmel otherwise]."}, "NAME"),
     Option("preset", ("--preset",), _named(_preset), (WARP, FOLLOW),
            {"*": "Settings for two audio files: auto (music or speech, told apart from the "
             "signals), music (--features crp_dlnco --hop 441 --normalize none --metric "
-            "euclidean --refine 3), speech (--features logmel --hop 220 --normalize zscore "
-            "--metric cosine) or none; a preset sets only what is not given.",
+            "euclidean --refine 3), speech (--features logmel_rise --hop 220 --normalize zscore "
+            "--metric cosine --refine 2) or none; a preset sets only what is not given.",
             FOLLOW: "Settings for audio: auto (music or speech, told apart from REFERENCE), "
             "music (--features crp_dlnco --hop 441 --metric cityblock), speech (--features "
             "logmel --hop 220 --metric cosine) or none (logmel, hop 512, cosine); a preset sets "
