@@ -13,9 +13,10 @@ and the rise out of it (the word's start), which the alignment needs.
 On the tuning half of the rendered corpus (``benchmarks/corpus/build_alignment_corpus.py``,
 espeak-ng voices with pauses of one reader only) the results did not change between margins
 of 6 and 10 dB or shortest pauses of 0.2 and 0.3 s; with pauses of 1.5-3 s added to one side
-of those pairs at 7 places each, skipping them took the share of word starts within 50 ms
-from 90.6 to 98.2 % (mean error from 140 to 6.3 ms), and left the pairs as rendered as they
-were (:func:`seqalign.warping.skipping.dtw_skipping` says why).
+of those pairs at 7 places each (``benchmarks/corpus/add_pauses.py``), skipping them took the
+share of word starts within 50 ms from 90.1 to 97.2 % (mean error from 141 to 10.4 ms; 98.2 %
+and 6.3 ms with the time map of ``--interpolation pauses``), and left the pairs as rendered
+as they were (:func:`seqalign.warping.skipping.dtw_skipping` says why).
 """
 
 from __future__ import annotations
