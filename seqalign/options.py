@@ -298,16 +298,16 @@ _DECLARED = (
            {FOLLOW: "Audio features, computed causally (the same way for REFERENCE and LIVE): "
             "crp_dlnco, chroma_dlnco, chroma_tuned or logmel [default: crp_dlnco for music; "
             "logmel for speech (--preset)].",
-            "*": "Audio features: logmel, mfcc, chroma, chroma_cqt, chroma_tuned, dlnco, "
-            "chroma_onset, chroma_dlnco or crp_dlnco.",
-            WARP: "Audio features: logmel, mfcc, chroma, chroma_cqt, chroma_tuned, dlnco, "
-            "chroma_onset, chroma_dlnco or crp_dlnco [default: crp_dlnco for music; logmel for "
-            "speech (--preset) and otherwise]."}, "NAME"),
+            "*": "Audio features: logmel, logmel_rise, mfcc, chroma, chroma_cqt, chroma_tuned, "
+            "dlnco, chroma_onset, chroma_dlnco or crp_dlnco.",
+            WARP: "Audio features: logmel, logmel_rise, mfcc, chroma, chroma_cqt, chroma_tuned, "
+            "dlnco, chroma_onset, chroma_dlnco or crp_dlnco [default: crp_dlnco for music; "
+            "logmel_rise for speech (--preset); logmel otherwise]."}, "NAME"),
     Option("preset", ("--preset",), _named(_preset), (WARP, FOLLOW),
            {"*": "Settings for two audio files: auto (music or speech, told apart from the "
             "signals), music (--features crp_dlnco --hop 441 --normalize none --metric "
-            "euclidean --refine 3), speech (--features logmel --hop 220 --normalize zscore "
-            "--metric cosine) or none; a preset sets only what is not given.",
+            "euclidean --refine 3), speech (--features logmel_rise --hop 220 --normalize zscore "
+            "--metric cosine --refine 2) or none; a preset sets only what is not given.",
             FOLLOW: "Settings for audio: auto (music or speech, told apart from REFERENCE), "
             "music (--features crp_dlnco --hop 441 --metric cityblock), speech (--features "
             "logmel --hop 220 --metric cosine) or none (logmel, hop 512, cosine); a preset sets "
@@ -443,6 +443,11 @@ _DECLARED = (
            "Two audio files: refine the path with the same features at FACTOR times the frame "
            "rate (hop / FACTOR), by exact DTW in a band around it; 1: no refinement [default: "
            "3 for music; 2 for speech (--preset); 1 otherwise].", "FACTOR", ALIGN_PANEL),
+    Option("skip_pauses", ("--skip-pauses",), parse_float, (WARP,),
+           "Two audio files: leave the inside of every pause of at least SECONDS (frames "
+           "within 10 dB of the recording's quietest, 50 ms kept at each end) out of the "
+           "alignment, the path crossing it on a straight line; 0: align every frame "
+           "[default: 0.2 for speech (--preset); 0 otherwise].", "SECONDS", ALIGN_PANEL),
     Option("anchor", ("--anchor",), parse_names, (WARP,),
            "A pair of times the path must pass through, e.g. 12.5:14.2 (seconds, or frames with "
            "f: 300f:340f, or frames when there is no frame rate); repeatable.", "TA:TB",
@@ -675,8 +680,10 @@ _DECLARED = (
            "- is standard output).", "FILE", OUTPUT_PANEL, output=True),
     Option("interpolation", ("--interpolation",), _named(_interpolation), (WARP,),
            "Time map between path cells: runs (piecewise linear through the middle of each "
-           "run of the path: sub-frame times) or steps (the mean matched frame of B per frame "
-           "of A) [default: runs].", "NAME", OUTPUT_PANEL),
+           "run of the path: sub-frame times), steps (the mean matched frame of B per frame "
+           "of A) or pauses (runs, but a frame of A matched with over 40 ms of B, a pause, "
+           "maps to where B resumes) [default: pauses for speech (--preset); runs "
+           "otherwise].", "NAME", OUTPUT_PANEL),
     Option("plot", ("--plot",), parse_text, (WARP, SEGMENT),
            {"*": "Also draw the path (over the local costs when they fit) to a .png, .pdf or "
             ".svg file; needs matplotlib (pip install 'seqalign[plot]').",

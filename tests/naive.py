@@ -651,10 +651,11 @@ def summary_mismatch(x: np.ndarray, w: int) -> float:
 # --- time maps and refinement (seqalign.warping.timemap, seqalign.warping.refine) -------
 
 
-def run_index(path, n: int) -> np.ndarray:
+def run_index(path, n: int, resume: int | None = None) -> np.ndarray:
     """The ``runs`` time map by walking the path: a knot per maximal horizontal run (row,
-    mean column), per maximal vertical run (mean row, column) and per cell in neither;
-    knots on one row averaged; linear between knots, constant outside; running maximum."""
+    mean column; its last column when it has more than ``resume`` cells), per maximal
+    vertical run (mean row, column) and per cell in neither; knots on one row averaged;
+    linear between knots, constant outside; running maximum."""
     cells = [(int(i), int(j)) for i, j in path]
     knots = []
     used = [False] * len(cells)
@@ -669,6 +670,8 @@ def run_index(path, n: int) -> np.ndarray:
                     used[t] = True
                 other = 1 - axis
                 centre = (cells[start][other] + cells[end][other]) / 2
+                if axis == 0 and resume is not None and end - start + 1 > resume:
+                    centre = cells[end][other]
                 knots.append((cells[start][0], centre) if axis == 0 else (centre, cells[start][1]))
             start = end + 1
     knots += [cell for cell, u in zip(cells, used) if not u]
@@ -790,3 +793,20 @@ def oltw_naive(reference, live, metric="euclidean", weights=(1.0, 1.0, 1.0), max
             pos = pos + min(max(best_i - pos, 0), 1 + max_run if max_step is None else max_step)
         positions.append(pos)
     return np.array(positions)
+
+
+# --- skipped frames (seqalign.warping.skipping) ---------------------------------------------
+
+
+def expand_path(path, kept_a, kept_b) -> np.ndarray:
+    """A path over kept frames on all frames: each cell mapped to its frames, and between two
+    consecutive cells the straight line through the frames left out, a cell per step of the
+    longer side, each coordinate rounded to the nearest frame (halves up)."""
+    cells = [(int(kept_a[p]), int(kept_b[q])) for p, q in path]
+    out = [cells[0]]
+    for (i0, j0), (i1, j1) in itertools.pairwise(cells):
+        steps = max(i1 - i0, j1 - j0)
+        for k in range(1, steps + 1):
+            out.append((i0 + math.floor((i1 - i0) * k / steps + 0.5),
+                        j0 + math.floor((j1 - j0) * k / steps + 0.5)))  # fmt: skip
+    return np.array(out, dtype=np.int64)

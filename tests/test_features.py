@@ -101,3 +101,30 @@ def test_mfcc_equals_librosa(sr, hop, seconds):
     ours = compute_features(y, sr, "mfcc", hop)
     assert ours.shape == ref.shape
     np.testing.assert_allclose(ours, ref, atol=1e-6, rtol=1e-9)
+
+
+@pytest.mark.parametrize(("sr", "hop", "seconds"), [(22050, 220, 1.3), (16000, 160, 0.7)])
+def test_logmel_rise_is_short_window_logmel_and_its_rectified_rise(sr, hop, seconds):
+    librosa = pytest.importorskip("librosa")
+    from seqalign.audio.features import RISE_LAG_S, speech_window
+
+    rng = np.random.default_rng(2)
+    t = np.arange(int(sr * seconds)) / sr
+    y = np.sin(2 * np.pi * 330 * t) * (t > 0.3) + 0.01 * rng.standard_normal(t.size)
+    db = librosa.power_to_db(
+        librosa.feature.melspectrogram(y=y, sr=sr, n_mels=64, hop_length=hop,
+                                       n_fft=speech_window(sr)),
+        ref=np.max,
+    ).T  # fmt: skip
+    lag = max(1, round(RISE_LAG_S * sr / hop))
+    rise = np.zeros_like(db)
+    for k in range(lag, db.shape[0]):  # the definition, frame by frame
+        for band in range(db.shape[1]):
+            rise[k, band] = max(0.0, db[k, band] - db[k - lag, band])
+    ours = compute_features(y, sr, "logmel_rise", hop)
+    assert ours.shape == (db.shape[0], 128)
+    assert feature_names("logmel_rise")[64] == "rise_0"
+    np.testing.assert_allclose(ours[:, :64], db, atol=1e-6)
+    np.testing.assert_allclose(ours[:, 64:], rise, atol=1e-6)
+    onset = round(0.3 * sr / hop)
+    assert abs(int(ours[:, 64:].sum(axis=1).argmax()) - onset) <= lag

@@ -247,8 +247,8 @@ def _meta(path: str) -> dict:
     ("files", "extra", "preset", "features", "rate"),
     [
         (("m1.wav", "m2.wav"), (), "music", "crp_dlnco", SR / 147),
-        (("s1.wav", "s2.wav"), (), "speech", "logmel", SR / 110),
-        (("m1.wav", "m2.wav"), ("--preset", "speech"), "speech", "logmel", SR / 110),
+        (("s1.wav", "s2.wav"), (), "speech", "logmel_rise", SR / 110),
+        (("m1.wav", "m2.wav"), ("--preset", "speech"), "speech", "logmel_rise", SR / 110),
         (("m1.wav", "m2.wav"), ("--preset", "none"), None, "logmel", SR / 512),
         (("m1.wav", "m2.wav"), ("--features", "mfcc"), "music", "mfcc", SR / 147),
         (("m1.wav", "m2.wav"), ("--hop", "512"), "music", "crp_dlnco", SR / 170),

@@ -37,6 +37,27 @@ def test_run_index_matches_naive(n, m, seed):
     np.testing.assert_allclose(run_index(path, n), naive.run_index(path, n))
 
 
+@pytest.mark.parametrize(
+    ("n", "m", "seed", "resume"),
+    list(itertools.product((2, 7, 15), (2, 9, 40), range(3), (1, 2, 4))),
+)
+def test_pauses_index_matches_naive(n, m, seed, resume):
+    path = _path(n, m, seed)
+    np.testing.assert_allclose(run_index(path, n, resume), naive.run_index(path, n, resume))
+    np.testing.assert_allclose(time_map_index(path, n, "pauses", resume),
+                               naive.run_index(path, n, resume))  # fmt: skip
+
+
+def test_pauses_index_goes_on_where_b_resumes():
+    # row 2 holds a pause of B (columns 2-11); A's row 3 starts a word with B's column 12
+    path = np.array([[0, 0], [1, 1], *[[2, j] for j in range(2, 12)], [3, 12], [4, 13]])
+    runs, pauses = run_index(path, 5), run_index(path, 5, resume=4)
+    assert pauses.tolist() == [0.0, 1.0, 11.0, 12.0, 13.0]
+    assert runs[2] == 6.5  # the middle of the pause
+    assert np.interp(2.8, np.arange(5), pauses) == pytest.approx(11.8)
+    assert np.interp(2.8, np.arange(5), runs) == pytest.approx(10.9)
+
+
 def test_step_index_is_the_time_map():
     path = _path(12, 17, 1)
     np.testing.assert_array_equal(step_index(path, 12), time_map(path, 12)[1])

@@ -17,7 +17,7 @@ from seqalign.audio.features import compute_features, feature_names, feature_rat
 from seqalign.errors import InputError, MemoryBudgetError
 from seqalign.io.sequence import ReadOptions, Sequence, display_name
 
-__all__ = ["check_feature_memory", "read_audio", "read_signal"]
+__all__ = ["check_feature_memory", "read_audio", "read_levels", "read_signal"]
 
 
 def _one_line(error: BaseException) -> str:
@@ -190,3 +190,14 @@ def read_audio(file: str | BinaryIO, source: str, options: ReadOptions) -> Seque
         kind="audio",
         feature_names=feature_names(options.features),
     )
+
+
+def read_levels(path: str, options: ReadOptions) -> np.ndarray:
+    """The level in dB of each frame of the audio file ``path`` as :func:`read_audio` frames
+    it (:func:`seqalign.audio.pauses.frame_levels` of the signal resampled to
+    ``options.sample_rate``, hop ``options.hop_length``)."""
+    from seqalign.audio.pauses import frame_levels
+
+    signal, sr = read_signal(path, path)
+    signal = _resample(signal, sr, int(options.sample_rate))
+    return frame_levels(signal, int(options.sample_rate), int(options.hop_length))

@@ -83,7 +83,8 @@ class AlignSettings(Written, Banded, LocalCost, Reading):
     components: int | None = None
     reg: float | None = None
     refine: int | None = None  # None: the preset's, else 1
-    interpolation: str = "runs"
+    skip_pauses: float | None = None  # None: the preset's, else 0
+    interpolation: str | None = None  # None: the preset's, else runs
     time_map: str | None = None
     plot: str | None = None
     projections: str | None = None
@@ -182,7 +183,7 @@ def check_refine(s: AlignSettings) -> None:
     """Refuse a bad ``refine`` or ``interpolation`` before reading anything."""
     from seqalign.warping.timemap import INTERPOLATIONS
 
-    if s.interpolation.strip().lower() not in INTERPOLATIONS:
+    if s.interpolation is not None and s.interpolation.strip().lower() not in INTERPOLATIONS:
         raise InputError(f"--interpolation {s.interpolation!r}: choose one of "
                          f"{', '.join(INTERPOLATIONS)}", argument="interpolation")  # fmt: skip
     if s.refine is None:
@@ -199,6 +200,58 @@ def check_refine(s: AlignSettings) -> None:
         raise InputError(f"--refine {s.refine}: not with --cross-modal, --open-begin, "
                          "--open-end or --subsequence (give --refine 1)",
                          argument="refine")  # fmt: skip
+
+
+def _whole_frames(s: AlignSettings) -> bool:
+    """A closed DTW without anchors, window or cross-modal projection: nothing that names
+    frames of the inputs, which skipping frames would move."""
+    named = (s.cross_modal is not None, s.open_begin, s.open_end, s.subsequence, s.anchor,
+             s.window not in (None, "none"), s.band is not None)  # fmt: skip
+    return not any(named)
+
+
+def check_skip_pauses(s: AlignSettings) -> None:
+    """Refuse ``--skip-pauses`` below 0, or above 0 where it cannot apply, before any work."""
+    if s.skip_pauses is None:
+        return
+    if not (math.isfinite(s.skip_pauses) and s.skip_pauses >= 0):
+        raise InputError(f"--skip-pauses {s.skip_pauses:g}: give seconds >= 0 (0: align every "
+                         "frame)", argument="skip_pauses")  # fmt: skip
+    if s.skip_pauses == 0:
+        return
+    if not all(_audio_file(path, s.input_format) for path in (s.a, s.b)):
+        raise InputError(f"--skip-pauses {s.skip_pauses:g}: needs two audio files (it reads "
+                         "their levels)", argument="skip_pauses")  # fmt: skip
+    if not _whole_frames(s):
+        raise InputError(f"--skip-pauses {s.skip_pauses:g}: not with --cross-modal, "
+                         "--open-begin, --open-end, --subsequence, --anchor, --window or "
+                         "--band (give --skip-pauses 0)", argument="skip_pauses")  # fmt: skip
+
+
+def pause_seconds(s: AlignSettings, preset: str | None) -> float:
+    """``s.skip_pauses``, else the preset's where it applies (a closed DTW of two audio files
+    without anchors or a window), else 0. Call after :func:`apply_preset` and
+    :func:`check_skip_pauses`."""
+    from seqalign.audio.presets import PRESETS
+
+    if s.skip_pauses is not None:
+        return s.skip_pauses
+    if preset is None or not _whole_frames(s):
+        return 0.0
+    return PRESETS[preset].skip_pauses
+
+
+def _skipped(s: AlignSettings, seq_a: Sequence, seq_b: Sequence, seconds: float):
+    """The frames of A and of B inside pauses of at least ``seconds``
+    (:func:`seqalign.audio.pauses.pause_frames`)."""
+    from seqalign.audio.pauses import pause_frames
+    from seqalign.io.audio import read_levels
+
+    sides = ((s.a, seq_a, False), (s.b, seq_b, True))
+    return tuple(
+        pause_frames(read_levels(path, s.read_options(second)), seq.rate or 1.0, min_pause=seconds)
+        for path, seq, second in sides
+    )
 
 
 def refine_factor(s: AlignSettings, preset: str | None) -> int:
@@ -280,13 +333,16 @@ def apply_preset(s: AlignSettings) -> tuple[AlignSettings, str | None]:
             name, _ = detect_preset([read_signal(path, path) for path in (s.a, s.b)])
         chosen = name
         preset = PRESETS[name]
-        for field_name in ("features", "hop_length", "normalize", "metric", "step_pattern"):
+        for field_name in ("features", "hop_length", "normalize", "metric", "step_pattern",
+                           "interpolation"):  # fmt: skip
             if getattr(s, field_name) is None:
                 changes[field_name] = getattr(preset, field_name)
     if changes.get("features", s.features) is None:
         changes["features"] = DEFAULT_FEATURES
     if changes.get("hop_length", s.hop_length) is None:
         changes["hop_length"] = DEFAULT_HOP_LENGTH
+    if changes.get("interpolation", s.interpolation) is None:
+        changes["interpolation"] = "runs"
     return dataclasses.replace(s, **changes), chosen
 
 
@@ -379,12 +435,14 @@ def run_align(
     check_targets(targets, (s.a, s.b))
     check_cross_modal(s)
     check_refine(s)
+    check_skip_pauses(s)
     spec = None if s.band is None else parse_band(s.band)
     solver = check_solver(s.solver, s.multiscale_radius)
     for text in s.anchor or ():
         parse_anchor(text)
     s, preset = apply_preset(s)
     factor = refine_factor(s, preset)
+    pauses = pause_seconds(s, preset)
     s.check()
     metric = kernel_metric(s.metric, s.kernel_gamma, s.degree, s.coef0)
     s.read_options()
@@ -423,6 +481,11 @@ def run_align(
         extra = {"solver": solver, "anchors": anchor_frames(s.anchor, seq_a, seq_b),
                  "multiscale_radius": s.multiscale_radius, "verify": s.verify,
                  "time_limit": s.time_limit}  # fmt: skip
+        if pauses > 0:
+            from seqalign.warping.skipping import dtw_skipping
+
+            skip_a, skip_b = _skipped(s, seq_a, seq_b, pauses)
+            align = functools.partial(dtw_skipping, skip_a=skip_a, skip_b=skip_b)
     with progress() if progress is not None else nullcontext() as callback:
         if s.cross_modal is None:
             extra["progress"] = callback
@@ -454,11 +517,12 @@ def run_align(
         "normalize": normalize,
         "preset": preset,
         "refine": factor,
+        "skip_pauses": pauses,
     }
     write_path(s.output, alignment.path, fmt=path_format, a_times=seq_a.times(),
                b_times=seq_b.times(), metadata=metadata)  # fmt: skip
     if s.time_map is not None:
-        mapped = map_times(alignment, seq_a, seq_b, s.interpolation.strip().lower())
+        mapped = map_times(alignment, seq_a, seq_b, (s.interpolation or "runs").strip().lower())
         write_time_map(s.time_map, mapped.a_times, mapped.b_times, confidence=mapped.confidence)
     if s.projections is not None:
         write_projections(s.projections, alignment)

@@ -128,7 +128,10 @@ class Alignment:
             Time of frame 0 of each sequence.
         interpolation : str
             ``runs`` (piecewise linear through the middle of each run of the path:
-            sub-frame times) or ``steps`` (the mean column of each row, as :func:`time_map`).
+            sub-frame times), ``steps`` (the mean column of each row, as :func:`time_map`) or
+            ``pauses`` (``runs``, but a row matched with more than
+            :data:`~seqalign.warping.timemap.PAUSE_RUN_S` seconds of B, else
+            :data:`~seqalign.warping.timemap.PAUSE_RUN` frames, maps to the last of them).
         guard, reach : int, optional
             Of the confidence, in frames of B (default
             :data:`~seqalign.warping.timemap.CONFIDENCE_GUARD` and ``CONFIDENCE_REACH``).
@@ -147,7 +150,8 @@ class Alignment:
 
         if self.path is None:
             raise InputError("this alignment has no path (return_path=False)", argument="path")
-        index = tm.time_map_index(self.path, self.n, interpolation)
+        resume = tm.PAUSE_RUN if rate_b is None else max(1, round(tm.PAUSE_RUN_S * rate_b))
+        index = tm.time_map_index(self.path, self.n, interpolation, resume)
         frames = np.arange(self.n, dtype=np.float64)
         a_times = start_a + (frames if rate_a is None else frames / rate_a)
         b_times = start_b + (index if rate_b is None else index / rate_b)
