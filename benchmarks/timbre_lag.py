@@ -10,7 +10,7 @@ no better path can remove); ``--matrix`` prints the median signed error per pair
 set (rows, FluidR3) and B's set (columns, TimGM6mb).
 
     python benchmarks/timbre_lag.py /tmp/timbre_corpus
-    python benchmarks/timbre_lag.py /tmp/timbre_corpus --variant default,onset2 --matrix
+    python benchmarks/timbre_lag.py /tmp/timbre_corpus --variant default,uniform-onsets --matrix
 
 The pipeline is ``seqalign warp``'s with the music preset: features at hop 441 (50 frames per
 second), DTW (symmetric1, Euclidean), refinement at hop 147 within 8 frames of the path, and
@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -31,33 +30,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-#: Variants: name -> {module attribute path: value}, patched while the features are computed.
+#: Variants: name -> {attribute path: value}, patched while the features are computed.
 VARIANTS: dict[str, dict[str, object]] = {
     "default": {},
-    "w2": {"seqalign.audio.pitch.ONSET_WEIGHT": 2.0},
-    "w3": {"seqalign.audio.pitch.ONSET_WEIGHT": 3.0},
-    "w05": {"seqalign.audio.pitch.ONSET_WEIGHT": 0.5},
-    "w025": {"seqalign.audio.pitch.ONSET_WEIGHT": 0.25},
-    "w0": {"seqalign.audio.pitch.ONSET_WEIGHT": 0.0},
-    "sf_w1": {"seqalign.audio.onsets.log_onsets": "tlvar.sf_w1"},
-    "sf_w2": {"seqalign.audio.onsets.log_onsets": "tlvar.sf_w2"},
-    "sf_w1l2": {"seqalign.audio.onsets.log_onsets": "tlvar.sf_w1l2"},
-    "rg_100_9": {"seqalign.audio.pitch.crp_dlnco": "tlvar.rg_100_9"},
-    "rg_100_6": {"seqalign.audio.pitch.crp_dlnco": "tlvar.rg_100_6"},
-    "rg_100_15": {"seqalign.audio.pitch.crp_dlnco": "tlvar.rg_100_15"},
-    "rg_200_9": {"seqalign.audio.pitch.crp_dlnco": "tlvar.rg_200_9"},
-    "rg_50_9": {"seqalign.audio.pitch.crp_dlnco": "tlvar.rg_50_9"},
-    "clar_12_30": {"seqalign.audio.pitch.crp_dlnco": "tlvar.clar_12_30"},
-    "clar_10_40": {"seqalign.audio.pitch.crp_dlnco": "tlvar.clar_10_40"},
-    "clar_15_25": {"seqalign.audio.pitch.crp_dlnco": "tlvar.clar_15_25"},
-    "clar_12_30_b15": {"seqalign.audio.pitch.crp_dlnco": "tlvar.clar_12_30_b15"},
-    "clar_12_30_b2": {"seqalign.audio.pitch.crp_dlnco": "tlvar.clar_12_30_b2"},
-    "clar_12_40_b15": {"seqalign.audio.pitch.crp_dlnco": "tlvar.clar_12_40_b15"},
-    "clar_12_30_b125": {"seqalign.audio.pitch.crp_dlnco": "tlvar.clar_12_30_b125"},
-    "eta1e5": {"seqalign.audio.pitch.crp_from_energy.__defaults__": (40, 1e5)},
-    "eta1e3": {"seqalign.audio.pitch.crp_from_energy.__defaults__": (40, 1e3)},
-    "eta1e2": {"seqalign.audio.pitch.crp_from_energy.__defaults__": (40, 1e2)},
-    "eta10": {"seqalign.audio.pitch.crp_from_energy.__defaults__": (40, 10.0)},
+    # every recording's onset rows at weight 1: the music preset before 2026-12-06
+    "uniform-onsets": {"seqalign.audio.pitch.onset_weight": lambda clarity: 1.0},
+    "no-onsets": {"seqalign.audio.pitch.onset_weight": lambda clarity: 0.0},
+    "clear-weight-1": {"seqalign.audio.pitch.ONSET_WEIGHT": 1.0},
+    "clear-weight-2": {"seqalign.audio.pitch.ONSET_WEIGHT": 2.0},
+    "crp-eta-1e3": {"seqalign.audio.pitch.crp_from_energy.__defaults__": (40, 1e3)},
 }
 HOP, FACTOR = 441, 3
 
@@ -76,9 +57,6 @@ def patched(changes: dict[str, object]):
         for part in parts[cut:-1]:
             owner = getattr(owner, part)
         attr = parts[-1]
-        if isinstance(value, str) and "." in value:  # "module.function": a replacement
-            module_name, function = value.rsplit(".", 1)
-            value = getattr(importlib.import_module(module_name), function)
         saved.append((owner, attr, getattr(owner, attr)))
         setattr(owner, attr, value)
     try:
@@ -180,7 +158,6 @@ def main(argv: list[str] | None = None) -> None:
               f"{s['mae_ms']:.1f} | {s['bias_ms']:.1f} | {s['worst_bias_ms']:.1f} |")  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps(everything))
-    os.sys.stdout.flush()
 
 
 if __name__ == "__main__":

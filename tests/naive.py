@@ -553,6 +553,17 @@ def pick_peaks(onset: np.ndarray, radius: int, share: float) -> np.ndarray:
     return out
 
 
+def onset_clarity(rises: np.ndarray, share: float) -> float:
+    """Sum each frame's rises; sort the sums, largest first; the first ``max(1,
+    floor(n_frames * share))`` of them over the total (0 when the total is 0)."""
+    sums = sorted((sum(float(v) for v in rises[:, t]) for t in range(rises.shape[1])),
+                  reverse=True)  # fmt: skip
+    total = sum(sums)
+    if total <= 0.0:
+        return 0.0
+    return sum(sums[: max(1, int(len(sums) * share))]) / total
+
+
 def crp(energy: np.ndarray, cut: int, eta: float) -> np.ndarray:
     """CRP frame by frame, pitch by pitch: log(1 + eta E / max E); the DCT-II sums written
     out; the first ``cut`` coefficients zeroed; the inverse sums; the pitch classes summed;

@@ -174,6 +174,58 @@ def test_crp_dlnco_is_a_feature_set():
     )
 
 
+@pytest.mark.parametrize(("share", "seed"), list(itertools.product((0.01, 0.05, 0.3), range(3))))
+def test_onset_clarity_equals_the_naive_sum(share, seed):
+    rises = np.random.default_rng(seed).random((7, 53)) ** 6
+    assert pitch.onset_clarity(rises, share) == pytest.approx(naive.onset_clarity(rises, share))
+    assert pitch.onset_clarity(np.zeros((3, 10)), share) == 0.0
+
+
+def test_onset_weight_ramps_from_unclear_to_clear_onsets():
+    low, high = pitch.CLARITY_LOW, pitch.CLARITY_HIGH
+    assert pitch.onset_weight(low) == 0.0 == pitch.onset_weight(0.0)
+    assert pitch.onset_weight(high) == pitch.ONSET_WEIGHT == pitch.onset_weight(1.0)
+    assert pitch.onset_weight((low + high) / 2) == pytest.approx(pitch.ONSET_WEIGHT / 2)
+
+
+def _legato_line(attack: float, tremolo: float, seed: int = 0) -> np.ndarray:
+    """24 notes of 0.5 s, each swelling in over ``attack`` seconds, with a 5.5-6.5 Hz
+    tremolo of depth ``tremolo``, released over 0.1 s into the next, over noise 40 dB down."""
+    rng = np.random.default_rng(seed)
+    starts, midis = np.arange(24) * 0.5, rng.integers(55, 75, 24)
+    t = np.arange(int((starts[-1] + 1.5) * SR)) / SR
+    y = 10 ** (-40 / 20) * rng.normal(size=t.size)
+    for start, midi in zip(starts, midis):
+        tau = t - start
+        envelope = np.where(tau < 0.5, np.minimum(tau / attack, 1.0),
+                            np.exp(-(tau - 0.5) / 0.08)) * (tau >= 0)  # fmt: skip
+        rate, phase = 5.5 + rng.random(), 6.0 * rng.random()
+        envelope *= 1.0 + tremolo * np.sin(2 * np.pi * rate * tau + phase)
+        y += envelope * np.sin(2 * np.pi * 440.0 * 2 ** ((midi - 69) / 12) * tau)
+    return y
+
+
+def test_struck_notes_keep_their_onsets_and_swelling_ones_lose_most_of_them():
+    """The same line struck (10 ms attack) measures clear onsets and keeps the full onset
+    weight; sung-like (0.25 s swell, deep tremolo), under half of it: clarity falls as the
+    attack slows and the tremolo deepens."""
+
+    def clarity(attack, tremolo):
+        energy = pitch.pitch_energy(_legato_line(attack, tremolo), SR, HOP, 2048)
+        return pitch.onset_clarity(pitch.onsets.log_onsets(energy))
+
+    struck, swelling = clarity(0.01, 0.0), clarity(0.25, 0.6)
+    assert struck > pitch.CLARITY_HIGH and pitch.onset_weight(struck) == pitch.ONSET_WEIGHT
+    assert pitch.onset_weight(swelling) < 0.5 * pitch.ONSET_WEIGHT
+    assert struck > clarity(0.1, 0.0) > clarity(0.1, 0.6) > swelling
+    sung = _legato_line(0.25, 0.6)
+    energy = pitch.pitch_energy(sung, SR, HOP, 2048, pitch.estimate_tuning(sung, SR, HOP))
+    weight = pitch.onset_weight(pitch.onset_clarity(pitch.onsets.log_onsets(energy)))
+    features = pitch.crp_dlnco(sung, SR, HOP)
+    np.testing.assert_allclose(features[12:], weight * pitch.dlnco_from_energy(energy, SR / HOP),
+                               atol=1e-12)  # fmt: skip
+
+
 # --- presets ----------------------------------------------------------------------------------
 
 
