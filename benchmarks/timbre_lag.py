@@ -39,6 +39,13 @@ VARIANTS: dict[str, dict[str, object]] = {
     "clear-weight-1": {"seqalign.audio.pitch.ONSET_WEIGHT": 1.0},
     "clear-weight-2": {"seqalign.audio.pitch.ONSET_WEIGHT": 2.0},
     "crp-eta-1e3": {"seqalign.audio.pitch.crp_from_energy.__defaults__": (40, 1e3)},
+    "decay-0.1": {"seqalign.audio.onsets.DECAY_SECONDS": 0.1},
+    "decay-0.4": {"seqalign.audio.onsets.DECAY_SECONDS": 0.4},
+    "peaks-0.03": {"seqalign.audio.pitch.PEAK_SECONDS": 0.03},
+    "peaks-0.1": {"seqalign.audio.pitch.PEAK_SECONDS": 0.1},
+    "norm-1.5": {"seqalign.audio.onsets.NORM_SECONDS": 1.5},
+    "band-16": {"seqalign.warping.refine.DEFAULT_RADIUS": 16},
+    "window-46ms": {"seqalign.audio.pitch.WINDOW_S": 0.046},
 }
 HOP, FACTOR = 441, 3
 

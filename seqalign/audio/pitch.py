@@ -80,11 +80,12 @@ ONSET_WEIGHT = 1.5
 #: :func:`onset_clarity`: the share of the frames taken as the strongest.
 CLARITY_SHARE = 0.05
 #: :func:`onset_weight` rises from 0 at this :func:`onset_clarity` to :data:`ONSET_WEIGHT` at
-#: CLARITY_HIGH. On the timbre corpus (``benchmarks/corpus/build_timbre_corpus.py``), bowed
-#: strings, string ensembles and choirs measured 0.11-0.21, organs, brass and woodwinds
-#: 0.16-0.41, pianos, harpsichords and plucked strings 0.43-0.73; a recording whose onset
-#: curve puts no more of its mass near the notes than chance (FluidR3's choir: 11 % of it
-#: within 50 ms of a note, on 8 % of the frames) measured 0.11.
+#: CLARITY_HIGH. On the timbre corpus (``benchmarks/corpus/build_timbre_corpus.py``, both
+#: soundfonts), choirs measured 0.11-0.14, string ensembles 0.16, bowed strings 0.11-0.17
+#: (FluidR3) and 0.23-0.41 (TimGM6mb), organs 0.13-0.31, brass and woodwinds 0.17-0.37,
+#: pianos, harpsichords and plucked strings 0.42-0.73; FluidR3's choir, at 0.11, puts no more
+#: of its onset curve near the notes than chance (11 % of it within 50 ms of a note, on 8 % of
+#: the frames).
 CLARITY_LOW = 0.12
 CLARITY_HIGH = 0.30
 #: CRP: the lowest DCT coefficients (of 88 pitches) set to zero, and the log compression
