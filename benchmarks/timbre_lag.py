@@ -46,6 +46,10 @@ VARIANTS: dict[str, dict[str, object]] = {
     "norm-1.5": {"seqalign.audio.onsets.NORM_SECONDS": 1.5},
     "band-16": {"seqalign.warping.refine.DEFAULT_RADIUS": 16},
     "window-46ms": {"seqalign.audio.pitch.WINDOW_S": 0.046},
+    # one weight per pair: the smaller or the geometric mean of the two recordings' weights
+    "pair-min": {"pair": min},
+    "pair-mean": {"pair": lambda wa, wb: (wa + wb) / 2},
+    "pair-geomean": {"pair": lambda wa, wb: (wa * wb) ** 0.5},
 }
 HOP, FACTOR = 441, 3
 
@@ -73,14 +77,28 @@ def patched(changes: dict[str, object]):
             setattr(owner, attr, value)
 
 
-def features(path: Path, hop: int, changes: dict, name: str) -> np.ndarray:
+def features(path: Path, hop: int, changes: dict, name: str):
+    """The features, the sample rate and the recording's own onset weight; with a ``pair``
+    rule in ``changes`` the onset rows come unweighted (the rule weighs them per pair)."""
     import soundfile
 
+    from seqalign.audio import pitch
     from seqalign.audio.features import compute_features
 
     y, sr = soundfile.read(str(path), always_2d=True)
-    with patched(changes):
-        return compute_features(y.mean(axis=1), sr, name, hop), sr
+    weights = []
+
+    def recorded(clarity: float) -> float:
+        weights.append(own(clarity))
+        return 1.0 if "pair" in changes else weights[-1]
+
+    own = pitch.onset_weight
+    patches = {k: v for k, v in changes.items() if k != "pair"}
+    with patched({**patches, "seqalign.audio.pitch.onset_weight": recorded}):
+        if "seqalign.audio.pitch.onset_weight" in patches:  # the variant's own weight
+            own = patches["seqalign.audio.pitch.onset_weight"]
+        values = compute_features(y.mean(axis=1), sr, name, hop)
+    return values, sr, (weights[-1] if weights else 1.0)
 
 
 def align(fa, fb, fa_fine, fb_fine, sr):
@@ -101,15 +119,21 @@ def run(corpus: Path, variant: str, changes: dict, feature_name: str, pieces: li
     for piece in pieces:
         info = manifest["pieces"][piece]
         folder = corpus / piece
-        feats, heard = {}, {}
+        feats, heard, weight = {}, {}, {}
         for salt in info["sides"]:
-            coarse, sr = features(folder / f"{salt}.wav", HOP, changes, feature_name)
-            fine, _ = features(folder / f"{salt}.wav", HOP // FACTOR, changes, feature_name)
+            coarse, sr, weight[salt] = features(folder / f"{salt}.wav", HOP, changes,
+                                                feature_name)  # fmt: skip
+            fine, _, _ = features(folder / f"{salt}.wav", HOP // FACTOR, changes, feature_name)
             feats[salt] = (coarse, fine)
             heard[salt] = np.loadtxt(folder / f"{salt}.heard.csv", ndmin=1)
         for a in [s for s in info["sides"] if s[0] == "a"]:
             for b in [s for s in info["sides"] if s[0] == "b"]:
-                a_t, b_t = align(feats[a][0], feats[b][0], feats[a][1], feats[b][1], sr)
+                fa, fa_fine, fb, fb_fine = (*feats[a], *feats[b])
+                if "pair" in changes:  # one weight for both sides' onset rows
+                    w = changes["pair"](weight[a], weight[b])
+                    fa, fa_fine, fb, fb_fine = (np.hstack([f[:, :12], w * f[:, 12:]])
+                                                for f in (fa, fa_fine, fb, fb_fine))  # fmt: skip
+                a_t, b_t = align(fa, fb, fa_fine, fb_fine, sr)
                 err = np.interp(heard[a], a_t, b_t) - heard[b]
                 out.append({"variant": variant, "piece": piece, "a": a, "b": b,
                             "errors": err.tolist()})  # fmt: skip
