@@ -244,3 +244,24 @@ def test_streaming_crp_is_close_to_warps():
 def test_streaming_features_refuse_other_sets():
     with pytest.raises(InputError, match="chroma_dlnco"):
         StreamingFeatures("mfcc", 22050, 512)
+
+
+def test_the_onset_weight_comes_from_the_reference_and_scales_the_onset_rows():
+    """A struck reference keeps the full onset weight; a swelling, trembling one (sung or
+    bowed) under half of it; the weight scales the onset rows of the causal features and
+    nothing else."""
+    from seqalign.following.features import FOLLOW_ONSET_WEIGHT, reference_onset_weight
+    from tests.test_pitch import legato_line
+
+    sr = 22050
+    struck, sung = legato_line(0.01, 0.0), legato_line(0.25, 0.6)
+    assert reference_onset_weight(struck, sr, "crp_dlnco", 441) == FOLLOW_ONSET_WEIGHT
+    weight = reference_onset_weight(sung, sr, "crp_dlnco", 441)
+    assert 0.0 <= weight < 0.5 * FOLLOW_ONSET_WEIGHT
+    assert reference_onset_weight(sung, sr, "logmel", 220) == FOLLOW_ONSET_WEIGHT
+    full, tuning = reference_features(struck, sr, "crp_dlnco", 441)
+    half, same = reference_features(struck, sr, "crp_dlnco", 441, onset_weight=0.5,
+                                    tuning=tuning)  # fmt: skip
+    assert same == tuning
+    np.testing.assert_allclose(half[:, :12], full[:, :12])
+    np.testing.assert_allclose(half[:, 12:], 0.5 * full[:, 12:] / FOLLOW_ONSET_WEIGHT)

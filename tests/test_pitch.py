@@ -188,7 +188,7 @@ def test_onset_weight_ramps_from_unclear_to_clear_onsets():
     assert pitch.onset_weight((low + high) / 2) == pytest.approx(pitch.ONSET_WEIGHT / 2)
 
 
-def _legato_line(attack: float, tremolo: float, seed: int = 0) -> np.ndarray:
+def legato_line(attack: float, tremolo: float, seed: int = 0) -> np.ndarray:
     """24 notes of 0.5 s, each swelling in over ``attack`` seconds, with a 5.5-6.5 Hz
     tremolo of depth ``tremolo``, released over 0.1 s into the next, over noise 40 dB down."""
     rng = np.random.default_rng(seed)
@@ -211,14 +211,14 @@ def test_struck_notes_keep_their_onsets_and_swelling_ones_lose_most_of_them():
     attack slows and the tremolo deepens."""
 
     def clarity(attack, tremolo):
-        energy = pitch.pitch_energy(_legato_line(attack, tremolo), SR, HOP, 2048)
+        energy = pitch.pitch_energy(legato_line(attack, tremolo), SR, HOP, 2048)
         return pitch.onset_clarity(pitch.onsets.log_onsets(energy))
 
     struck, swelling = clarity(0.01, 0.0), clarity(0.25, 0.6)
     assert struck > pitch.CLARITY_HIGH and pitch.onset_weight(struck) == pitch.ONSET_WEIGHT
     assert pitch.onset_weight(swelling) < 0.5 * pitch.ONSET_WEIGHT
     assert struck > clarity(0.1, 0.0) > clarity(0.1, 0.6) > swelling
-    sung = _legato_line(0.25, 0.6)
+    sung = legato_line(0.25, 0.6)
     energy = pitch.pitch_energy(sung, SR, HOP, 2048, pitch.estimate_tuning(sung, SR, HOP))
     weight = pitch.onset_weight(pitch.onset_clarity(pitch.onsets.log_onsets(energy)))
     features = pitch.crp_dlnco(sung, SR, HOP)

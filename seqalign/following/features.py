@@ -46,14 +46,21 @@ from numpy.typing import ArrayLike
 
 from seqalign.errors import InputError
 
-__all__ = ["STREAMING_FEATURES", "StreamingFeatures", "reference_features"]
+__all__ = [
+    "FOLLOW_ONSET_WEIGHT",
+    "STREAMING_FEATURES",
+    "StreamingFeatures",
+    "reference_features",
+    "reference_onset_weight",
+]
 
 #: Feature sets computed causally, and their number of features.
 STREAMING_FEATURES = {"chroma_dlnco": 24, "chroma_tuned": 12, "crp_dlnco": 24, "logmel": 64}
-#: Weight of the onset rows against the chroma rows. ``warp`` weighs each recording's onsets
-#: by how clearly they stand out (:func:`seqalign.audio.pitch.onset_weight`, measured on the
-#: whole recording); a stream's is not known when its first frames are due, so following keeps
-#: the weight it was measured with (1, ``benchmarks/bench_follow.py``).
+#: Largest weight of the onset rows against the chroma rows (``benchmarks/bench_follow.py``).
+#: ``warp`` weighs each recording's onsets by how clearly they stand out
+#: (:func:`seqalign.audio.pitch.onset_weight`, measured on the whole recording); a stream's
+#: clarity is not known when its first frames are due, so following measures the reference's
+#: (:func:`reference_onset_weight`) and uses it for both.
 FOLLOW_ONSET_WEIGHT = 1.0
 
 
@@ -81,6 +88,9 @@ class StreamingFeatures:
     tuning : float
         Deviation from A440 in semitones of the pitch features (estimate it on the
         reference: :func:`seqalign.audio.pitch.estimate_tuning`).
+    onset_weight : float
+        Weight of the onset rows of ``chroma_dlnco`` and ``crp_dlnco`` (measure it on the
+        reference: :func:`reference_onset_weight`).
 
     Examples
     --------
@@ -92,10 +102,18 @@ class StreamingFeatures:
     ((51, 12), 9)
     """
 
-    def __init__(self, name: str, sr: int, hop_length: int, tuning: float = 0.0) -> None:
+    def __init__(
+        self,
+        name: str,
+        sr: int,
+        hop_length: int,
+        tuning: float = 0.0,
+        onset_weight: float = FOLLOW_ONSET_WEIGHT,
+    ) -> None:
         from seqalign.audio import pitch
 
         self.name = _check(name)
+        self.onset_weight = float(onset_weight)
         self.sr = int(sr)
         self.hop = int(hop_length)
         if self.hop < 1 or self.sr < 1:
@@ -299,18 +317,46 @@ class StreamingFeatures:
         self.given += ready
         if self.name == "chroma_tuned":
             return chromas
-        return np.hstack([chromas, FOLLOW_ONSET_WEIGHT * decayed])
+        return np.hstack([chromas, self.onset_weight * decayed])
+
+
+def reference_onset_weight(
+    signal: np.ndarray, sr: int, name: str, hop_length: int, tuning: float = 0.0
+) -> float:
+    """Weight of the onset rows for following ``signal`` (the reference, known whole):
+    :data:`FOLLOW_ONSET_WEIGHT` times :func:`seqalign.audio.pitch.onset_weight` of its
+    :func:`~seqalign.audio.pitch.onset_clarity` over ``ONSET_WEIGHT`` (0 to 1 times
+    FOLLOW_ONSET_WEIGHT): a reference sung or bowed, whose onsets mark the notes little better
+    than chance, is followed by its chroma. :data:`FOLLOW_ONSET_WEIGHT` for feature sets
+    without onset rows."""
+    from seqalign.audio import onsets, pitch
+
+    if _check(name) not in ("chroma_dlnco", "crp_dlnco"):
+        return FOLLOW_ONSET_WEIGHT
+    n_fft = int(2 ** round(np.log2(max(pitch.WINDOW_S * sr, 64.0))))
+    energy = pitch.pitch_energy(np.asarray(signal, dtype=np.float64), sr, hop_length, n_fft,
+                                tuning)  # fmt: skip
+    clarity = pitch.onset_clarity(onsets.log_onsets(energy))
+    return FOLLOW_ONSET_WEIGHT * pitch.onset_weight(clarity) / pitch.ONSET_WEIGHT
 
 
 def reference_features(
-    signal: np.ndarray, sr: int, name: str, hop_length: int
+    signal: np.ndarray,
+    sr: int,
+    name: str,
+    hop_length: int,
+    onset_weight: float | None = None,
+    tuning: float | None = None,
 ) -> tuple[np.ndarray, float]:
     """The causal features of a whole reference signal, and the tuning estimated on it (0
-    for ``logmel``): what :class:`StreamingFeatures` gives the same signal fed in blocks."""
+    for ``logmel``; ``tuning`` if given): what :class:`StreamingFeatures` gives the same
+    signal fed in blocks (with ``onset_weight``; None: :data:`FOLLOW_ONSET_WEIGHT`)."""
     from seqalign.audio.pitch import estimate_tuning
 
     key = _check(name)
-    tuning = 0.0 if key == "logmel" else estimate_tuning(signal, sr, hop_length)
-    features = StreamingFeatures(key, sr, hop_length, tuning)
+    if tuning is None:
+        tuning = 0.0 if key == "logmel" else estimate_tuning(signal, sr, hop_length)
+    weight = FOLLOW_ONSET_WEIGHT if onset_weight is None else onset_weight
+    features = StreamingFeatures(key, sr, hop_length, tuning, weight)
     rows = [features.push(signal), features.flush()]
     return np.concatenate(rows), tuning

@@ -221,13 +221,19 @@ def run_follow(s: FollowSettings, out: TextIO | None = None) -> FollowOutcome:
     started = time.perf_counter()
     _check(s)
 
-    from seqalign.following.features import StreamingFeatures, reference_features
+    from seqalign.following.features import (
+        FOLLOW_ONSET_WEIGHT,
+        StreamingFeatures,
+        reference_features,
+        reference_onset_weight,
+    )
     from seqalign.following.follower import Follower
     from seqalign.io.live import open_live
 
     preset = None
     features = metric = None
     tuning = 0.0
+    onset_weight = FOLLOW_ONSET_WEIGHT
     hop = None
     if _is_audio(s.reference):
         from seqalign.io.audio import read_signal
@@ -244,7 +250,14 @@ def run_follow(s: FollowSettings, out: TextIO | None = None) -> FollowOutcome:
         hop = s.hop_length or hop
         ref_hop = _scaled_hop(hop, ref_sr, s.sample_rate)
         rate = ref_sr / ref_hop
-        reference, tuning = reference_features(signal, ref_sr, features, ref_hop)
+        known = None  # the reference's tuning, once estimated
+        if features in ("chroma_dlnco", "crp_dlnco"):  # onset rows: weigh them by clarity
+            from seqalign.audio.pitch import estimate_tuning
+
+            known = estimate_tuning(signal, ref_sr, ref_hop)
+            onset_weight = reference_onset_weight(signal, ref_sr, features, ref_hop, known)
+        reference, tuning = reference_features(signal, ref_sr, features, ref_hop, onset_weight,
+                                               known)  # fmt: skip
     else:
         from seqalign.io import ReadOptions, read_sequence
 
@@ -299,7 +312,7 @@ def run_follow(s: FollowSettings, out: TextIO | None = None) -> FollowOutcome:
                 f"{s.live}: at {live.sr} Hz no hop gives the reference's {rate:.4g} frames per "
                 "second; give audio at the reference's sample rate"
             )
-        stream = StreamingFeatures(features, live.sr, live_hop, tuning)
+        stream = StreamingFeatures(features, live.sr, live_hop, tuning, onset_weight)
     elif live.kind == "rows" and s.rate is not None and hop is not None:
         raise InputError("--rate applies to feature rows; REFERENCE is audio (its rate is set "
                          "by --sample-rate and --hop-length)")  # fmt: skip
