@@ -286,6 +286,18 @@ def load_piece(piece: Piece):
     return notes, offset - 2.0, bpm or piece.bpm, bars
 
 
+def cut_at_bar(notes: list[Note], length: float, bars: list[float], cut: float):
+    """The notes and length of a score cut at its last bar line at or before ``cut``
+    quarters (at ``cut`` itself without one); notes still sounding there are shortened."""
+    if length <= cut:
+        return notes, length
+    bar = max([b for b in bars if b <= cut] or [cut])
+    notes = [n for n in notes if n.onset < bar]
+    for n in notes:
+        n.duration = min(n.duration, bar - n.onset)
+    return notes, bar
+
+
 # -- performances ----------------------------------------------------------------------------
 
 PROGRAMS = {  # GM programs (0-based) per part, one list per instrument set
@@ -553,13 +565,7 @@ def build_music(piece: Piece, folder: str, truth_only: bool = False) -> dict:
 
     notes, length, bpm, bars = load_piece(piece)
     max_seconds = piece.extra.get("max_seconds", MAX_SECONDS)
-    cut = max_seconds * bpm / 60.0  # quarters at the marked tempo
-    if length > cut:
-        bar = max([b for b in bars if b <= cut] or [cut])
-        notes = [n for n in notes if n.onset < bar]
-        for n in notes:
-            n.duration = min(n.duration, bar - n.onset)
-        length = bar
+    notes, length = cut_at_bar(notes, length, bars, max_seconds * bpm / 60.0)
     n_parts = max(n.part for n in notes) + 1
     fonts = list(SOUNDFONTS)
     rng = rng_for(piece.name, "pair")

@@ -115,12 +115,7 @@ def build_music(pair: Pair, folder: str) -> dict:
                               extra=pair.extra)  # fmt: skip
     notes, length, bpm, bars = main_corpus.load_piece(piece)
     cut = pair.extra.get("max_seconds", 180.0) * bpm / 60.0
-    if length > cut:
-        bar = max([b for b in bars if b <= cut] or [cut])
-        notes = [n for n in notes if n.onset < bar]
-        for n in notes:
-            n.duration = min(n.duration, bar - n.onset)
-        length = bar
+    notes, length = main_corpus.cut_at_bar(notes, length, bars, cut)
     rng = main_corpus.rng_for(pair.name, "pair")
     program = pair.program if pair.program is not None else int(rng.choice(PLUCKED))
     fonts = [str(rng.choice(list(main_corpus.SOUNDFONTS))) for _ in "ab"]

@@ -73,13 +73,7 @@ def main(argv: list[str] | None = None) -> None:
         piece = corpus.Piece(name, "music-poly", kind, sources)
         notes, length, bpm, bars = corpus.load_piece(piece)
         bpm = bpm or 90.0
-        cut = SECONDS * bpm / 60.0
-        if length > cut:
-            bar = max([b for b in bars if b <= cut] or [cut])
-            notes = [n for n in notes if n.onset < bar]
-            for n in notes:
-                n.duration = min(n.duration, bar - n.onset)
-            length = bar
+        notes, length = corpus.cut_at_bar(notes, length, bars, SECONDS * bpm / 60.0)
         n_parts = max(n.part for n in notes) + 1
         folder = os.path.join(args.out, name)
         os.makedirs(folder, exist_ok=True)
