@@ -44,6 +44,7 @@ def files(tmp_path, monkeypatch):
     soundfile.write("a.wav", _tones(sr, 4.0), sr)
     soundfile.write("b.wav", _tones(sr, 3.5, speed=4.0 / 3.5), sr, subtype="PCM_16")
     soundfile.write("b44.wav", _tones(44100, 3.5, speed=4.0 / 3.5), 44100)
+    soundfile.write("blip.wav", _tones(sr, 4.0)[:300], sr)  # 14 ms: one frame
     return tmp_path
 
 
@@ -137,6 +138,7 @@ def test_output_file_is_written_whole(files):
         (["a.wav", "live.npy", "--rate", "50"], "--rate"),
         (["ref.npy", "live.npy", "--rate", "50", "--live-format", "json"], "--live-format"),
         (["ref.npy", "-", "--rate", "50"], "no frames"),
+        (["blip.wav", "b.wav", "--preset", "music"], "blip.wav: 0.0136 s of audio"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(files, args, words):

@@ -177,8 +177,14 @@ def _dct_matrix(n_out: int, n_in: int) -> np.ndarray:
 def _logmel(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
     # numpy only: importing librosa's spectral stack (scipy.signal) costs seconds per run;
     # the numbers equal librosa.power_to_db(melspectrogram(...), ref=np.max) (tested)
-    power = _power_spectrogram(y, _n_fft(hop_length), hop_length)
-    mel = _mel_filterbank(sr, _n_fft(hop_length), N_MELS) @ power
+    return _log_mel(y, sr, _n_fft(hop_length), hop_length)
+
+
+def _log_mel(y: np.ndarray, sr: int, n_fft: int, hop_length: int) -> np.ndarray:
+    """:data:`N_MELS` log-mel bands of ``n_fft``-sample windows, in dB below the loudest bin,
+    floored 80 dB down (``logmel``'s definition; ``logmel_rise`` takes shorter windows)."""
+    power = _power_spectrogram(y, n_fft, hop_length)
+    mel = _mel_filterbank(sr, n_fft, N_MELS) @ power
     db = 10.0 * np.log10(np.maximum(mel, 1e-10))
     db -= 10.0 * np.log10(max(float(mel.max(initial=0.0)), 1e-10))
     return np.maximum(db, db.max(initial=0.0) - 80.0)
@@ -202,7 +208,9 @@ def speech_window(sr: int) -> int:
     >>> speech_window(22050), speech_window(16000), speech_window(44100)
     (512, 512, 1024)
     """
-    return max(64, int(2 ** round(math.log2(SPEECH_WINDOW_S * sr))))
+    from seqalign.audio.pitch import fft_length
+
+    return fft_length(sr, SPEECH_WINDOW_S)
 
 
 def logmel_rise(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
@@ -227,11 +235,7 @@ def logmel_rise(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
     >>> int(feats[64:].sum(axis=0).argmax()) in range(49, 53)  # the onset at 0.5 s
     True
     """
-    n_fft = speech_window(sr)
-    mel = _mel_filterbank(sr, n_fft, N_MELS) @ _power_spectrogram(y, n_fft, hop_length)
-    db = 10.0 * np.log10(np.maximum(mel, 1e-10))
-    db -= 10.0 * np.log10(max(float(mel.max(initial=0.0)), 1e-10))
-    db = np.maximum(db, db.max(initial=0.0) - 80.0)
+    db = _log_mel(y, sr, speech_window(sr), hop_length)
     lag = max(1, round(RISE_LAG_S * sr / hop_length))
     rise = np.zeros_like(db)
     rise[:, lag:] = np.maximum(db[:, lag:] - db[:, :-lag], 0.0)

@@ -52,6 +52,7 @@ __all__ = [
     "dlnco_from_rises",
     "dlnco_tuned",
     "estimate_tuning",
+    "fft_length",
     "onset_clarity",
     "onset_weight",
     "pick_peaks",
@@ -99,7 +100,15 @@ CRP_ETA = 10_000.0
 CRP_BLOCK = 8192
 
 
-def _fft_length(sr: int, seconds: float) -> int:
+def fft_length(sr: float, seconds: float) -> int:
+    """The FFT size for a window of about ``seconds`` at ``sr`` Hz: the nearest power of two
+    in samples, at least 64.
+
+    Examples
+    --------
+    >>> fft_length(22050, 0.093), fft_length(22050, 0.025), fft_length(100, 0.01)
+    (2048, 512, 64)
+    """
     return int(2 ** round(np.log2(max(seconds * sr, 64.0))))
 
 
@@ -156,7 +165,7 @@ def estimate_tuning(y: np.ndarray, sr: int, hop_length: int = 512) -> float:
     >>> round(estimate_tuning(y, sr), 2)
     0.24
     """
-    n_fft = _fft_length(sr, 2 * WINDOW_S)
+    n_fft = fft_length(sr, 2 * WINDOW_S)
     n = _n_frames(len(y), hop_length)
     frames = np.unique(np.linspace(0, n - 1, min(n, TUNING_FRAMES)).astype(np.int64))
     _, power = next(power_blocks(y, n_fft, hop_length, frames))
@@ -257,8 +266,9 @@ def dlnco_from_energy(energy: np.ndarray, rate: float) -> np.ndarray:
 
 
 def dlnco_from_rises(rises: np.ndarray, rate: float) -> np.ndarray:
-    """:func:`dlnco_from_energy` from the rises (:func:`seqalign.audio.onsets.log_onsets`),
-    which it consumes (``rises`` is deleted from here on: long recordings)."""
+    """:func:`dlnco_from_energy` from the rises (:func:`seqalign.audio.onsets.log_onsets`);
+    they are let go once their peaks are picked (freed there when the caller holds no other
+    reference, as :func:`dlnco_from_energy`: long recordings)."""
     peaks = pick_peaks(rises, max(1, round(PEAK_SECONDS * rate)))
     del rises
     chroma = onsets.fold_chroma(peaks, MIDI_LOW)
@@ -269,7 +279,7 @@ def dlnco_from_rises(rises: np.ndarray, rate: float) -> np.ndarray:
 def _energy(y: np.ndarray, sr: int, hop_length: int, tuning: float | None) -> np.ndarray:
     if tuning is None:
         tuning = estimate_tuning(y, sr, hop_length)
-    return pitch_energy(y, sr, hop_length, _fft_length(sr, WINDOW_S), tuning)
+    return pitch_energy(y, sr, hop_length, fft_length(sr, WINDOW_S), tuning)
 
 
 def chroma_tuned(y: np.ndarray, sr: int, hop_length: int, tuning: float | None = None):
@@ -390,7 +400,7 @@ def onset_weight(clarity: float) -> float:
 
 def _with_onsets(chroma: np.ndarray, energy: np.ndarray, rate: float) -> np.ndarray:
     """``chroma`` (rows 0-11) over the DLNCO of ``energy`` times :func:`onset_weight` of its
-    :func:`onset_clarity` (rows 12-23); ``energy`` is deleted by the caller's reference only."""
+    :func:`onset_clarity` (rows 12-23), from one pass of rises."""
     rises = onsets.log_onsets(energy)
     weight = onset_weight(onset_clarity(rises))
     return np.vstack([chroma, weight * dlnco_from_rises(rises, rate)])

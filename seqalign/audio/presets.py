@@ -107,9 +107,9 @@ def _spread_power(signal: np.ndarray, sr: int, window: float, per_second: int):
     """``(n_fft, power)``: ``|STFT|^2`` of at most :data:`DETECT_FRAMES` frames spread evenly
     over the signal (Hann windows of about ``window`` seconds, a power of two, on a grid of
     ``per_second`` frames per second)."""
-    from seqalign.audio.pitch import power_blocks
+    from seqalign.audio.pitch import fft_length, power_blocks
 
-    n_fft = int(2 ** round(np.log2(window * sr)))
+    n_fft = fft_length(sr, window)
     hop = max(1, sr // per_second)
     n = 1 + len(signal) // hop
     frames = np.unique(np.linspace(0, n - 1, min(n, DETECT_FRAMES)).astype(np.int64))

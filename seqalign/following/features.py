@@ -52,6 +52,7 @@ __all__ = [
     "StreamingFeatures",
     "reference_features",
     "reference_onset_weight",
+    "reference_tuning",
 ]
 
 #: Feature sets computed causally, and their number of features.
@@ -133,7 +134,7 @@ class StreamingFeatures:
         else:
             from seqalign.audio import onsets
 
-            self.n_fft = int(2 ** round(np.log2(max(pitch.WINDOW_S * self.sr, 64.0))))
+            self.n_fft = pitch.fft_length(self.sr, pitch.WINDOW_S)
             matrix = pitch.semitone_matrix(self.sr, self.n_fft, tuning)
             cols = np.flatnonzero(matrix.any(axis=0))
             self.cols = slice(int(cols.min()), int(cols.max()) + 1)
@@ -320,6 +321,16 @@ class StreamingFeatures:
         return np.hstack([chromas, self.onset_weight * decayed])
 
 
+def reference_tuning(signal: np.ndarray, sr: int, name: str, hop_length: int) -> float:
+    """The tuning that following ``signal`` (the reference) uses for both sides: its deviation
+    from A440 in semitones (:func:`seqalign.audio.pitch.estimate_tuning`); 0 for ``logmel``."""
+    from seqalign.audio.pitch import estimate_tuning
+
+    if _check(name) == "logmel":
+        return 0.0
+    return estimate_tuning(signal, sr, hop_length)
+
+
 def reference_onset_weight(
     signal: np.ndarray, sr: int, name: str, hop_length: int, tuning: float = 0.0
 ) -> float:
@@ -333,9 +344,8 @@ def reference_onset_weight(
 
     if _check(name) not in ("chroma_dlnco", "crp_dlnco"):
         return FOLLOW_ONSET_WEIGHT
-    n_fft = int(2 ** round(np.log2(max(pitch.WINDOW_S * sr, 64.0))))
-    energy = pitch.pitch_energy(np.asarray(signal, dtype=np.float64), sr, hop_length, n_fft,
-                                tuning)  # fmt: skip
+    energy = pitch.pitch_energy(np.asarray(signal, dtype=np.float64), sr, hop_length,
+                                pitch.fft_length(sr, pitch.WINDOW_S), tuning)  # fmt: skip
     clarity = pitch.onset_clarity(onsets.log_onsets(energy))
     return FOLLOW_ONSET_WEIGHT * pitch.onset_weight(clarity) / pitch.ONSET_WEIGHT
 
@@ -351,11 +361,9 @@ def reference_features(
     """The causal features of a whole reference signal, and the tuning estimated on it (0
     for ``logmel``; ``tuning`` if given): what :class:`StreamingFeatures` gives the same
     signal fed in blocks (with ``onset_weight``; None: :data:`FOLLOW_ONSET_WEIGHT`)."""
-    from seqalign.audio.pitch import estimate_tuning
-
     key = _check(name)
     if tuning is None:
-        tuning = 0.0 if key == "logmel" else estimate_tuning(signal, sr, hop_length)
+        tuning = reference_tuning(signal, sr, key, hop_length)
     weight = FOLLOW_ONSET_WEIGHT if onset_weight is None else onset_weight
     features = StreamingFeatures(key, sr, hop_length, tuning, weight)
     rows = [features.push(signal), features.flush()]

@@ -222,18 +222,17 @@ def run_follow(s: FollowSettings, out: TextIO | None = None) -> FollowOutcome:
     _check(s)
 
     from seqalign.following.features import (
-        FOLLOW_ONSET_WEIGHT,
         StreamingFeatures,
         reference_features,
         reference_onset_weight,
+        reference_tuning,
     )
     from seqalign.following.follower import Follower
     from seqalign.io.live import open_live
 
     preset = None
     features = metric = None
-    tuning = 0.0
-    onset_weight = FOLLOW_ONSET_WEIGHT
+    tuning = onset_weight = 0.0  # an audio reference sets both (feature rows use neither)
     hop = None
     if _is_audio(s.reference):
         from seqalign.io.audio import read_signal
@@ -250,14 +249,15 @@ def run_follow(s: FollowSettings, out: TextIO | None = None) -> FollowOutcome:
         hop = s.hop_length or hop
         ref_hop = _scaled_hop(hop, ref_sr, s.sample_rate)
         rate = ref_sr / ref_hop
-        known = None  # the reference's tuning, once estimated
-        if features in ("chroma_dlnco", "crp_dlnco"):  # onset rows: weigh them by clarity
-            from seqalign.audio.pitch import estimate_tuning
-
-            known = estimate_tuning(signal, ref_sr, ref_hop)
-            onset_weight = reference_onset_weight(signal, ref_sr, features, ref_hop, known)
-        reference, tuning = reference_features(signal, ref_sr, features, ref_hop, onset_weight,
-                                               known)  # fmt: skip
+        tuning = reference_tuning(signal, ref_sr, features, ref_hop)
+        onset_weight = reference_onset_weight(signal, ref_sr, features, ref_hop, tuning)
+        reference, _ = reference_features(signal, ref_sr, features, ref_hop, onset_weight,
+                                          tuning)  # fmt: skip
+        if reference.shape[0] < 2:
+            raise InputError(f"{s.reference}: {len(signal) / ref_sr:.3g} s of audio at "
+                             f"--hop-length {ref_hop} gives {reference.shape[0]} frame; "
+                             "following needs at least 2 (give a longer reference or a "
+                             "smaller --hop-length)", argument="hop_length")  # fmt: skip
     else:
         from seqalign.io import ReadOptions, read_sequence
 
