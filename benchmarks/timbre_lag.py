@@ -33,7 +33,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 #: Variants: name -> {attribute path: value}, patched while the features are computed.
 VARIANTS: dict[str, dict[str, object]] = {
     "default": {},
-    # every recording's onset rows at weight 1: the music preset before 2026-12-06
+    # without the attack onsets: the music preset of 2026-12-06
+    "no-attacks": {"seqalign.audio.pitch.ATTACK_WEIGHT": 0.0},
+    # the attack onsets alone, at the clear recordings' weight
+    "attacks-only": {
+        "seqalign.audio.pitch.ATTACK_WEIGHT": 1.5,
+        "seqalign.audio.pitch.onset_weight": lambda clarity: 0.0,
+    },
+    "attack-weight-0.5": {"seqalign.audio.pitch.ATTACK_WEIGHT": 0.5},
+    "attack-weight-1": {"seqalign.audio.pitch.ATTACK_WEIGHT": 1.0},
+    "attack-drop-9": {"seqalign.audio.pitch.ATTACK_DROP_DB": 9.0},
+    "attack-drop-15": {"seqalign.audio.pitch.ATTACK_DROP_DB": 15.0},
+    "attack-decay-0.2": {"seqalign.audio.pitch.ATTACK_DECAY_S": 0.2},
+    "attack-ahead-0.2": {"seqalign.audio.pitch.ATTACK_AHEAD_S": 0.2},
+    # every recording's DLNCO at weight 1 (the music preset before 2026-12-06, with attacks)
     "uniform-onsets": {"seqalign.audio.pitch.onset_weight": lambda clarity: 1.0},
     "no-onsets": {"seqalign.audio.pitch.onset_weight": lambda clarity: 0.0},
     "clear-weight-1": {"seqalign.audio.pitch.ONSET_WEIGHT": 1.0},

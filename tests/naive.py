@@ -553,6 +553,29 @@ def pick_peaks(onset: np.ndarray, radius: int, share: float) -> np.ndarray:
     return out
 
 
+def attack_events(energy: np.ndarray, rate: float, drop_db: float, ahead: float, back: float):
+    """Frame by frame, band by band: the log level ``log1p(1e4 E / max E)`` (0 before the
+    first frame); the largest level of this frame and the next ``max(1, round(ahead * rate))``,
+    the smallest of the ``max(1, round(back * rate))`` frames before it; an attack where the
+    previous level is under ``largest - drop`` and this one is not (``drop``: ``drop_db`` in
+    natural-log units of energy), valued ``largest - smallest``."""
+    out = np.zeros(energy.shape)
+    top = energy.max()
+    if top <= 0:
+        return out
+    n_ahead, n_back = max(1, round(ahead * rate)), max(1, round(back * rate))
+    drop = drop_db * math.log(10.0) / 10.0
+    for p in range(energy.shape[0]):
+        level = [math.log1p(1e4 * e / top) for e in energy[p]]
+        for t in range(energy.shape[1]):
+            largest = max(level[t : t + n_ahead + 1])
+            before = [level[k] if k >= 0 else 0.0 for k in range(t - n_back, t)]
+            previous = level[t - 1] if t > 0 else 0.0
+            if previous < largest - drop <= level[t]:
+                out[p, t] = largest - min(before)
+    return out
+
+
 def onset_clarity(rises: np.ndarray, share: float) -> float:
     """Sum each frame's rises; sort the sums, largest first; the first ``max(1,
     floor(n_frames * share))`` of them over the total (0 when the total is 0)."""
