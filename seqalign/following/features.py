@@ -22,6 +22,9 @@ two match:
       frames: 2 at 50 frames per second), folded, divided by the largest onset norm of the
       *previous* 1.5 s (the window ``warp`` centres, here trailing; floor 1 % of the largest
       norm so far), and decayed over 0.2 s (already causal).
+    * not the attack onsets that ``warp`` adds (:func:`seqalign.audio.pitch.attack_events`):
+      they compare each level with the largest of the next 0.3 s, a delay a follower would
+      add to every position.
 
 ``crp_dlnco`` (24 features, ``warp``'s music preset's)
     As ``chroma_dlnco`` with CRP (:func:`seqalign.audio.pitch.crp_from_energy`) in place of the
