@@ -6,10 +6,12 @@ as ``alignment_accuracy.py`` scores (share within 25/50/100 ms, MAE, median) on 
 
 Each variant is ``NAME:key=value:...``: ``f`` the features (a seqalign feature set, or
 ``crp<cut>e<eta>[g<gamma>]``: CRP with that cut and compression beside DLNCO with onset
-compression ``gamma``), ``hop`` (default 441), ``norm`` (none), ``metric`` (euclidean),
+compression ``gamma``, at weight 1 and without the attack onsets: the music preset's
+features as of 2026-12-05), ``hop`` (default 441), ``norm`` (none), ``metric`` (euclidean),
 ``sp`` (step pattern, symmetric1), ``ow`` (weight of the onset rows 12-23), ``rf`` (refine at
 this hop, with ``r`` its radius in frames), ``tm`` (``runs`` or ``steps``). Features are cached
-as .npy under ``CORPUS/variants/``. The library is called directly (one process), so times
+as .npy under ``CORPUS/variants/`` (by name: clear it after a change to a feature set). The
+library is called directly (one process), so times
 are not comparable with ``alignment_accuracy.py``'s.
 """
 
@@ -41,7 +43,7 @@ def _crp_dlnco(path: Path, hop: int, spec: str) -> np.ndarray:
     cut, eta = (int(spec.split("e")[0]), float(spec.split("e")[1])) if "e" in spec else (
         int(spec), pitch.CRP_ETA)  # fmt: skip
     y, sr = read_signal(str(path), str(path))
-    n_fft = int(2 ** round(np.log2(pitch.WINDOW_S * sr)))
+    n_fft = pitch.fft_length(sr, pitch.WINDOW_S)
     energy = pitch.pitch_energy(y, sr, hop, n_fft, pitch.estimate_tuning(y, sr, hop))
     rate = sr / hop
     peaks = pitch.pick_peaks(onsets.log_onsets(energy, gamma),

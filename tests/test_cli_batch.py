@@ -118,10 +118,14 @@ def _long_batch(data: Path, n_jobs: int) -> Path:
 
 
 def _start(manifest: Path, out: Path, *extra: str) -> subprocess.Popen:
+    """The batch as its own process, with SIGINT at its default: a shell starts a job it puts
+    in the background (``pytest &``) with SIGINT ignored, which the child would inherit, and
+    Python then never raises KeyboardInterrupt (the ctrl-c case ran to the end there)."""
     return subprocess.Popen(
         [sys.executable, "-m", "seqalign", "batch", str(manifest), "-o", str(out), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
