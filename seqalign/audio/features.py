@@ -124,7 +124,8 @@ def _chroma_tuned(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
 
 @_feature_set(
     "chroma_dlnco",
-    "chroma_tuned + dlnco of the tuned filter bank, 24 dims (numpy); use --metric euclidean",
+    "chroma_tuned + onsets (dlnco and attacks) of the tuned filter bank, 24 dims (numpy); use "
+    "--metric euclidean",
     tuple(f"chroma_{c}" for c in PITCH_CLASSES) + tuple(f"onset_{c}" for c in PITCH_CLASSES),
 )
 def _chroma_dlnco(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
@@ -135,8 +136,8 @@ def _chroma_dlnco(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
 
 @_feature_set(
     "crp_dlnco",
-    "CRP (timbre-invariant chroma) + dlnco of the tuned filter bank, 24 dims (numpy); use "
-    "--metric euclidean",
+    "CRP (timbre-invariant chroma) + onsets (dlnco and attacks) of the tuned filter bank, "
+    "24 dims (numpy); use --metric euclidean",
     tuple(f"crp_{c}" for c in PITCH_CLASSES) + tuple(f"onset_{c}" for c in PITCH_CLASSES),
 )
 def _crp_dlnco(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
