@@ -21,7 +21,8 @@ so that memory grows with the number of frames times 88 semitones, not times the
    ``chroma_dlnco`` feature set.
 6. :func:`crp_from_energy`: chroma DCT-reduced log pitch (CRP, Müller & Ewert 2010), a chroma
    that drops the timbre (the smooth shape of the log pitch energies over the pitch axis);
-   :func:`crp_dlnco`, CRP with DLNCO, is the music preset's (:mod:`seqalign.audio.presets`).
+   :func:`crp_dlnco`, CRP with both kinds of onsets, is the music preset's
+   (:mod:`seqalign.audio.presets`).
 
 Shapes follow librosa's ``(features, frames)``, as the other compute functions;
 :func:`seqalign.audio.features.compute_features` transposes them. Frames are centred: frame
@@ -520,11 +521,11 @@ def _with_onsets(chroma: np.ndarray, energy: np.ndarray, rate: float) -> np.ndar
     87.9 %: they miss repeated notes that do not decay by 12 dB in between
     (:func:`attack_events`).
     """
-    attacks = ATTACK_WEIGHT * attack_onsets(energy, rate)  # first: its transients go first
-    rises = onsets.log_onsets(energy)
+    rows = ATTACK_WEIGHT * attack_onsets(energy, rate)  # first: its 88-row events are freed
+    rises = onsets.log_onsets(energy)  # before the rises (88 rows) are made
     weight = onset_weight(onset_clarity(rises))
-    attacks += weight * dlnco_from_rises(rises, rate)
-    return np.vstack([chroma, attacks])
+    rows += weight * dlnco_from_rises(rises, rate)
+    return np.vstack([chroma, rows])
 
 
 def chroma_dlnco(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
