@@ -341,7 +341,7 @@ def attack_events(energy: np.ndarray, rate: float, drop_db: float | None = None,
     drop = drop_db * np.log(10.0) / 10.0
     out = np.zeros(energy.shape)
     peak = float(energy.max(initial=0.0))
-    if peak <= 0.0 or energy.shape[1] == 0:
+    if peak <= 0.0:  # silence, or no frames
         return out
     for start in range(0, energy.shape[0], ATTACK_BLOCK):
         level = np.log1p(energy[start : start + ATTACK_BLOCK] * (onsets.GAMMA / peak))
