@@ -13,9 +13,9 @@ set (rows, FluidR3) and B's set (columns, TimGM6mb).
     python benchmarks/timbre_lag.py /tmp/timbre_corpus --variant default,uniform-onsets --matrix
 
 ``--quiet-db DB`` plays the first 40 % of every recording DB dB softer (rising to full level
-by 60 %, then noise at -70 dB under the loud part's peak), both sides alike, as a piece with a
-pianissimo opening; the table then also gives the share within 50 ms of the points in the
-soft part:
+by 60 %, then noise ``--noise-db`` dB, default 70, under the loud part's peak, white or
+``--noise-color pink``), both sides alike, as a piece with a pianissimo opening; the table
+then also gives the share within 50 ms of the points in the soft part:
 
     python benchmarks/timbre_lag.py /tmp/timbre_corpus --quiet-db 30 --variant default,no-attacks
 
@@ -67,6 +67,16 @@ VARIANTS: dict[str, dict[str, object]] = {
     "norm-1.5": {"seqalign.audio.onsets.NORM_SECONDS": 1.5},
     "band-16": {"seqalign.warping.refine.DEFAULT_RADIUS": 16},
     "window-46ms": {"seqalign.audio.pitch.WINDOW_S": 0.046},
+    # the level gain (soft passages raised): off, other windows, other noise margins
+    "no-level-gain": {"seqalign.audio.pitch.LEVEL_LIFT_DB": 0.0},
+    "level-window-1.5": {"seqalign.audio.pitch.LEVEL_WINDOW_S": 1.5},
+    "level-window-5": {"seqalign.audio.pitch.LEVEL_WINDOW_S": 5.0},
+    "noise-margin-30": {"seqalign.audio.pitch.LEVEL_NOISE_DB": 30.0},
+    "noise-margin-40": {"seqalign.audio.pitch.LEVEL_NOISE_DB": 40.0},
+    "noise-margin-45": {"seqalign.audio.pitch.LEVEL_NOISE_DB": 45.0},
+    "noise-margin-50": {"seqalign.audio.pitch.LEVEL_NOISE_DB": 50.0},
+    "noise-margin-55": {"seqalign.audio.pitch.LEVEL_NOISE_DB": 55.0},
+    "noise-margin-60": {"seqalign.audio.pitch.LEVEL_NOISE_DB": 60.0},
     # one weight per pair: the smaller or the geometric mean of the two recordings' weights
     "pair-min": {"pair": min},
     "pair-mean": {"pair": lambda wa, wb: (wa + wb) / 2},
@@ -98,16 +108,25 @@ def patched(changes: dict[str, object]):
             setattr(owner, attr, value)
 
 
-def softened(y: np.ndarray, quiet_db: float, seed: int) -> np.ndarray:
+def softened(y: np.ndarray, quiet_db: float, seed: int, noise_db: float = 70.0,
+             color: str = "white") -> np.ndarray:  # fmt: skip
     """``y`` at -quiet_db dB until 40 % of its length, rising (in dB) to full level by 60 %,
-    peak 0.5, plus white noise 70 dB under that peak."""
+    peak 0.5, plus noise ``noise_db`` dB under that peak (RMS): white, or pink (the same
+    energy per octave, as room noise and the corpus's own, so that every semitone band gets
+    the same)."""
     t = np.linspace(0.0, 1.0, y.size)
     gain_db = np.interp(t, [0.0, 0.4, 0.6, 1.0], [-quiet_db, -quiet_db, 0.0, 0.0])
     y = 0.5 * y / max(float(np.abs(y).max()), 1e-12) * 10 ** (gain_db / 20)
-    return y + 0.5 * 10 ** (-70 / 20) * np.random.default_rng(seed).standard_normal(y.size)
+    noise = np.random.default_rng(seed).standard_normal(y.size)
+    if color == "pink":
+        freqs = np.fft.rfftfreq(y.size)
+        noise = np.fft.irfft(np.fft.rfft(noise) / np.sqrt(np.maximum(freqs, freqs[1])), y.size)
+        noise /= noise.std()
+    return y + 0.5 * 10 ** (-noise_db / 20) * noise
 
 
-def features(path: Path, hop: int, changes: dict, name: str, quiet_db: float = 0.0):
+def features(path: Path, hop: int, changes: dict, name: str, quiet_db: float = 0.0,
+             noise_db: float = 70.0, color: str = "white"):  # fmt: skip
     """The features, the sample rate and the recording's own onset weight; with a ``pair``
     rule in ``changes`` the onset rows come unweighted (the rule weighs them per pair)."""
     import soundfile
@@ -118,7 +137,7 @@ def features(path: Path, hop: int, changes: dict, name: str, quiet_db: float = 0
     y, sr = soundfile.read(str(path), always_2d=True)
     y = y.mean(axis=1)
     if quiet_db:
-        y = softened(y, quiet_db, zlib.crc32(str(path).encode()))
+        y = softened(y, quiet_db, zlib.crc32(str(path).encode()), noise_db, color)
     weights = []
 
     def recorded(clarity: float) -> float:
@@ -153,6 +172,8 @@ def run(
     feature_name: str,
     pieces: list[str],
     quiet_db: float = 0.0,
+    noise_db: float = 70.0,
+    color: str = "white",
 ):
     manifest = json.loads((corpus / "manifest.json").read_text())
     out = []
@@ -162,8 +183,9 @@ def run(
         feats, heard, weight, soft_until = {}, {}, {}, {}
         for salt in info["sides"]:
             path = folder / f"{salt}.wav"
-            coarse, sr, weight[salt] = features(path, HOP, changes, feature_name, quiet_db)
-            fine, _, _ = features(path, HOP // FACTOR, changes, feature_name, quiet_db)
+            soft = (quiet_db, noise_db, color)
+            coarse, sr, weight[salt] = features(path, HOP, changes, feature_name, *soft)
+            fine, _, _ = features(path, HOP // FACTOR, changes, feature_name, *soft)
             soft_until[salt] = 0.4 * len(coarse) * HOP / sr
             feats[salt] = (coarse, fine)
             heard[salt] = np.loadtxt(folder / f"{salt}.heard.csv", ndmin=1)
@@ -206,6 +228,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--quiet-db", type=float, default=0.0,
                         help="the first 40 %% of every recording this many dB softer")  # fmt: skip
+    parser.add_argument("--noise-db", type=float, default=70.0,
+                        help="with --quiet-db: noise this many dB under the peak")  # fmt: skip
+    parser.add_argument("--noise-color", choices=("white", "pink"), default="white")
     args = parser.parse_args(argv)
     names = list(VARIANTS) if args.variant == "all" else args.variant.split(",")
     manifest = json.loads((args.corpus / "manifest.json").read_text())
@@ -213,7 +238,8 @@ def main(argv: list[str] | None = None) -> None:
     rows, everything = [], []
     for name in names:
         started = time.perf_counter()
-        records = run(args.corpus, name, VARIANTS[name], args.features, pieces, args.quiet_db)
+        records = run(args.corpus, name, VARIANTS[name], args.features, pieces, args.quiet_db,
+                      args.noise_db, args.noise_color)  # fmt: skip
         everything += records
         s = summary(records)
         rows.append((name, s))

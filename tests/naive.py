@@ -844,3 +844,42 @@ def expand_path(path, kept_a, kept_b) -> np.ndarray:
             out.append((i0 + math.floor((i1 - i0) * k / steps + 0.5),
                         j0 + math.floor((j1 - j0) * k / steps + 0.5)))  # fmt: skip
     return np.array(out, dtype=np.int64)
+
+
+def percentile(values, q: float) -> float:
+    """The ``q``-th percentile, interpolated linearly between the sorted values (numpy's
+    default)."""
+    ordered = sorted(float(v) for v in values)
+    position = q / 100 * (len(ordered) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (position - low) * (ordered[high] - ordered[low])
+
+
+def level_gain(energy: np.ndarray, rate: float, window: float, floor_db: float, lift_db: float,
+               noise_db: float, noise_percentile: float, noise_bands: float):  # fmt: skip
+    """Frame by frame: the loudest band in dB (at least ``floor_db`` under the largest); the
+    largest of those within ``r = max(1, round(window * rate))`` frames (the ends repeated
+    beyond the edges); the mean of that within ``r`` frames (likewise); the gain
+    ``10 ** (min(max(top - mean, 0), lift) / 10)``, ``lift`` the smaller of ``lift_db`` and
+    the room over the noise: ``top`` minus the ``noise_bands``-th percentile over the bands
+    of each band's ``noise_percentile``-th percentile over the frames, minus ``noise_db``;
+    ones when everything is zero."""
+    n = energy.shape[1]
+    top = float(energy.max()) if energy.size else 0.0
+    if top <= 0.0:
+        return np.ones(n)
+    least = top * 10 ** (-floor_db / 10)
+    level = [10 * math.log10(max(float(energy[:, t].max()), least)) for t in range(n)]
+    r = max(1, round(window * rate))
+
+    def at(values, k):
+        return values[min(max(k, 0), n - 1)]
+
+    largest = [max(at(level, k) for k in range(t - r, t + r + 1)) for t in range(n)]
+    mean = [sum(at(largest, k) for k in range(t - r, t + r + 1)) / (2 * r + 1) for t in range(n)]
+    top_db = 10 * math.log10(top)
+    noise = percentile([percentile(band, noise_percentile) for band in energy], noise_bands)
+    room = top_db - 10 * math.log10(max(noise, top * 1e-30)) - noise_db
+    lift = min(max(room, 0.0), lift_db)
+    return np.array([10 ** (min(max(top_db - m, 0.0), lift) / 10) for m in mean])

@@ -275,6 +275,7 @@ def test_a_held_tone_with_tremolo_has_one_attack():
 def test_onset_rows_add_the_attack_onsets_to_the_clarity_weighted_dlnco():
     sung = legato_line(0.25, 0.6)
     energy = pitch.pitch_energy(sung, SR, HOP, 2048, pitch.estimate_tuning(sung, SR, HOP))
+    energy *= pitch.level_gain(energy, SR / HOP)
     weight = pitch.onset_weight(pitch.onset_clarity(pitch.onsets.log_onsets(energy)))
     rate = SR / HOP
     expected = weight * pitch.dlnco_from_energy(energy, rate)
@@ -282,6 +283,101 @@ def test_onset_rows_add_the_attack_onsets_to_the_clarity_weighted_dlnco():
     for features in (pitch.crp_dlnco(sung, SR, HOP), pitch.chroma_dlnco(sung, SR, HOP)):
         np.testing.assert_allclose(features[12:], expected, atol=1e-12)
     assert pitch.attack_onsets(energy, rate).any()
+
+
+LEVEL_CASES = [(0, 10.0, 0.5, 50.0, 40.0, 50.0), (1, 20.0, 0.3, 20.0, 40.0, 10.0),
+               (2, 5.0, 2.0, 60.0, 10.0, 0.0), (3, 10.0, 0.05, 50.0, 40.0, 30.0)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("seed", "rate", "window", "floor_db", "lift_db", "noise_db"),
+                         LEVEL_CASES)  # fmt: skip
+def test_level_gain_equals_the_naive_loop(seed, rate, window, floor_db, lift_db, noise_db,
+                                          monkeypatch):  # fmt: skip
+    monkeypatch.setattr(pitch, "LEVEL_NOISE_DB", noise_db)
+    rng = np.random.default_rng(seed)
+    energy = rng.random((5, 70)) ** 4 * 10 ** rng.uniform(-5, 0, 70)  # levels over 50 dB
+    energy[:, 30:33] = 0.0  # silent frames: at the floor
+    energy[:, 40:50] *= 1e-4  # a soft passage
+    got = pitch.level_gain(energy, rate, window, floor_db, lift_db)
+    expected = naive.level_gain(energy, rate, window, floor_db, lift_db, noise_db,
+                                pitch.NOISE_PERCENTILE, pitch.NOISE_BANDS)  # fmt: skip
+    np.testing.assert_allclose(got, expected)
+    assert got.min() >= 1.0 and got.max() > 1.0
+    np.testing.assert_array_equal(pitch.level_gain(np.zeros((3, 9)), rate), np.ones(9))
+    assert pitch.level_gain(np.zeros((3, 0)), rate).shape == (0,)
+
+
+def test_level_gain_keeps_the_noise_under_the_compression():
+    """Over noise in every band, a held note 30 dB softer for its first half is raised only
+    as far as keeps the noise (its 10th percentile per band) LEVEL_NOISE_DB under the loudest
+    band; with the noise far down it is raised by the full 30 dB."""
+    rng = np.random.default_rng(4)
+    for noise_db, expected in ((60.0, 60.0 - pitch.LEVEL_NOISE_DB), (100.0, 30.0)):
+        energy = 10 ** (-noise_db / 10) * rng.exponential(size=(88, 3000)) / 0.10536  # 10th pct.
+        energy[40, :] += 1.0
+        energy[40, :1500] *= 1e-3
+        gain_db = 10 * np.log10(pitch.level_gain(energy, 100.0))
+        assert abs(gain_db[:800].min() - expected) < 0.5, noise_db
+        assert abs(gain_db[:800].max() - expected) < 0.5, noise_db
+        assert gain_db[-800:].max() < 0.5
+
+
+def soft_opening(y: np.ndarray, soft_db: float, until: float) -> np.ndarray:
+    """``y`` ``soft_db`` dB softer before ``until`` seconds (a 0.5 s ramp to full level),
+    with white noise 70 dB under its peak."""
+    t = np.arange(y.size) / SR
+    gain_db = np.interp(t, [0.0, until, until + 0.5, t[-1] + 1.0], [-soft_db, -soft_db, 0.0, 0.0])
+    noise = 10 ** (-70 / 20) * np.abs(y).max() * np.random.default_rng(1).normal(size=y.size)
+    return y * 10 ** (gain_db / 20) + noise
+
+
+def struck_line(seconds: float, seed: int = 0) -> np.ndarray:
+    """Piano-like notes (5 ms attack, decaying over about 1 s), two at a time, every 0.4 s."""
+    rng = np.random.default_rng(seed)
+    starts = np.arange(0.2, seconds - 1.0, 0.4)
+    events = [(s, int(m), 0.3) for s in starts for m in rng.integers(55, 80, 2)]
+    return notes(events, seconds)
+
+
+def test_level_gain_follows_the_dynamics_not_the_notes():
+    """A 30 dB softer opening of 12 s is raised, until 6 s before its end, to the level of
+    the loud part (its loudest frame within 3 dB of theirs); the loud part, with its decaying
+    notes, keeps a gain under 1.5 dB from 6.5 s after the crescendo (the reference looks 3 s
+    around and averages over 3 s more); the gain moves by under 0.3 dB a frame (its changes
+    make no onsets)."""
+    energy = pitch.pitch_energy(soft_opening(struck_line(24.0), 30.0, 12.0), SR, HOP, 2048)
+    gain = pitch.level_gain(energy, SR / HOP)
+    rate = SR / HOP
+    soft, loud = slice(round(1 * rate), round(6 * rate)), slice(round(19 * rate), None)
+    level = 10 * np.log10((energy * gain).max(axis=0))
+    assert abs(level[soft].max() - level[loud].max()) < 3.0
+    assert np.all(10 * np.log10(gain[loud]) < 1.5)
+    assert 10 * np.log10(gain[soft]).min() > 25.0
+    assert np.abs(np.diff(10 * np.log10(gain))).max() < 0.3
+
+
+def test_a_soft_opening_has_the_features_of_a_loud_one():
+    """The music preset's features of a line whose first 12 s are 30 dB softer match those of
+    the same line at full level there (cosine of the chroma rows over the passage, and of the
+    onset rows, over 0.95); without the level gain both fall under 0.6."""
+    y = struck_line(24.0, seed=3)
+    loud = pitch.crp_dlnco(y, SR, HOP)
+    soft = pitch.crp_dlnco(soft_opening(y, 30.0, 12.0), SR, HOP)
+    part = slice(round(1 * SR / HOP), round(10 * SR / HOP))
+
+    def cosine(a, b):  # of the rows over the whole passage
+        return float((a * b).sum() / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+    assert cosine(loud[:12, part], soft[:12, part]) > 0.95
+    assert cosine(loud[12:, part], soft[12:, part]) > 0.95
+    original = pitch.LEVEL_LIFT_DB
+    try:
+        pitch.LEVEL_LIFT_DB = 0.0
+        unlifted = pitch.crp_dlnco(soft_opening(y, 30.0, 12.0), SR, HOP)
+    finally:
+        pitch.LEVEL_LIFT_DB = original
+    assert cosine(loud[:12, part], unlifted[:12, part]) < 0.6
+    assert cosine(loud[12:, part], unlifted[12:, part]) < 0.6
 
 
 # --- presets ----------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ __all__ = [
     "dlnco_tuned",
     "estimate_tuning",
     "fft_length",
+    "level_gain",
     "onset_clarity",
     "onset_weight",
     "pick_peaks",
@@ -121,6 +122,28 @@ CRP_CUT = 40
 CRP_ETA = 10_000.0
 #: Frames per block of :func:`crp_from_energy` (memory: a few blocks of 88 pitches).
 CRP_BLOCK = 8192
+#: :func:`level_gain`: the level reference of a frame is the loudest semitone energy within
+#: +-LEVEL_WINDOW_S seconds (in dB, averaged over +-LEVEL_WINDOW_S again so that it moves
+#: smoothly), at least LEVEL_FLOOR_DB under the recording's loudest; frames are raised by
+#: the difference to the loudest, at most LEVEL_LIFT_DB. On the timbre corpus windows of
+#: 1.5 and 5 s scored 87.7 and 87.3 % within 50 ms, against 87.6 % for 3 s.
+LEVEL_WINDOW_S = 3.0
+LEVEL_FLOOR_DB = 50.0
+LEVEL_LIFT_DB = 40.0
+#: :func:`level_gain` raises a recording by at most its room over the noise: the loudest
+#: level minus the noise level minus LEVEL_NOISE_DB, the range of the log compressions
+#: (``10 log10(GAMMA)``), so that the noise stays under their floor. The noise of a band is
+#: the NOISE_PERCENTILE-th percentile of its energy over time (the times no note sounds in
+#: it), the noise level the NOISE_BANDS-th percentile of those over the bands. Margins of
+#: 40, 45 and 50 dB gave 93.2, 92.5 and 92.1 % within 50 ms on the tuning half of the
+#: alignment corpus, 87.6, 87.7 and 87.5 % on the timbre corpus, and 79.3, 80.9 and 80.2 %
+#: on it with a soft opening over pink noise (``--quiet-db 30 --noise-db 60 --noise-color
+#: pink``); 30 dB let the noise in there (errors of 2.4 s).
+LEVEL_NOISE_DB = 40.0
+NOISE_PERCENTILE = 10.0
+NOISE_BANDS = 90.0
+#: Frames (at most, evenly spread) that the noise estimate looks at.
+NOISE_FRAMES = 20_000
 
 
 def fft_length(sr: float, seconds: float) -> int:
@@ -387,10 +410,97 @@ def dlnco_from_rises(rises: np.ndarray, rate: float) -> np.ndarray:
     return onsets.decay(normalized, max(1, round(onsets.DECAY_SECONDS * rate)))
 
 
+def _centred_mean(values: np.ndarray, radius: int) -> np.ndarray:
+    """Mean of ``values[i - radius .. i + radius]``, the ends repeated beyond the edges."""
+    padded = np.concatenate([[0.0], np.pad(values, radius, mode="edge")])
+    sums = np.cumsum(padded)
+    return (sums[2 * radius + 1 :] - sums[: -2 * radius - 1]) / (2 * radius + 1)
+
+
+def level_gain(
+    energy: np.ndarray,
+    rate: float,
+    window: float | None = None,
+    floor_db: float | None = None,
+    lift_db: float | None = None,
+) -> np.ndarray:
+    """Gain per frame that brings a soft passage up to the recording's loudest level.
+
+    With the frame level ``f[n] = 10 log10 max_p E[p, n]`` (dB, at least ``floor_db`` under
+    its largest value ``top``), the reference ``R`` is the largest ``f`` within ``+-window``
+    seconds, averaged over ``+-window`` seconds; the gain is ``10 ** (min(top - R, lift) /
+    10)`` (power, 1 where the music is at its loudest), where ``lift`` is the smaller of
+    ``lift_db`` and the recording's room over its noise (``top`` minus the noise level minus
+    :data:`LEVEL_NOISE_DB`; the noise level: :data:`NOISE_PERCENTILE`, :data:`NOISE_BANDS`,
+    from at most :data:`NOISE_FRAMES` frames), not below 0.
+
+    The pitch features compress each semitone's energy against the recording's loudest
+    (``log(1 + eta E / max E)``: :func:`crp_from_energy`, :func:`attack_events`,
+    :func:`seqalign.audio.onsets.log_onsets`), which squashes a pianissimo passage 30 dB
+    under the fortissimo into the compression's floor. The largest level of the surrounding
+    seconds follows the dynamics of the music, not the decay of its notes or its short rests,
+    so a piano note still decays and a rest stays quiet; the average makes it move smoothly,
+    so that its changes do not read as onsets. Raising the noise into the compression's range
+    would make onsets of its own: the room over the noise caps the gain.
+
+    On the timbre corpus with its first 40 % played 30 dB softer (``benchmarks/timbre_lag.py
+    --quiet-db 30``), the share of the soft part's onsets aligned within 50 ms went from
+    54.8 % to 85.6 % (over pink noise 60 dB under the peak: 53.5 % to 71.5 %); on the corpus
+    as built, from 86.2 % to 87.6 %; on the tuning half of the alignment corpus, music, from
+    92.6 % to 93.2 %.
+
+    Parameters
+    ----------
+    energy : ndarray, shape (n_pitches, n_frames)
+        Non-negative semitone energies (:func:`pitch_energy`).
+    rate : float
+        Frames per second.
+    window, floor_db, lift_db : float, optional
+        Default :data:`LEVEL_WINDOW_S`, :data:`LEVEL_FLOOR_DB`, :data:`LEVEL_LIFT_DB`.
+
+    Returns
+    -------
+    ndarray, shape (n_frames,)
+        At least 1; all ones for silence.
+
+    Examples
+    --------
+    >>> energy = np.zeros((12, 2000))  # one band sounds, the others are silent (no noise)
+    >>> energy[0] = 1.0
+    >>> energy[0, :1000] = 1e-3  # 30 dB softer for 10 s, at 100 frames per second
+    >>> gain = level_gain(energy, 100.0)
+    >>> round(float(10 * np.log10(gain[0])), 1), float(gain[-1])
+    (30.0, 1.0)
+    """
+    window = LEVEL_WINDOW_S if window is None else window
+    floor_db = LEVEL_FLOOR_DB if floor_db is None else floor_db
+    lift_db = LEVEL_LIFT_DB if lift_db is None else lift_db
+    n_frames = energy.shape[1]
+    gain = np.ones(n_frames)
+    loudest = energy.max(axis=0, initial=0.0)
+    top = float(loudest.max(initial=0.0))
+    if top <= 0.0:
+        return gain
+    level = 10.0 * np.log10(np.maximum(loudest, top * 10 ** (-floor_db / 10)))
+    step = max(1, -(-n_frames // NOISE_FRAMES))
+    noise = np.percentile(np.percentile(energy[:, ::step], NOISE_PERCENTILE, axis=1), NOISE_BANDS)
+    room = 10.0 * np.log10(top / max(noise, top * 1e-30)) - LEVEL_NOISE_DB
+    lift_db = float(np.clip(room, 0.0, lift_db))
+    radius = max(1, round(window * rate))
+    padded = np.pad(level, radius, mode="edge")[None, :]
+    reference = _forward_extreme(padded, 2 * radius + 1, np.maximum)[0, :n_frames]
+    reference = _centred_mean(reference, radius)
+    lift = np.clip(10.0 * np.log10(top) - reference, 0.0, lift_db)
+    return 10 ** (lift / 10)
+
+
 def _energy(y: np.ndarray, sr: int, hop_length: int, tuning: float | None) -> np.ndarray:
+    """Tuned semitone energies, soft passages raised (:func:`level_gain`)."""
     if tuning is None:
         tuning = estimate_tuning(y, sr, hop_length)
-    return pitch_energy(y, sr, hop_length, fft_length(sr, WINDOW_S), tuning)
+    energy = pitch_energy(y, sr, hop_length, fft_length(sr, WINDOW_S), tuning)
+    energy *= level_gain(energy, sr / hop_length)[None, :]
+    return energy
 
 
 def chroma_tuned(y: np.ndarray, sr: int, hop_length: int, tuning: float | None = None):

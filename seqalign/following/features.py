@@ -24,7 +24,9 @@ two match:
       norm so far), and decayed over 0.2 s (already causal).
     * not the attack onsets that ``warp`` adds (:func:`seqalign.audio.pitch.attack_events`):
       they compare each level with the largest of the next 0.3 s, a delay a follower would
-      add to every position.
+      add to every position;
+    * nor the level gain of ``warp`` (:func:`seqalign.audio.pitch.level_gain`), which looks
+      6 s around each frame: a soft passage is compressed against the loudest level so far.
 
 ``crp_dlnco`` (24 features, ``warp``'s music preset's)
     As ``chroma_dlnco`` with CRP (:func:`seqalign.audio.pitch.crp_from_energy`) in place of the
