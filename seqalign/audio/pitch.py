@@ -9,7 +9,9 @@ so that memory grows with the number of frames times 88 semitones, not times the
    spectral peaks, weighted by their magnitude.
 2. :func:`semitone_matrix`: each STFT bin shared between the two nearest semitones of the tuned
    scale (linearly in log frequency); :func:`pitch_energy` applies it to ``|STFT|^2`` block by
-   block: the energy of MIDI pitches 21-108 (A0 to C8) per frame.
+   block: the energy of MIDI pitches 21-108 (A0 to C8) per frame. :func:`level_gain` raises
+   soft passages to the recording's loud level (as far as its noise allows), so that the
+   log compressions below, relative to the loudest frame, do not squash them.
 3. :func:`chroma_tuned`: the pitch energies folded into 12 pitch classes, log-compressed and
    scaled to unit Euclidean norm per frame (compare with the cosine).
 4. :func:`dlnco_tuned`: decaying locally adaptive normalised chroma onsets from the same
