@@ -49,6 +49,7 @@ VARIANTS: dict[str, dict[str, object]] = {
         "seqalign.audio.pitch.onset_weight": lambda clarity: 0.0,
     },
     "attack-weight-0.5": {"seqalign.audio.pitch.ATTACK_WEIGHT": 0.5},
+    "attack-weight-0.75": {"seqalign.audio.pitch.ATTACK_WEIGHT": 0.75},
     "attack-weight-1": {"seqalign.audio.pitch.ATTACK_WEIGHT": 1.0},
     "attack-drop-9": {"seqalign.audio.pitch.ATTACK_DROP_DB": 9.0},
     "attack-drop-15": {"seqalign.audio.pitch.ATTACK_DROP_DB": 15.0},
