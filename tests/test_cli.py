@@ -145,6 +145,9 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     soundfile.write(tmp_path / "a.wav", _chirp(0.5, 220, 660), 22050)
     soundfile.write(tmp_path / "b.wav", _chirp(0.7, 220, 660), 22050)
     (tmp_path / "x.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunk" + bytes(range(256)) * 4)
+    damaged = _chirp(0.7, 220, 660).astype(np.float32)
+    damaged[[500, 900]] = (np.inf, np.nan)  # a float file with damaged samples
+    soundfile.write(tmp_path / "inf.wav", damaged, 22050, subtype="FLOAT")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -353,6 +356,10 @@ BAD_INPUTS = {
     "nan": (["a.npy", "nan.npy"], ["nan.npy", "NaN"]),
     "dimensions": (["a.npy", "b2.npy"], ["b2.npy", "B has 2 features per frame but A has 3"]),
     "corrupt audio": (["x.wav", "b.npy"], ["x.wav", "cannot read audio"]),
+    "audio with NaN or infinite samples": (
+        ["a.wav", "inf.wav"],
+        ["inf.wav: sample 500 (at 0.023 s) is NaN or infinite (2 in all)", "damaged"],
+    ),
     "metric": (["a.npy", "b.npy", "--metric", "l3"], ["--metric", "'l3'", "cosine"]),
     "step pattern": (["a.npy", "b.npy", "--step-pattern", "nope"], ["--step-pattern", "'nope'"]),
     "window": (["a.npy", "b.npy", "--window", "square", "--band", "3"], ["--window", "'square'"]),

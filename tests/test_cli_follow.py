@@ -45,6 +45,9 @@ def files(tmp_path, monkeypatch):
     soundfile.write("b.wav", _tones(sr, 3.5, speed=4.0 / 3.5), sr, subtype="PCM_16")
     soundfile.write("b44.wav", _tones(44100, 3.5, speed=4.0 / 3.5), 44100)
     soundfile.write("blip.wav", _tones(sr, 4.0)[:300], sr)  # 14 ms: one frame
+    damaged = _tones(sr, 3.5, speed=4.0 / 3.5).astype(np.float32)
+    damaged[30000] = np.nan  # a float file with a NaN sample, 1.36 s in
+    soundfile.write("nan.wav", damaged, sr, subtype="FLOAT")
     return tmp_path
 
 
@@ -139,6 +142,8 @@ def test_output_file_is_written_whole(files):
         (["ref.npy", "live.npy", "--rate", "50", "--live-format", "json"], "--live-format"),
         (["ref.npy", "-", "--rate", "50"], "no frames"),
         (["blip.wav", "b.wav", "--preset", "music"], "blip.wav: 0.0136 s of audio"),
+        (["a.wav", "nan.wav"], "nan.wav: sample 30000 (at 1.361 s) is NaN or infinite"),
+        (["nan.wav", "a.wav"], "nan.wav: sample 30000 (at 1.361 s) is NaN or infinite (1 in"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(files, args, words):

@@ -120,6 +120,19 @@ def test_zero_length_audio_is_an_error() -> None:
     assert message(error) == "empty.wav: the audio is empty (0 samples)"
 
 
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_audio_with_a_non_finite_sample_is_an_error(value: float) -> None:
+    """A float file with one damaged sample (in one channel of two): refused by name and
+    position, not turned into NaN features."""
+    samples = np.stack([tones(1.0), tones(1.0)], axis=1).astype(np.float32)
+    samples[2205, 1] = value
+    soundfile.write("damaged.wav", samples, SR, subtype="FLOAT")
+    with pytest.raises(InputError) as error:
+        read_sequence("damaged.wav")
+    assert message(error) == ("damaged.wav: sample 2205 (at 0.100 s) is NaN or infinite (1 in "
+                              "all); the file is damaged: repair or re-export it")  # fmt: skip
+
+
 def test_corrupt_audio_is_an_error() -> None:
     Path("song.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunkjunkjunk")
     with pytest.raises(InputError) as error:

@@ -633,9 +633,8 @@ def _with_onsets(chroma: np.ndarray, energy: np.ndarray, rate: float) -> np.ndar
     the attack onsets took the share within 50 ms from 79.1 % to 86.2 % (pairs with FluidR3's
     choir: 57.5 to 67.2 %; every set of side A gained); on the tuning half of the alignment
     corpus, music, from 91.6 to 92.6 % (at weight 0.75, before :func:`level_gain`). Alone,
-    without the DLNCO, they scored 83.6 % and
-    87.9 %: they miss repeated notes that do not decay by 12 dB in between
-    (:func:`attack_events`).
+    without the DLNCO, they scored 83.6 % and 87.9 %: they miss repeated notes that do not
+    decay by 12 dB in between (:func:`attack_events`).
     """
     rows = ATTACK_WEIGHT * attack_onsets(energy, rate)  # first: its 88-row events are freed
     rises = onsets.log_onsets(energy)  # before the rises (88 rows) are made

@@ -38,9 +38,14 @@ def read_signal(file: str | BinaryIO, source: str) -> tuple[np.ndarray, int]:
     Returns
     -------
     signal : ndarray, shape (n_samples,)
-        float32 mono samples (the mean of the channels).
+        float32 mono samples (the mean of the channels), all finite.
     sr : int
         The file's sample rate in Hz.
+
+    Raises
+    ------
+    InputError
+        Unreadable or empty audio, or a NaN or infinite sample (float files).
     """
     import soundfile
 
@@ -55,6 +60,13 @@ def read_signal(file: str | BinaryIO, source: str) -> tuple[np.ndarray, int]:
     if samples.shape[0] == 0:
         raise InputError(f"{name}: the audio is empty (0 samples)")
     signal = samples[:, 0] if samples.shape[1] == 1 else samples.mean(axis=1)
+    finite = np.isfinite(signal)
+    if not finite.all():  # float files only: a NaN or infinite sample poisons every feature
+        first, bad = int(np.argmin(finite)), int(finite.size - np.count_nonzero(finite))
+        raise InputError(
+            f"{name}: sample {first} (at {first / sr:.3f} s) is NaN or infinite ({bad} in all); "
+            "the file is damaged: repair or re-export it"
+        )
     return np.ascontiguousarray(signal), int(sr)
 
 

@@ -136,9 +136,19 @@ def _file_audio(path: str, name: str, block: int) -> LiveInput:
         raise InputError(f"{name}: cannot read audio ({' '.join(str(error).split())})") from None
 
     def blocks() -> Iterator[np.ndarray]:
+        offset = 0
         with handle:
             for samples in handle.blocks(blocksize=block, dtype="float64", always_2d=True):
-                yield samples.mean(axis=1) if samples.shape[1] > 1 else samples[:, 0]
+                mono = samples.mean(axis=1) if samples.shape[1] > 1 else samples[:, 0]
+                finite = np.isfinite(mono)
+                if not finite.all():  # float files only, as read_signal refuses them
+                    first = offset + int(np.argmin(finite))
+                    raise InputError(
+                        f"{name}: sample {first} (at {first / handle.samplerate:.3f} s) is NaN "
+                        "or infinite; the file is damaged: repair or re-export it"
+                    )
+                offset += mono.size
+                yield mono
 
     return LiveInput("audio", blocks(), int(handle.samplerate))
 
