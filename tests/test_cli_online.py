@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 from seqalign.changepoints.search import segment
 from tests.test_cli import assert_one_line_error, cli, read_until
@@ -30,6 +31,10 @@ def files(tmp_path, monkeypatch):
     Path("log.csv").write_text("\n".join(lines) + "\n")
     Path("plain.txt").write_text("\n".join(f"{a:.5f} {b:.5f}" for a, b in x) + "\n")
     Path("bad.txt").write_text("1\n2\nthree\n")
+    sf.write("take.wav", np.zeros(2205), 22050)
+    Path("take.dat").write_bytes(Path("take.wav").read_bytes())  # audio under another name
+    np.save("x.npy", x)
+    Path("x.bin").write_bytes(Path("x.npy").read_bytes())
     return tmp_path
 
 
@@ -114,6 +119,11 @@ def test_headerless_numbers_offline(files):
         (["plain.txt", "--penalty", "1", "--max-delay", "5"], "--max-delay"),
         (["plain.txt", "--online", "--penalty", "1", "--max-delay", "0"], "max-delay"),
         (["missing.txt", "--online", "--penalty", "1"], "missing.txt"),
+        (["take.wav", "--online", "--penalty", "1"], "take.wav: --online reads text"),
+        (["take.wav", "--online", "--penalty", "1"], "not audio: leave out --online"),
+        (["x.npy", "--online", "--penalty", "1"], "not a .npy array"),
+        (["take.dat", "--online", "--penalty", "1"], "take.dat: is audio, not text"),
+        (["x.bin", "--online", "--penalty", "1"], "x.bin: is a NumPy array (.npy), not text"),
         (["plain.txt", "--online", "--penalty", "1", "--wait", "-1"], "--wait"),
         (["plain.txt", "--online", "--penalty", "1", "--wait", "soon"], "--wait"),
         (["plain.txt", "--penalty", "1", "--wait", "2"], "--wait"),
@@ -128,6 +138,11 @@ def test_headerless_numbers_offline(files):
 def test_bad_input_exits_2_with_one_line(files, args, words):
     out = cli("segment", *args)
     assert_one_line_error(out, words)
+
+
+def test_audio_on_standard_input_is_named(files):
+    out = cli("segment", "-", "--online", "--penalty", "1", input=Path("take.wav").read_bytes())
+    assert_one_line_error(out, "standard input: is audio, not text")
 
 
 def test_a_boundary_arrives_before_stdin_closes(files):

@@ -36,6 +36,9 @@ from seqalign.units import plural
 
 __all__ = ["Rows", "iter_frames", "iter_rows"]
 
+#: What a stream that is not text holds, by its first bytes (:func:`_not_text`).
+_BINARY_KINDS = {"audio": "audio", "npy": "a NumPy array (.npy)", "npz": "a NumPy archive (.npz)"}
+
 _TIME_NAMES = ("time", "t", "timestamp", "seconds")
 
 #: Bytes asked of each read.
@@ -52,6 +55,22 @@ class Rows(NamedTuple):
     frames: np.ndarray
     times: np.ndarray | None
     time_name: str | None
+
+
+def _not_text(name: str, head: bytes) -> str:
+    """The message for a stream that is not UTF-8 text; ``head``: its first bytes (empty when
+    the bad bytes come later). Audio and NumPy content is named as such, so that the user
+    learns what was given rather than that some byte is not UTF-8."""
+    from seqalign.io.source import sniff_format
+
+    try:
+        kind = _BINARY_KINDS.get(sniff_format(head[:16]) or "")
+    except InputError:  # other binary content
+        kind = None
+    if kind is None:
+        return f"{name}: not UTF-8 text (a table or numbers)"
+    return (f"{name}: is {kind}, not text; frames are read as they arrive from text only (a "
+            "CSV/TSV table, or numbers per line)")  # fmt: skip
 
 
 def _number(text: str) -> bool:
@@ -309,7 +328,7 @@ def iter_rows(
             try:
                 text = data.decode("utf-8")
             except UnicodeDecodeError:
-                raise InputError(f"{name}: not UTF-8 text (a table or numbers)") from None
+                raise InputError(_not_text(name, data if number == 0 else b"")) from None
             lines: list[str] = []
             numbers: list[int] = []
             for raw in text.split("\n"):

@@ -18,6 +18,7 @@ an :class:`InputError` (the boundaries already written stay written: they are ce
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -98,6 +99,17 @@ class OnlineOutcome:
     seconds: float
 
 
+def _binary_kind(source: str) -> str | None:
+    """``audio``, ``.npy`` or ``.npz`` when ``source``'s extension names that format (read
+    whole by ``segment``, never as a stream); None otherwise."""
+    from seqalign.io.source import EXTENSIONS
+
+    if source == "-":
+        return None
+    fmt = EXTENSIONS.get(os.path.splitext(source)[1].lower())
+    return {"audio": "audio", "npy": "a .npy array", "npz": "a .npz archive"}.get(fmt or "")
+
+
 def _refuse(s: SegmentSettings) -> None:
     """Options that the online search does not take."""
     fixed = {
@@ -120,6 +132,13 @@ def _refuse(s: SegmentSettings) -> None:
     if s.input_format not in (None, "csv", "tsv"):
         raise InputError(
             f"--online reads text (csv, tsv or numbers per line), not {s.input_format}"
+        )
+    kind = _binary_kind(s.input)
+    if kind is not None:
+        raise InputError(
+            f"{s.input}: --online reads text as it arrives (a CSV/TSV table, or numbers per "
+            f"line), not {kind}: leave out --online to segment the whole file",
+            argument="input",
         )
     if s.output not in (None, "-"):
         raise InputError("--online writes its boundaries to standard output; leave out -o")
