@@ -19,6 +19,10 @@ then also gives the share within 50 ms of the points in the soft part:
 
     python benchmarks/timbre_lag.py /tmp/timbre_corpus --quiet-db 30 --variant default,no-attacks
 
+``--reverb RT60`` puts every recording in a room (exponentially decaying noise of that
+reverberation time, mixed ``--wet``, default 0.3), as the alignment corpus's renderings are:
+the timbre corpus itself is dry.
+
 The pipeline is ``seqalign warp``'s with the music preset: features at hop 441 (50 frames per
 second), DTW (symmetric1, Euclidean), refinement at hop 147 within 8 frames of the path, and
 the time map through the middle of each run.
@@ -126,8 +130,21 @@ def softened(y: np.ndarray, quiet_db: float, seed: int, noise_db: float = 70.0,
     return y + 0.5 * 10 ** (-noise_db / 20) * noise
 
 
+def reverberated(y: np.ndarray, sr: int, rt60: float, wet: float, seed: int) -> np.ndarray:
+    """``y`` in a room: mixed ``wet`` (0-1) with its convolution by exponentially decaying
+    noise of reverberation time ``rt60`` seconds (60 dB of decay), scaled to ``y``'s energy
+    (the room of ``benchmarks/corpus/build_alignment_corpus.py``, with a fixed time and mix)."""
+    from scipy.signal import fftconvolve
+
+    t = np.arange(int(rt60 * sr)) / sr
+    ir = np.random.default_rng(seed).standard_normal(t.size) * np.exp(-6.9 * t / rt60)
+    tail = fftconvolve(y, ir)[: y.size]
+    tail *= np.sqrt((y**2).sum() / max(float((tail**2).sum()), 1e-20))
+    return (1.0 - wet) * y + wet * tail
+
+
 def features(path: Path, hop: int, changes: dict, name: str, quiet_db: float = 0.0,
-             noise_db: float = 70.0, color: str = "white"):  # fmt: skip
+             noise_db: float = 70.0, color: str = "white", room: tuple = ()):  # fmt: skip
     """The features, the sample rate and the recording's own onset weight; with a ``pair``
     rule in ``changes`` the onset rows come unweighted (the rule weighs them per pair)."""
     import soundfile
@@ -137,6 +154,8 @@ def features(path: Path, hop: int, changes: dict, name: str, quiet_db: float = 0
 
     y, sr = soundfile.read(str(path), always_2d=True)
     y = y.mean(axis=1)
+    if room:  # (rt60, wet)
+        y = reverberated(y, sr, *room, zlib.crc32(str(path).encode()) + 1)
     if quiet_db:
         y = softened(y, quiet_db, zlib.crc32(str(path).encode()), noise_db, color)
     weights = []
@@ -175,6 +194,7 @@ def run(
     quiet_db: float = 0.0,
     noise_db: float = 70.0,
     color: str = "white",
+    room: tuple = (),
 ):
     manifest = json.loads((corpus / "manifest.json").read_text())
     out = []
@@ -184,7 +204,7 @@ def run(
         feats, heard, weight, soft_until = {}, {}, {}, {}
         for salt in info["sides"]:
             path = folder / f"{salt}.wav"
-            soft = (quiet_db, noise_db, color)
+            soft = (quiet_db, noise_db, color, room)
             coarse, sr, weight[salt] = features(path, HOP, changes, feature_name, *soft)
             fine, _, _ = features(path, HOP // FACTOR, changes, feature_name, *soft)
             soft_until[salt] = 0.4 * len(coarse) * HOP / sr
@@ -232,6 +252,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--noise-db", type=float, default=70.0,
                         help="with --quiet-db: noise this many dB under the peak")  # fmt: skip
     parser.add_argument("--noise-color", choices=("white", "pink"), default="white")
+    parser.add_argument("--reverb", type=float, default=0.0,
+                        help="every recording in a room of this RT60 (seconds)")  # fmt: skip
+    parser.add_argument("--wet", type=float, default=0.3, help="with --reverb: the mix, 0-1")
     args = parser.parse_args(argv)
     names = list(VARIANTS) if args.variant == "all" else args.variant.split(",")
     manifest = json.loads((args.corpus / "manifest.json").read_text())
@@ -239,8 +262,9 @@ def main(argv: list[str] | None = None) -> None:
     rows, everything = [], []
     for name in names:
         started = time.perf_counter()
+        room = (args.reverb, args.wet) if args.reverb > 0 else ()
         records = run(args.corpus, name, VARIANTS[name], args.features, pieces, args.quiet_db,
-                      args.noise_db, args.noise_color)  # fmt: skip
+                      args.noise_db, args.noise_color, room)  # fmt: skip
         everything += records
         s = summary(records)
         rows.append((name, s))
