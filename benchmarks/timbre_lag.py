@@ -24,8 +24,9 @@ reverberation time, mixed ``--wet``, default 0.3), as the alignment corpus's ren
 the timbre corpus itself is dry.
 
 The pipeline is ``seqalign warp``'s with the music preset: features at hop 441 (50 frames per
-second), DTW (symmetric1, Euclidean), refinement at hop 147 within 8 frames of the path, and
-the time map through the middle of each run.
+second), DTW (symmetric1, Euclidean) with B stretched to A's tempo (the ratio of the two
+sounding spans), refinement at hop 147 (B: 147 times that ratio) within 8 frames of the path,
+and the time map through the middle of each run.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 #: Variants: name -> {attribute path: value}, patched while the features are computed.
 VARIANTS: dict[str, dict[str, object]] = {
     "default": {},
+    # B not stretched to A's tempo before the DTW (the music preset before 2026-12-06, late)
+    "no-stretch": {"stretch": False},
     # without the attack onsets: the music preset of 2026-12-06
     "no-attacks": {"seqalign.audio.pitch.ATTACK_WEIGHT": 0.0},
     # the attack onsets alone, at the clear recordings' weight
@@ -151,6 +154,7 @@ def features(path: Path, hop: int, changes: dict, name: str, quiet_db: float = 0
 
     from seqalign.audio import pitch
     from seqalign.audio.features import compute_features
+    from seqalign.audio.tempo import sounding_span
 
     y, sr = soundfile.read(str(path), always_2d=True)
     y = y.mean(axis=1)
@@ -165,23 +169,32 @@ def features(path: Path, hop: int, changes: dict, name: str, quiet_db: float = 0
         return 1.0 if "pair" in changes else weights[-1]
 
     own = pitch.onset_weight
-    patches = {k: v for k, v in changes.items() if k != "pair"}
+    patches = {k: v for k, v in changes.items() if k not in ("pair", "stretch")}
     with patched({**patches, "seqalign.audio.pitch.onset_weight": recorded}):
         if "seqalign.audio.pitch.onset_weight" in patches:  # the variant's own weight
             own = patches["seqalign.audio.pitch.onset_weight"]
         values = compute_features(y, sr, name, hop)
-    return values, sr, (weights[-1] if weights else 1.0)
+    return values, sr, (weights[-1] if weights else 1.0), sounding_span(y, sr)
 
 
-def align(fa, fb, fa_fine, fb_fine, sr):
+def align(fa, fb, fa_fine, fb_fine, sr, hop_b_fine: int = HOP // FACTOR,
+          stretch: float | None = None):  # fmt: skip
+    """``seqalign warp``'s music pipeline on features: with ``stretch`` (B sounds that many
+    times as long as A) the coarse DTW sees B stretched to A's tempo, and ``fb_fine`` is B
+    at the fine hop ``hop_b_fine`` (the fine hop times ``stretch``)."""
     from seqalign import dtw
     from seqalign.warping.refine import DEFAULT_RADIUS, refine
+    from seqalign.warping.stretch import stretch_frames, stretched_length, unstretch_path
 
-    coarse = dtw(fa, fb, metric="euclidean", step_pattern="symmetric1")
-    fine = refine(fa_fine, fb_fine, coarse.path, ratio_a=FACTOR, ratio_b=FACTOR,
+    if stretch is None:
+        path = dtw(fa, fb, metric="euclidean", step_pattern="symmetric1").path
+    else:
+        stretched = stretch_frames(fb, stretched_length(len(fb), stretch))
+        path = dtw(fa, stretched, metric="euclidean", step_pattern="symmetric1").path
+        path = unstretch_path(path, len(stretched), len(fb))
+    fine = refine(fa_fine, fb_fine, path, ratio_a=FACTOR, ratio_b=HOP / hop_b_fine,
                   radius=DEFAULT_RADIUS, metric="euclidean", step_pattern="symmetric1")  # fmt: skip
-    rate = sr / (HOP // FACTOR)
-    tm = fine.time_map(rate_a=rate, rate_b=rate, interpolation="runs")
+    tm = fine.time_map(rate_a=sr / (HOP // FACTOR), rate_b=sr / hop_b_fine, interpolation="runs")
     return tm.a_times, tm.b_times
 
 
@@ -196,28 +209,39 @@ def run(
     color: str = "white",
     room: tuple = (),
 ):
+    from seqalign.audio.tempo import tempo_ratio
+
     manifest = json.loads((corpus / "manifest.json").read_text())
     out = []
     for piece in pieces:
         info = manifest["pieces"][piece]
         folder = corpus / piece
-        feats, heard, weight, soft_until = {}, {}, {}, {}
+        feats, heard, weight, soft_until, span, fine_at = {}, {}, {}, {}, {}, {}
+        soft = (quiet_db, noise_db, color, room)
         for salt in info["sides"]:
             path = folder / f"{salt}.wav"
-            soft = (quiet_db, noise_db, color, room)
-            coarse, sr, weight[salt] = features(path, HOP, changes, feature_name, *soft)
-            fine, _, _ = features(path, HOP // FACTOR, changes, feature_name, *soft)
+            coarse, sr, weight[salt], span[salt] = features(path, HOP, changes, feature_name,
+                                                            *soft)  # fmt: skip
+            fine, _, _, _ = features(path, HOP // FACTOR, changes, feature_name, *soft)
             soft_until[salt] = 0.4 * len(coarse) * HOP / sr
             feats[salt] = (coarse, fine)
             heard[salt] = np.loadtxt(folder / f"{salt}.heard.csv", ndmin=1)
         for a in [s for s in info["sides"] if s[0] == "a"]:
             for b in [s for s in info["sides"] if s[0] == "b"]:
                 fa, fa_fine, fb, fb_fine = (*feats[a], *feats[b])
+                stretch = tempo_ratio(span[a], span[b]) if changes.get("stretch", True) else 1.0
+                stretch = None if abs(stretch - 1.0) < 0.01 else stretch
+                hop_b = HOP // FACTOR if stretch is None else round(HOP // FACTOR * stretch)
+                if stretch is not None:  # B's fine features at its stretched hop
+                    if (b, hop_b) not in fine_at:
+                        fine_at[b, hop_b] = features(folder / f"{b}.wav", hop_b, changes,
+                                                     feature_name, *soft)[0]  # fmt: skip
+                    fb_fine = fine_at[b, hop_b]
                 if "pair" in changes:  # one weight for both sides' onset rows
                     w = changes["pair"](weight[a], weight[b])
                     fa, fa_fine, fb, fb_fine = (np.hstack([f[:, :12], w * f[:, 12:]])
                                                 for f in (fa, fa_fine, fb, fb_fine))  # fmt: skip
-                a_t, b_t = align(fa, fb, fa_fine, fb_fine, sr)
+                a_t, b_t = align(fa, fb, fa_fine, fb_fine, sr, hop_b, stretch)
                 err = np.interp(heard[a], a_t, b_t) - heard[b]
                 out.append({"variant": variant, "piece": piece, "a": a, "b": b,
                             "errors": err.tolist(),

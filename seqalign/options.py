@@ -448,6 +448,11 @@ _DECLARED = (
            "within 10 dB of the recording's quietest, 50 ms kept at each end) out of the "
            "alignment, the path crossing it on a straight line; 0: align every frame "
            "[default: 0.2 for speech (--preset); 0 otherwise].", "SECONDS", ALIGN_PANEL),
+    Option("match_tempo", ("--match-tempo/--no-match-tempo",), parse_bool, (WARP,),
+           "Two audio files: stretch B to A's overall tempo (how long each sounds, silence at "
+           "the ends left out) for the DTW, so that where the features cannot tell the path "
+           "keeps that tempo; the refinement then reads B at its hop times the ratio "
+           "[default: on for music (--preset); off otherwise].", panel=ALIGN_PANEL),
     Option("anchor", ("--anchor",), parse_names, (WARP,),
            "A pair of times the path must pass through, e.g. 12.5:14.2 (seconds, or frames with "
            "f: 300f:340f, or frames when there is no frame rate); repeatable.", "TA:TB",

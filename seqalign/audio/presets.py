@@ -73,6 +73,9 @@ class Preset:
     skip_pauses: float = 0.0
     #: ``--interpolation``: how the time map reads the path (:mod:`seqalign.warping.timemap`).
     interpolation: str = "runs"
+    #: ``--match-tempo``: B is stretched to A's overall tempo (the ratio of the two sounding
+    #: spans, :mod:`seqalign.audio.tempo`) for the DTW, and refined at its own rate times it.
+    match_tempo: bool = False
 
 
 #: The presets by name. ``music`` aligns pairs over 2.5e8 cells (two 5-minute takes at 50
@@ -81,7 +84,8 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "music": Preset("crp_dlnco", 441, "none", "euclidean", "symmetric1",
                     "CRP (timbre-invariant chroma) + chroma onsets at 50 frames per second, "
-                    "Euclidean, refined at 150", multiscale_cells=250_000_000, refine=3),
+                    "Euclidean, B stretched to A's tempo, refined at 150",
+                    multiscale_cells=250_000_000, refine=3, match_tempo=True),
     "speech": Preset("logmel_rise", 220, "zscore", "cosine", "symmetric1",
                      "log-mel of 25 ms windows and its rises, z-scored per band at 100 frames "
                      "per second, cosine, refined at 200, pauses skipped", refine=2,

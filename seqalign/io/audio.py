@@ -14,6 +14,7 @@ from typing import BinaryIO
 import numpy as np
 
 from seqalign.audio.features import compute_features, feature_names, feature_rate
+from seqalign.audio.tempo import sounding_span
 from seqalign.errors import InputError, MemoryBudgetError
 from seqalign.io.sequence import ReadOptions, Sequence, display_name
 
@@ -201,6 +202,7 @@ def read_audio(file: str | BinaryIO, source: str, options: ReadOptions) -> Seque
         source=source,
         kind="audio",
         feature_names=feature_names(options.features),
+        sounding=sounding_span(signal, int(options.sample_rate)),
     )
 
 

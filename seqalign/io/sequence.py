@@ -80,6 +80,9 @@ class Sequence:
         One name per feature (table columns, pitch classes...), when known.
     start_time : float
         Time in seconds of frame 0 (tables with a time column); used only when ``rate`` is known.
+    sounding : tuple of float or None
+        Audio: ``(start, end)`` in seconds of the part that sounds, leading and trailing
+        silence left out (:func:`seqalign.audio.tempo.sounding_span`); None otherwise.
     """
 
     data: np.ndarray
@@ -88,6 +91,7 @@ class Sequence:
     kind: str
     feature_names: tuple[str, ...] | None = None
     start_time: float = 0.0
+    sounding: tuple[float, float] | None = None
 
     @property
     def n_frames(self) -> int:

@@ -84,6 +84,7 @@ class AlignSettings(Written, Banded, LocalCost, Reading):
     reg: float | None = None
     refine: int | None = None  # None: the preset's, else 1
     skip_pauses: float | None = None  # None: the preset's, else 0
+    match_tempo: bool | None = None  # None: the preset's, else off
     interpolation: str | None = None  # None: the preset's, else runs
     time_map: str | None = None
     plot: str | None = None
@@ -241,6 +242,42 @@ def pause_seconds(s: AlignSettings, preset: str | None) -> float:
     return PRESETS[preset].skip_pauses
 
 
+def check_match_tempo(s: AlignSettings) -> None:
+    """Refuse ``--match-tempo`` where it cannot apply, before any work."""
+    if not s.match_tempo:
+        return
+    if not all(_audio_file(path, s.input_format) for path in (s.a, s.b)):
+        raise InputError("--match-tempo: needs two audio files (it measures how long each "
+                         "sounds)", argument="match_tempo")  # fmt: skip
+    if not _whole_frames(s):
+        raise InputError("--match-tempo: not with --cross-modal, --open-begin, --open-end, "
+                         "--subsequence, --anchor, --window or --band (give --no-match-tempo)",
+                         argument="match_tempo")  # fmt: skip
+    if s.skip_pauses:
+        raise InputError(f"--match-tempo: not with --skip-pauses {s.skip_pauses:g} (give "
+                         "--no-match-tempo or --skip-pauses 0)",
+                         argument="match_tempo")  # fmt: skip
+
+
+def tempo_stretch(s: AlignSettings, preset: str | None, seq_a: Sequence,
+                  seq_b: Sequence) -> float | None:  # fmt: skip
+    """How much longer B sounds than A (:func:`seqalign.audio.tempo.tempo_ratio`) when B is
+    to be stretched to A's tempo (``s.match_tempo``, else the preset's where it applies: a
+    closed DTW of two audio files without anchors or a window); None when it is not, or
+    when the two tempos are within 1 %. Not with skipped pauses (the caller's business).
+    Call after :func:`apply_preset` and :func:`check_match_tempo`."""
+    from seqalign.audio.presets import PRESETS
+    from seqalign.audio.tempo import tempo_ratio
+
+    wanted = s.match_tempo
+    if wanted is None:
+        wanted = preset is not None and _whole_frames(s) and PRESETS[preset].match_tempo
+    if not wanted or seq_a.sounding is None or seq_b.sounding is None:
+        return None
+    ratio = tempo_ratio(seq_a.sounding, seq_b.sounding)
+    return None if abs(ratio - 1.0) < 0.01 else ratio
+
+
 def _skipped(s: AlignSettings, seq_a: Sequence, seq_b: Sequence, seconds: float):
     """The frames of A and of B inside pauses of at least ``seconds``
     (:func:`seqalign.audio.pauses.pause_frames`)."""
@@ -272,22 +309,33 @@ def refine_factor(s: AlignSettings, preset: str | None) -> int:
 
 
 def _refined(s: AlignSettings, factor: int, alignment: Alignment, seq_a: Sequence,
-             seq_b: Sequence):  # fmt: skip
+             seq_b: Sequence, stretch: float | None = None):  # fmt: skip
     """The alignment refined with the features at ``factor`` times the frame rate, and the
-    sequences it is on (:func:`seqalign.warping.refine.refine`)."""
+    sequences it is on (:func:`seqalign.warping.refine.refine`). With ``stretch`` (the path
+    was found with B stretched to A's tempo, :func:`tempo_stretch`), B is read at its fine
+    hop times ``stretch``, so that the fine path's expected slope is 1 as well."""
     import dataclasses
 
     from seqalign.warping.refine import DEFAULT_RADIUS, refine
 
-    fine = dataclasses.replace(s, hop_length=max(1, (s.hop_length or 1) // factor))
-    (fine_a, fine_b), _ = read_inputs((s.a, s.b), fine, pair=True)
+    hop = max(1, (s.hop_length or 1) // factor)
+    fine = dataclasses.replace(s, hop_length=hop)
+    if stretch is None:
+        (fine_a, fine_b), _ = read_inputs((s.a, s.b), fine, pair=True)
+    else:
+        (fine_a,), _ = read_inputs((s.a,), fine) if factor > 1 else ((seq_a,), None)
+        fine_hop_b = dataclasses.replace(fine, hop_length=max(1, round(hop * stretch)))
+        (fine_b,), _ = read_inputs((s.b,), fine_hop_b)
     assert alignment.path is not None and seq_a.rate and seq_b.rate
     assert fine_a.rate and fine_b.rate
     refined = refine(fine_a.data, fine_b.data, alignment.path, ratio_a=fine_a.rate / seq_a.rate,
                      ratio_b=fine_b.rate / seq_b.rate, radius=DEFAULT_RADIUS,
                      metric=alignment.metric, step_pattern=alignment.step_pattern)  # fmt: skip
-    reason = (f"{alignment.solver_reason}; then refined at {factor} times the frame rate within "
-              f"{DEFAULT_RADIUS} frames of the path")  # fmt: skip
+    reason = alignment.solver_reason
+    if stretch is not None:
+        reason += f"; B stretched to A's tempo (B sounds {stretch:.3g} times as long)"
+    reason += (f"; then refined at {factor} times the frame rate within {DEFAULT_RADIUS} "
+               "frames of the path")  # fmt: skip
     refined = dataclasses.replace(refined, solver=alignment.solver, solver_reason=reason,
                                   agreement=alignment.agreement)  # fmt: skip
     return refined, fine_a, fine_b
@@ -436,6 +484,7 @@ def run_align(
     check_cross_modal(s)
     check_refine(s)
     check_skip_pauses(s)
+    check_match_tempo(s)
     spec = None if s.band is None else parse_band(s.band)
     solver = check_solver(s.solver, s.multiscale_radius)
     for text in s.anchor or ():
@@ -460,6 +509,12 @@ def run_align(
 
     (seq_a, seq_b), normalize = read_inputs((s.a, s.b), s, pair=True)
     audio = "audio" in (seq_a.kind, seq_b.kind)
+    stretch = tempo_stretch(s, preset, seq_a, seq_b) if pauses == 0 else None
+    data_b = seq_b.data
+    if stretch is not None:
+        from seqalign.warping.stretch import stretch_frames, stretched_length
+
+        data_b = stretch_frames(data_b, stretched_length(seq_b.n_frames, stretch))
     radius = None if spec is None else spec.radius(seq_b.rate, seq_b.label)
     if spec is not None:
         typed["radius"] = spec.describe(radius)
@@ -476,7 +531,7 @@ def run_align(
             from seqalign.audio.presets import PRESETS
 
             above = PRESETS[preset].multiscale_cells
-            if above is not None and seq_a.n_frames * seq_b.n_frames > above:
+            if above is not None and seq_a.n_frames * len(data_b) > above:
                 solver = "multiscale"
         extra = {"solver": solver, "anchors": anchor_frames(s.anchor, seq_a, seq_b),
                  "multiscale_radius": s.multiscale_radius, "verify": s.verify,
@@ -491,7 +546,7 @@ def run_align(
             extra["progress"] = callback
         alignment = align(
             seq_a.data,
-            seq_b.data,
+            data_b,
             metric=metric or default_metric,
             step_pattern=s.step_pattern or DEFAULT_STEP_PATTERN,
             window=s.window,
@@ -501,7 +556,16 @@ def run_align(
             max_memory=s.max_memory,
             **extra,
         )
-    if factor > 1:
+    if stretch is not None:  # the path back on B's frames, then exact in a band around it
+        import dataclasses
+
+        from seqalign.warping.stretch import unstretch_path
+
+        assert alignment.path is not None
+        unstretched = unstretch_path(alignment.path, len(data_b), seq_b.n_frames)
+        alignment = dataclasses.replace(alignment, path=unstretched, m=seq_b.n_frames)
+        alignment, seq_a, seq_b = _refined(s, factor, alignment, seq_a, seq_b, stretch)
+    elif factor > 1:
         alignment, seq_a, seq_b = _refined(s, factor, alignment, seq_a, seq_b)
     align_s = time.perf_counter() - started - read_s
 
@@ -518,6 +582,7 @@ def run_align(
         "preset": preset,
         "refine": factor,
         "skip_pauses": pauses,
+        "tempo_stretch": stretch,
     }
     write_path(s.output, alignment.path, fmt=path_format, a_times=seq_a.times(),
                b_times=seq_b.times(), metadata=metadata)  # fmt: skip
