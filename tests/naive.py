@@ -883,3 +883,36 @@ def level_gain(energy: np.ndarray, rate: float, window: float, floor_db: float, 
     room = top_db - 10 * math.log10(max(noise, top * 1e-30)) - noise_db
     lift = min(max(room, 0.0), lift_db)
     return np.array([10 ** (min(max(top_db - m, 0.0), lift) / 10) for m in mean])
+
+
+def sounding_span(signal, sr: float, block_s: float, margin_db: float, depth_db: float):
+    """The first and last block (``block_s`` seconds) whose mean power, in dB, reaches the
+    5th-percentile block plus ``margin_db`` or the 95th minus ``depth_db``, whichever is
+    lower; ``(0, duration)`` when none does or there is no whole block."""
+    block = max(1, round(block_s * sr))
+    n_blocks = len(signal) // block
+    if n_blocks == 0:
+        return 0.0, len(signal) / sr
+    levels = []
+    for k in range(n_blocks):
+        power = sum(float(v) * float(v) for v in signal[k * block : (k + 1) * block]) / block
+        levels.append(10.0 * math.log10(power + 1e-20))
+    threshold = min(percentile(levels, 5.0) + margin_db, percentile(levels, 95.0) - depth_db)
+    sounding = [k for k, level in enumerate(levels) if level >= threshold]
+    if not sounding:
+        return 0.0, len(signal) / sr
+    return sounding[0] * block / sr, (sounding[-1] + 1) * block / sr
+
+
+def stretch_frames(data, n_frames: int) -> np.ndarray:
+    """Frame ``k`` of the result: the input read at ``k (n - 1) / (n_frames - 1)``, between its
+    two neighbouring frames by linear interpolation."""
+    n = len(data)
+    out = []
+    for k in range(n_frames):
+        at = k * (n - 1) / (n_frames - 1)
+        below = min(int(at), n - 2)
+        share = at - below
+        out.append([(1 - share) * data[below][f] + share * data[below + 1][f]
+                    for f in range(len(data[0]))])  # fmt: skip
+    return np.array(out, dtype=np.float64)

@@ -1,0 +1,161 @@
+"""B stretched to A's tempo before the DTW (seqalign.audio.tempo, seqalign.warping.stretch):
+the sounding span and the stretch against naive loops, and ``seqalign warp`` on two takes of
+one tune at different tempos with different lead-ins."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from seqalign.audio import tempo
+from seqalign.audio.tempo import sounding_span, tempo_ratio
+from seqalign.warping.stretch import stretch_frames, stretched_length, unstretch_path
+from tests import naive
+from tests.test_cli import assert_one_line_error, cli, read_csv
+
+SR = 22050
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("sr", [1000, 8000])
+def test_sounding_span_matches_naive(seed, sr, monkeypatch):
+    rng = np.random.default_rng(seed)
+    n = int(sr * rng.uniform(0.5, 3.0))
+    signal = 1e-4 * rng.normal(size=n)
+    start, stop = sorted(rng.integers(0, n, size=2))
+    signal[start:stop] += np.sin(np.arange(stop - start) * 0.3)
+    monkeypatch.setattr(tempo, "_CHUNK", 997)  # several chunks, none a whole number of blocks
+    ours = sounding_span(signal, sr)
+    expected = naive.sounding_span(signal, sr, tempo.BLOCK_S, tempo.SPAN_MARGIN_DB,
+                                   tempo.SPAN_DEPTH_DB)  # fmt: skip
+    np.testing.assert_allclose(ours, expected)
+
+
+def test_sounding_span_leaves_out_silence_at_the_ends_only():
+    sr = 1000
+    tone = np.sin(np.arange(2 * sr))
+    gap = np.full(sr, 1e-5)
+    assert sounding_span(np.r_[gap, tone, gap, tone, gap, gap], sr) == (1.0, 6.0)
+    assert sounding_span(tone, sr) == (0.0, 2.0)  # no silence: all of it
+    assert sounding_span(np.zeros(3 * sr), sr) == (0.0, 3.0)  # silence: all of it
+    assert sounding_span(np.zeros(5), sr) == (0.0, 0.005)  # shorter than a block
+    assert sounding_span(np.zeros(0), sr) == (0.0, 0.0)
+
+
+def test_tempo_ratio():
+    assert tempo_ratio((0.0, 10.0), (2.0, 17.0)) == 1.5
+    assert tempo_ratio((0.0, 10.0), (0.0, 100.0)) == tempo.MAX_RATIO
+    assert tempo_ratio((0.0, 100.0), (0.0, 1.0)) == 1.0 / tempo.MAX_RATIO
+    assert tempo_ratio((3.0, 3.0), (0.0, 1.0)) == 1.0  # an empty span: no ratio
+
+
+@pytest.mark.parametrize(("n", "n_frames"), [(2, 2), (2, 7), (9, 4), (30, 31), (31, 30), (5, 12)])
+def test_stretch_frames_matches_naive(n, n_frames):
+    data = np.random.default_rng(n).normal(size=(n, 3))
+    ours = stretch_frames(data, n_frames)
+    np.testing.assert_allclose(ours, naive.stretch_frames(data, n_frames), atol=1e-12)
+    np.testing.assert_allclose(ours[[0, -1]], data[[0, -1]])  # the ends meet the ends
+
+
+def test_stretch_frames_of_too_few_frames():
+    one = np.array([[1.0, 2.0]])
+    np.testing.assert_array_equal(stretch_frames(one, 3), np.repeat(one, 3, axis=0))
+    assert stretch_frames(np.zeros((0, 2)), 3).shape == (0, 2)
+    assert stretched_length(100, 1.5) == 67 and stretched_length(3, 4.0) == 2
+
+
+@pytest.mark.parametrize(("n_stretched", "n"), [(10, 10), (10, 4), (4, 10), (50, 31)])
+def test_unstretch_path_maps_back_to_every_frame_in_order(n_stretched, n):
+    path = np.c_[np.arange(n_stretched), np.arange(n_stretched)]
+    back = unstretch_path(path, n_stretched, n)
+    assert back[0, 1] == 0 and back[-1, 1] == n - 1
+    assert (np.diff(back[:, 1]) >= 0).all() and back[:, 1].max() < n
+    np.testing.assert_array_equal(back[:, 0], path[:, 0])  # A's column untouched
+    np.testing.assert_array_equal(back[:, 1], np.floor(path[:, 1] * (n - 1) / (n_stretched - 1)
+                                                       + 0.5).astype(int))  # fmt: skip
+
+
+def _tune(onsets: list[float], seconds: float, lead: float) -> np.ndarray:
+    """Plucked notes of their own pitches (a tune) from ``lead`` seconds on, in faint noise."""
+    rng = np.random.default_rng(len(onsets))
+    y = 1e-4 * rng.normal(size=int(seconds * SR))
+    pitches = [60, 64, 67, 72, 71, 67, 64, 62, 60, 65, 69, 72]
+    for k, start in enumerate(onsets):
+        t = np.arange(int(0.6 * SR)) / SR
+        f = 440.0 * 2 ** ((pitches[k % len(pitches)] - 69) / 12)
+        note = sum(np.sin(2 * np.pi * f * h * t) / h for h in (1, 2, 3)) * np.exp(-4 * t)
+        first = int((lead + start) * SR)
+        y[first : first + t.size] += 0.2 * note[: y.size - first]
+    return y
+
+
+@pytest.fixture
+def takes(tmp_path, monkeypatch):
+    import soundfile
+
+    monkeypatch.chdir(tmp_path)
+    a = [0.4 * k for k in range(12)]  # 4.8 s of music after a 0.5 s lead-in
+    b = [0.6 * k for k in range(12)]  # the same at 2/3 the tempo, after a 2 s lead-in
+    soundfile.write("a.wav", _tune(a, 6.0, 0.5), SR)
+    soundfile.write("b.wav", _tune(b, 10.5, 2.0), SR)
+    return np.array(a) + 0.5, np.array(b) + 2.0
+
+
+def test_warp_stretches_b_to_a_tempo(takes):
+    a, b = takes
+    out = cli("warp", "a.wav", "b.wav", "--preset", "music", "-o", "p.json",
+              "--time-map", "tm.csv")  # fmt: skip
+    assert out.code == 0, out.stderr
+    assert "B stretched to A's tempo (B sounds 1.4" in out.stderr  # the summary says so
+    meta = json.loads(Path("p.json").read_text())
+    # the lead-ins left out; the last note rings as long in both, so a little under 1.5
+    assert meta["tempo_stretch"] == pytest.approx(1.45, abs=0.06)
+    assert meta["b_rate"] == pytest.approx(meta["a_rate"] / meta["tempo_stretch"], rel=0.01)
+    _, mapped = read_csv(Path("tm.csv").read_text())
+    np.testing.assert_allclose(np.interp(a, mapped[:, 0], mapped[:, 1]), b, atol=0.03)
+
+
+def test_no_match_tempo_and_other_presets_leave_b_as_read(takes):
+    out = cli("warp", "a.wav", "b.wav", "--preset", "music", "--no-match-tempo", "-o", "p.json",
+              "-q")  # fmt: skip
+    assert out.code == 0, out.stderr
+    meta = json.loads(Path("p.json").read_text())
+    assert meta["tempo_stretch"] is None and meta["b_rate"] == meta["a_rate"]
+    out = cli("warp", "a.wav", "b.wav", "--preset", "none", "-o", "q.json", "-q")
+    assert out.code == 0, out.stderr
+    assert json.loads(Path("q.json").read_text())["tempo_stretch"] is None
+
+
+def test_match_tempo_without_refinement_still_gives_a_warping_path(takes):
+    a, b = takes
+    out = cli("warp", "a.wav", "b.wav", "--preset", "music", "--refine", "1", "-o", "p.csv",
+              "--time-map", "tm.csv", "-q")  # fmt: skip
+    assert out.code == 0, out.stderr
+    _, path = read_csv(Path("p.csv").read_text())
+    steps = np.diff(path[:, :2].astype(int), axis=0)
+    assert ((steps == 0) | (steps == 1)).all() and (steps.sum(axis=1) > 0).all()
+    _, mapped = read_csv(Path("tm.csv").read_text())
+    np.testing.assert_allclose(np.interp(a, mapped[:, 0], mapped[:, 1]), b, atol=0.05)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--match-tempo", "--band", "sakoechiba:2s"), "--match-tempo: not with --cross-modal"),
+        (("--match-tempo", "--anchor", "1:2"), "--anchor"),
+        (("--match-tempo", "--skip-pauses", "0.2"), "not with --skip-pauses 0.2"),
+    ],
+)
+def test_bad_match_tempo_settings_are_usage_errors(takes, extra, message):
+    out = cli("warp", "a.wav", "b.wav", "-o", "p.csv", *extra)
+    assert_one_line_error(out, message)
+    assert not Path("p.csv").exists()
+
+
+def test_match_tempo_needs_two_audio_files(takes):
+    np.save("a.npy", np.zeros((20, 4)))
+    out = cli("warp", "a.npy", "b.wav", "-o", "p.csv", "--match-tempo")
+    assert_one_line_error(out, "--match-tempo: needs two audio files")
