@@ -265,6 +265,7 @@ UNCHECKED = {
     ("follow", "--hop-length"): "by preset: tests/test_cli_follow.py",
     ("follow", "--live-format"): "from the input: tests/test_cli_follow.py",
     ("follow", "--max-run"): "by preset: tests/test_cli_follow.py",
+    ("warp", "--match-tempo"): "the output has the ratio, not the flag: tests/test_tempo.py",
 }
 
 

@@ -124,9 +124,10 @@ def test_no_match_tempo_and_other_presets_leave_b_as_read(takes):
     assert out.code == 0, out.stderr
     meta = json.loads(Path("p.json").read_text())
     assert meta["tempo_stretch"] is None and meta["b_rate"] == meta["a_rate"]
-    out = cli("warp", "a.wav", "b.wav", "--preset", "none", "-o", "q.json", "-q")
-    assert out.code == 0, out.stderr
-    assert json.loads(Path("q.json").read_text())["tempo_stretch"] is None
+    for preset in ("none", "speech"):
+        out = cli("warp", "a.wav", "b.wav", "--preset", preset, "-o", "q.json", "-q")
+        assert out.code == 0, out.stderr
+        assert json.loads(Path("q.json").read_text())["tempo_stretch"] is None
 
 
 def test_match_tempo_without_refinement_still_gives_a_warping_path(takes):

@@ -4,8 +4,9 @@ that tells the two apart from the signal.
 ``benchmarks/alignment_accuracy.py`` chose them on the tuning half of the rendered corpus
 (``benchmarks/corpus/build_alignment_corpus.py``) and measured them on the held-out half
 (``benchmarks/README.md``): on music, a timbre-invariant chroma (CRP) with chroma onsets at 50
-frames per second, the path then refined with the same features at 150 frames per second in a
-band around it, beats log-mel by tens of points within 50 ms (and tuned chroma by 2 points on
+frames per second (B stretched to A's overall tempo for the DTW, :mod:`seqalign.audio.tempo`),
+the path then refined with the same features at 150 frames per second in a band around it,
+beats log-mel by tens of points within 50 ms (and tuned chroma by 2 points on
 the tuning half: the two renderings of a piece use different instruments); on speech, where
 pitch classes mean little and voices differ, log-mel z-scored per band and compared by cosine
 stays the most accurate, at a 10 ms hop (100 frames per second, as speech recognisers use)
