@@ -19,14 +19,15 @@ then also gives the share within 50 ms of the points in the soft part:
 
     python benchmarks/timbre_lag.py /tmp/timbre_corpus --quiet-db 30 --variant default,no-attacks
 
-``--reverb RT60`` puts every recording in a room (exponentially decaying noise of that
-reverberation time, mixed ``--wet``, default 0.3), as the alignment corpus's renderings are:
-the timbre corpus itself is dry.
+``--reverb RT60`` puts every recording in a second room on top of its own (the corpus's
+renderings have rooms of 0.2-1.2 s already): exponentially decaying noise of that
+reverberation time, mixed ``--wet`` (default 0.3).
 
 The pipeline is ``seqalign warp``'s with the music preset: features at hop 441 (50 frames per
 second), DTW (symmetric1, Euclidean) with B stretched to A's tempo (the ratio of the two
-sounding spans), refinement at hop 147 (B: 147 times that ratio) within 8 frames of the path,
-and the time map through the middle of each run.
+sounding spans) and every cell's cost floored (``TEMPO_FLOOR``), refinement at hop 147 (B:
+147 times that ratio) within 8 frames of the path, and the time map through the middle of
+each run.
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ VARIANTS: dict[str, dict[str, object]] = {
     "default": {},
     # B not stretched to A's tempo before the DTW (the music preset before 2026-12-06, late)
     "no-stretch": {"stretch": False},
+    # B stretched, other cost floors (seqalign.warping.stretch.TEMPO_FLOOR)
+    "floor-0": {"floor": 0.0},
+    "floor-0.5": {"floor": 0.5},
+    "floor-1": {"floor": 1.0},
     # without the attack onsets: the music preset of 2026-12-06
     "no-attacks": {"seqalign.audio.pitch.ATTACK_WEIGHT": 0.0},
     # the attack onsets alone, at the clear recordings' weight
@@ -169,7 +174,7 @@ def features(path: Path, hop: int, changes: dict, name: str, quiet_db: float = 0
         return 1.0 if "pair" in changes else weights[-1]
 
     own = pitch.onset_weight
-    patches = {k: v for k, v in changes.items() if k not in ("pair", "stretch")}
+    patches = {k: v for k, v in changes.items() if k not in ("pair", "stretch", "floor")}
     with patched({**patches, "seqalign.audio.pitch.onset_weight": recorded}):
         if "seqalign.audio.pitch.onset_weight" in patches:  # the variant's own weight
             own = patches["seqalign.audio.pitch.onset_weight"]
@@ -178,20 +183,30 @@ def features(path: Path, hop: int, changes: dict, name: str, quiet_db: float = 0
 
 
 def align(fa, fb, fa_fine, fb_fine, sr, hop_b_fine: int = HOP // FACTOR,
-          stretch: float | None = None):  # fmt: skip
+          stretch: float | None = None, floor: float | None = None):  # fmt: skip
     """``seqalign warp``'s music pipeline on features: with ``stretch`` (B sounds that many
-    times as long as A) the coarse DTW sees B stretched to A's tempo, and ``fb_fine`` is B
-    at the fine hop ``hop_b_fine`` (the fine hop times ``stretch``)."""
+    times as long as A) the coarse DTW sees B stretched to A's tempo, ``fb_fine`` is B at
+    the fine hop ``hop_b_fine`` (the fine hop times ``stretch``), and both DTWs have the
+    cost floor ``floor`` (default :data:`seqalign.warping.stretch.TEMPO_FLOOR`)."""
     from seqalign import dtw
     from seqalign.warping.refine import DEFAULT_RADIUS, refine
-    from seqalign.warping.stretch import stretch_frames, stretched_length, unstretch_path
+    from seqalign.warping.stretch import (
+        TEMPO_FLOOR,
+        stretch_frames,
+        stretched_length,
+        unstretch_path,
+        with_floor,
+    )
 
+    floor = TEMPO_FLOOR if floor is None else floor
     if stretch is None:
         path = dtw(fa, fb, metric="euclidean", step_pattern="symmetric1").path
     else:
         stretched = stretch_frames(fb, stretched_length(len(fb), stretch))
-        path = dtw(fa, stretched, metric="euclidean", step_pattern="symmetric1").path
+        path = dtw(*with_floor(fa, stretched, floor), metric="euclidean",
+                   step_pattern="symmetric1").path  # fmt: skip
         path = unstretch_path(path, len(stretched), len(fb))
+        fa_fine, fb_fine = with_floor(fa_fine, fb_fine, floor)
     fine = refine(fa_fine, fb_fine, path, ratio_a=FACTOR, ratio_b=HOP / hop_b_fine,
                   radius=DEFAULT_RADIUS, metric="euclidean", step_pattern="symmetric1")  # fmt: skip
     tm = fine.time_map(rate_a=sr / (HOP // FACTOR), rate_b=sr / hop_b_fine, interpolation="runs")
@@ -241,7 +256,8 @@ def run(
                     w = changes["pair"](weight[a], weight[b])
                     fa, fa_fine, fb, fb_fine = (np.hstack([f[:, :12], w * f[:, 12:]])
                                                 for f in (fa, fa_fine, fb, fb_fine))  # fmt: skip
-                a_t, b_t = align(fa, fb, fa_fine, fb_fine, sr, hop_b, stretch)
+                a_t, b_t = align(fa, fb, fa_fine, fb_fine, sr, hop_b, stretch,
+                                 changes.get("floor"))  # fmt: skip
                 err = np.interp(heard[a], a_t, b_t) - heard[b]
                 out.append({"variant": variant, "piece": piece, "a": a, "b": b,
                             "errors": err.tolist(),

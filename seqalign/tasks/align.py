@@ -278,6 +278,17 @@ def tempo_stretch(s: AlignSettings, preset: str | None, seq_a: Sequence,
     return None if abs(ratio - 1.0) < 0.01 else ratio
 
 
+def _floored(x, y, metric: str | None):
+    """With B stretched to A's tempo and a Euclidean metric, ``x`` and ``y`` with the cost
+    floor :data:`seqalign.warping.stretch.TEMPO_FLOOR` (:func:`~seqalign.warping.stretch.
+    with_floor`); as they are for other metrics, where one more feature is no floor."""
+    from seqalign.warping.stretch import TEMPO_FLOOR, with_floor
+
+    if (metric or "").strip().lower() not in ("euclidean", "sqeuclidean"):
+        return x, y
+    return with_floor(x, y, TEMPO_FLOOR)
+
+
 def _skipped(s: AlignSettings, seq_a: Sequence, seq_b: Sequence, seconds: float):
     """The frames of A and of B inside pauses of at least ``seconds``
     (:func:`seqalign.audio.pauses.pause_frames`)."""
@@ -316,6 +327,8 @@ def _refined(s: AlignSettings, factor: int, alignment: Alignment, seq_a: Sequenc
     hop times ``stretch``, so that the fine path's expected slope is 1 as well."""
     import dataclasses
 
+    import numpy as np
+
     from seqalign.warping.refine import DEFAULT_RADIUS, refine
 
     hop = max(1, (s.hop_length or 1) // factor)
@@ -328,9 +341,18 @@ def _refined(s: AlignSettings, factor: int, alignment: Alignment, seq_a: Sequenc
         (fine_b,), _ = read_inputs((s.b,), fine_hop_b)
     assert alignment.path is not None and seq_a.rate and seq_b.rate
     assert fine_a.rate and fine_b.rate
-    refined = refine(fine_a.data, fine_b.data, alignment.path, ratio_a=fine_a.rate / seq_a.rate,
+    x, y = fine_a.data, fine_b.data
+    if stretch is not None:
+        x, y = _floored(x, y, s.metric)
+    refined = refine(x, y, alignment.path, ratio_a=fine_a.rate / seq_a.rate,
                      ratio_b=fine_b.rate / seq_b.rate, radius=DEFAULT_RADIUS,
                      metric=alignment.metric, step_pattern=alignment.step_pattern)  # fmt: skip
+    if x is not fine_a.data and refined.step_pattern == "symmetric1" and refined.path is not None:
+        # the distance without the floor: symmetric1 sums the local costs along the path
+        p = refined.path
+        cost = np.linalg.norm(fine_a.data[p[:, 0]] - fine_b.data[p[:, 1]], axis=1)
+        distance = float((cost**2).sum() if refined.metric == "sqeuclidean" else cost.sum())
+        refined = dataclasses.replace(refined, distance=distance)
     reason = alignment.solver_reason
     if stretch is not None:
         reason += f"; B stretched to A's tempo (B sounds {stretch:.3g} times as long)"
@@ -510,11 +532,12 @@ def run_align(
     (seq_a, seq_b), normalize = read_inputs((s.a, s.b), s, pair=True)
     audio = "audio" in (seq_a.kind, seq_b.kind)
     stretch = tempo_stretch(s, preset, seq_a, seq_b) if pauses == 0 else None
-    data_b = seq_b.data
+    data_a, data_b = seq_a.data, seq_b.data
     if stretch is not None:
         from seqalign.warping.stretch import stretch_frames, stretched_length
 
         data_b = stretch_frames(data_b, stretched_length(seq_b.n_frames, stretch))
+        data_a, data_b = _floored(data_a, data_b, s.metric)
     radius = None if spec is None else spec.radius(seq_b.rate, seq_b.label)
     if spec is not None:
         typed["radius"] = spec.describe(radius)
@@ -545,7 +568,7 @@ def run_align(
         if s.cross_modal is None:
             extra["progress"] = callback
         alignment = align(
-            seq_a.data,
+            data_a,
             data_b,
             metric=metric or default_metric,
             step_pattern=s.step_pattern or DEFAULT_STEP_PATTERN,
