@@ -160,3 +160,34 @@ def test_match_tempo_needs_two_audio_files(takes):
     np.save("a.npy", np.zeros((20, 4)))
     out = cli("warp", "a.npy", "b.wav", "-o", "p.csv", "--match-tempo")
     assert_one_line_error(out, "--match-tempo: needs two audio files")
+
+
+@pytest.mark.parametrize("floor", [0.0, 0.4, 1.3])
+def test_with_floor_puts_a_floor_under_the_euclidean_cost(floor):
+    from seqalign.warping.stretch import with_floor
+
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(6, 3)), rng.normal(size=(5, 3))
+    xf, yf = with_floor(x, y, floor)
+    assert xf.shape == (6, 4) and yf.shape == (5, 4)
+    d = np.sqrt(((x[:, None] - y[None]) ** 2).sum(-1))
+    df = np.sqrt(((xf[:, None] - yf[None]) ** 2).sum(-1))
+    np.testing.assert_allclose(df, np.sqrt(d**2 + floor**2))
+    np.testing.assert_array_equal(xf[:, :3], x)  # the features themselves untouched
+
+
+def test_warp_reports_the_distance_without_the_floor(takes):
+    import soundfile
+
+    from seqalign.audio.features import compute_features
+
+    out = cli("warp", "a.wav", "b.wav", "--preset", "music", "-o", "p.json", "-q")
+    assert out.code == 0, out.stderr
+    meta = json.loads(Path("p.json").read_text())
+    path = np.array(meta["path"])
+    features = [
+        compute_features(soundfile.read(name)[0], SR, "crp_dlnco", round(SR / meta[rate]))
+        for name, rate in (("a.wav", "a_rate"), ("b.wav", "b_rate"))
+    ]
+    cost = np.linalg.norm(features[0][path[:, 0]] - features[1][path[:, 1]], axis=1)
+    assert meta["distance"] == pytest.approx(cost.sum(), rel=1e-9)
