@@ -533,11 +533,17 @@ def run_align(
     audio = "audio" in (seq_a.kind, seq_b.kind)
     stretch = tempo_stretch(s, preset, seq_a, seq_b) if pauses == 0 else None
     data_a, data_b = seq_a.data, seq_b.data
-    if stretch is not None:
-        from seqalign.warping.stretch import stretch_frames, stretched_length
+    trim_a, trim_b = (0, seq_a.n_frames), (0, seq_b.n_frames)
+    if stretch is not None:  # B at A's tempo, floored, over the two sounding spans
+        from seqalign.warping.stretch import sounding_frames, stretch_frames, stretched_length
 
-        data_b = stretch_frames(data_b, stretched_length(seq_b.n_frames, stretch))
-        data_a, data_b = _floored(data_a, data_b, s.metric)
+        stretched = stretched_length(seq_b.n_frames, stretch)
+        data_b = stretch_frames(data_b, stretched)
+        assert seq_a.rate and seq_b.rate and seq_a.sounding and seq_b.sounding
+        trim_a = sounding_frames(seq_a.sounding, seq_a.rate, seq_a.n_frames)
+        trim_b = sounding_frames(seq_b.sounding, seq_b.rate * len(data_b) / seq_b.n_frames,
+                                 len(data_b))  # fmt: skip
+        data_a, data_b = _floored(data_a[slice(*trim_a)], data_b[slice(*trim_b)], s.metric)
     radius = None if spec is None else spec.radius(seq_b.rate, seq_b.label)
     if spec is not None:
         typed["radius"] = spec.describe(radius)
@@ -554,7 +560,7 @@ def run_align(
             from seqalign.audio.presets import PRESETS
 
             above = PRESETS[preset].multiscale_cells
-            if above is not None and seq_a.n_frames * len(data_b) > above:
+            if above is not None and len(data_a) * len(data_b) > above:
                 solver = "multiscale"
         extra = {"solver": solver, "anchors": anchor_frames(s.anchor, seq_a, seq_b),
                  "multiscale_radius": s.multiscale_radius, "verify": s.verify,
@@ -582,11 +588,16 @@ def run_align(
     if stretch is not None:  # the path back on B's frames, then exact in a band around it
         import dataclasses
 
-        from seqalign.warping.stretch import unstretch_path
+        import numpy as np
+
+        from seqalign.warping.stretch import join_ends, unstretch_path
 
         assert alignment.path is not None
-        unstretched = unstretch_path(alignment.path, len(data_b), seq_b.n_frames)
-        alignment = dataclasses.replace(alignment, path=unstretched, m=seq_b.n_frames)
+        whole = join_ends(alignment.path + np.array([trim_a[0], trim_b[0]]), seq_a.n_frames,
+                          stretched)  # fmt: skip
+        unstretched = unstretch_path(whole, stretched, seq_b.n_frames)
+        alignment = dataclasses.replace(alignment, path=unstretched, n=seq_a.n_frames,
+                                        m=seq_b.n_frames)  # fmt: skip
         alignment, seq_a, seq_b = _refined(s, factor, alignment, seq_a, seq_b, stretch)
     elif factor > 1:
         alignment, seq_a, seq_b = _refined(s, factor, alignment, seq_a, seq_b)

@@ -7,14 +7,28 @@ B to ``m'`` frames (:func:`stretch_frames`) so that the expected path is the dia
 every step off the overall tempo cost a cell; :func:`unstretch_path` maps the path found back
 to B's frames, for a refinement (:func:`seqalign.warping.refine.refine`) to make exact.
 :func:`with_floor` gives every cell a floor, which makes a step off the diagonal cost that
-much where the features cannot tell one path from the other.
+much where the features cannot tell one path from the other. With that floor, a lead-in of
+silence in one take and not the other would be crossed on the diagonal too, so the DTW runs
+over the sounding spans only (:func:`sounding_frames`) and :func:`join_ends` maps the
+silence before and after them on straight lines.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-__all__ = ["TEMPO_FLOOR", "stretch_frames", "stretched_length", "unstretch_path", "with_floor"]
+__all__ = [
+    "TEMPO_FLOOR",
+    "TRIM_MARGIN_S",
+    "join_ends",
+    "sounding_frames",
+    "stretch_frames",
+    "stretched_length",
+    "unstretch_path",
+    "with_floor",
+]
 
 #: With B stretched, every cell costs at least about this much (:func:`with_floor`), so that
 #: a step off the overall tempo costs as much even where the features match everywhere. On
@@ -22,6 +36,8 @@ __all__ = ["TEMPO_FLOOR", "stretch_frames", "stretched_length", "unstretch_path"
 #: 95.8 / 95.4 % at 0.5 / 0.7 / 1 / 1.5; the timbre corpus 89.9 % without, 90.3 / 90.2 /
 #: 89.5 % at 0.5 / 0.7 / 1 (``benchmarks/README.md``).
 TEMPO_FLOOR = 0.7
+#: Seconds kept on each side of a take's sounding span (:func:`sounding_frames`).
+TRIM_MARGIN_S = 0.5
 
 
 def stretched_length(n_frames: int, ratio: float) -> int:
@@ -83,3 +99,44 @@ def with_floor(x: np.ndarray, y: np.ndarray, floor: float) -> tuple[np.ndarray, 
     y = np.asarray(y, dtype=np.float64)
     return (np.hstack([x, np.full((x.shape[0], 1), float(floor))]),
             np.hstack([y, np.zeros((y.shape[0], 1))]))  # fmt: skip
+
+
+def sounding_frames(span: tuple[float, float], rate: float, n_frames: int,
+                    margin: float = TRIM_MARGIN_S) -> tuple[int, int]:  # fmt: skip
+    """``(first, stop)``: the frames (at ``rate`` per second, ``n_frames`` in all) from
+    ``margin`` seconds before ``span`` starts to ``margin`` seconds after it ends; all of
+    them when that leaves fewer than 2.
+
+    Examples
+    --------
+    >>> sounding_frames((2.0, 5.0), 10.0, 80)
+    (15, 56)
+    """
+    first = max(0, math.floor((span[0] - margin) * rate))
+    stop = min(n_frames, math.ceil((span[1] + margin) * rate) + 1)
+    return (first, stop) if stop - first >= 2 else (0, n_frames)
+
+
+def _line(start: tuple[int, int], end: tuple[int, int]) -> np.ndarray:
+    """Cells from ``start`` to ``end`` (both included) on a straight line, each step moving
+    each index by 0 or 1."""
+    length = max(end[0] - start[0], end[1] - start[1])
+    k = np.arange(length + 1)
+    rows = start[0] + np.floor(k * (end[0] - start[0]) / max(length, 1) + 0.5)
+    cols = start[1] + np.floor(k * (end[1] - start[1]) / max(length, 1) + 0.5)
+    return np.column_stack([rows, cols]).astype(np.int64)
+
+
+def join_ends(path: np.ndarray, n: int, m: int) -> np.ndarray:
+    """``path`` (of a part of an ``n x m`` matrix) with straight lines from ``(0, 0)`` to its
+    first cell and from its last cell to ``(n - 1, m - 1)``: a warping path of the whole.
+
+    Examples
+    --------
+    >>> join_ends(np.array([[2, 1], [3, 2]]), 5, 3).tolist()
+    [[0, 0], [1, 1], [2, 1], [3, 2], [4, 2]]
+    """
+    path = np.asarray(path, dtype=np.int64)
+    head = _line((0, 0), (int(path[0, 0]), int(path[0, 1])))[:-1]
+    tail = _line((int(path[-1, 0]), int(path[-1, 1])), (n - 1, m - 1))[1:]
+    return np.vstack([head, path, tail])
