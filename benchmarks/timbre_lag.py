@@ -25,9 +25,9 @@ reverberation time, mixed ``--wet`` (default 0.3).
 
 The pipeline is ``seqalign warp``'s with the music preset: features at hop 441 (50 frames per
 second), DTW (symmetric1, Euclidean) with B stretched to A's tempo (the ratio of the two
-sounding spans) and every cell's cost floored (``TEMPO_FLOOR``), refinement at hop 147 (B:
-147 times that ratio) within 8 frames of the path, and the time map through the middle of
-each run.
+sounding spans, the DTW over those spans) and every cell's cost floored (``TEMPO_FLOOR``),
+refinement at hop 147 (B: 147 times that ratio) within 8 frames of the path, and the time
+map through the middle of each run.
 """
 
 from __future__ import annotations
@@ -183,15 +183,19 @@ def features(path: Path, hop: int, changes: dict, name: str, quiet_db: float = 0
 
 
 def align(fa, fb, fa_fine, fb_fine, sr, hop_b_fine: int = HOP // FACTOR,
-          stretch: float | None = None, floor: float | None = None):  # fmt: skip
+          stretch: float | None = None, floor: float | None = None,
+          spans: tuple = ()):  # fmt: skip
     """``seqalign warp``'s music pipeline on features: with ``stretch`` (B sounds that many
-    times as long as A) the coarse DTW sees B stretched to A's tempo, ``fb_fine`` is B at
-    the fine hop ``hop_b_fine`` (the fine hop times ``stretch``), and both DTWs have the
-    cost floor ``floor`` (default :data:`seqalign.warping.stretch.TEMPO_FLOOR`)."""
+    times as long as A) the coarse DTW sees B stretched to A's tempo over the two sounding
+    ``spans`` (seconds), ``fb_fine`` is B at the fine hop ``hop_b_fine`` (the fine hop times
+    ``stretch``), and both DTWs have the cost floor ``floor`` (default
+    :data:`seqalign.warping.stretch.TEMPO_FLOOR`)."""
     from seqalign import dtw
     from seqalign.warping.refine import DEFAULT_RADIUS, refine
     from seqalign.warping.stretch import (
         TEMPO_FLOOR,
+        join_ends,
+        sounding_frames,
         stretch_frames,
         stretched_length,
         unstretch_path,
@@ -203,8 +207,12 @@ def align(fa, fb, fa_fine, fb_fine, sr, hop_b_fine: int = HOP // FACTOR,
         path = dtw(fa, fb, metric="euclidean", step_pattern="symmetric1").path
     else:
         stretched = stretch_frames(fb, stretched_length(len(fb), stretch))
-        path = dtw(*with_floor(fa, stretched, floor), metric="euclidean",
-                   step_pattern="symmetric1").path  # fmt: skip
+        rate = sr / HOP
+        ia = sounding_frames(spans[0], rate, len(fa))
+        ib = sounding_frames(spans[1], rate * len(stretched) / len(fb), len(stretched))
+        x, y = with_floor(fa[slice(*ia)], stretched[slice(*ib)], floor)
+        path = dtw(x, y, metric="euclidean", step_pattern="symmetric1").path
+        path = join_ends(path + np.array([ia[0], ib[0]]), len(fa), len(stretched))
         path = unstretch_path(path, len(stretched), len(fb))
         fa_fine, fb_fine = with_floor(fa_fine, fb_fine, floor)
     fine = refine(fa_fine, fb_fine, path, ratio_a=FACTOR, ratio_b=HOP / hop_b_fine,
@@ -257,7 +265,7 @@ def run(
                     fa, fa_fine, fb, fb_fine = (np.hstack([f[:, :12], w * f[:, 12:]])
                                                 for f in (fa, fa_fine, fb, fb_fine))  # fmt: skip
                 a_t, b_t = align(fa, fb, fa_fine, fb_fine, sr, hop_b, stretch,
-                                 changes.get("floor"))  # fmt: skip
+                                 changes.get("floor"), (span[a], span[b]))  # fmt: skip
                 err = np.interp(heard[a], a_t, b_t) - heard[b]
                 out.append({"variant": variant, "piece": piece, "a": a, "b": b,
                             "errors": err.tolist(),

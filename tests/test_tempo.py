@@ -191,3 +191,30 @@ def test_warp_reports_the_distance_without_the_floor(takes):
     ]
     cost = np.linalg.norm(features[0][path[:, 0]] - features[1][path[:, 1]], axis=1)
     assert meta["distance"] == pytest.approx(cost.sum(), rel=1e-9)
+
+
+@pytest.mark.parametrize(("rows", "cols", "n", "m"),
+                         [((0, 5), (0, 5), 5, 5), ((3, 6), (1, 10), 12, 10),
+                          ((0, 10), (5, 7), 10, 30), ((7, 9), (0, 30), 9, 30)])  # fmt: skip
+def test_join_ends_gives_a_warping_path_of_the_whole(rows, cols, n, m):
+    from seqalign import dtw
+    from seqalign.warping.stretch import join_ends
+    from tests.test_cli import assert_warping_path
+
+    rng = np.random.default_rng(n + m)
+    part = dtw(rng.normal(size=(rows[1] - rows[0], 2)), rng.normal(size=(cols[1] - cols[0], 2)))
+    middle = part.path + np.array([rows[0], cols[0]])
+    whole = join_ends(middle, n, m)
+    assert_warping_path(whole, n, m)
+    start = int(np.flatnonzero((whole == middle[0]).all(axis=1))[0])
+    np.testing.assert_array_equal(whole[start : start + len(middle)], middle)  # kept as it is
+
+
+def test_sounding_frames():
+    from seqalign.warping.stretch import sounding_frames
+
+    assert sounding_frames((2.0, 5.0), 10.0, 80) == (15, 56)  # 0.5 s margins
+    assert sounding_frames((0.0, 5.0), 10.0, 40) == (0, 40)  # clipped to the frames
+    assert sounding_frames((3.0, 3.1), 10.0, 40, margin=0.0) == (30, 32)
+    assert sounding_frames((3.0, 3.0), 10.0, 40, margin=0.0) == (0, 40)  # under 2: all
+    assert sounding_frames((9.0, 9.5), 10.0, 40, margin=0.0) == (0, 40)  # beyond: all of them
