@@ -450,9 +450,11 @@ _DECLARED = (
            "[default: 0.2 for speech (--preset); 0 otherwise].", "SECONDS", ALIGN_PANEL),
     Option("match_tempo", ("--match-tempo/--no-match-tempo",), parse_bool, (WARP,),
            "Two audio files: stretch B to A's overall tempo (how long each sounds, silence at "
-           "the ends left out) for the DTW, so that where the features cannot tell the path "
-           "keeps that tempo; the refinement then reads B at its hop times the ratio "
-           "[default: on for music (--preset); off otherwise].", panel=ALIGN_PANEL),
+           "the ends left out) and put a floor under every cell's cost, so that where the "
+           "features cannot tell the path keeps that tempo; the DTW runs over the sounding "
+           "parts, the silence around them mapped on straight lines, and the refinement reads "
+           "B at its hop times the ratio [default: on for music (--preset); off otherwise].",
+           panel=ALIGN_PANEL),
     Option("anchor", ("--anchor",), parse_names, (WARP,),
            "A pair of times the path must pass through, e.g. 12.5:14.2 (seconds, or frames with "
            "f: 300f:340f, or frames when there is no frame rate); repeatable.", "TA:TB",

@@ -75,7 +75,8 @@ class Preset:
     #: ``--interpolation``: how the time map reads the path (:mod:`seqalign.warping.timemap`).
     interpolation: str = "runs"
     #: ``--match-tempo``: B is stretched to A's overall tempo (the ratio of the two sounding
-    #: spans, :mod:`seqalign.audio.tempo`) for the DTW, and refined at its own rate times it.
+    #: spans, :mod:`seqalign.audio.tempo`) for the DTW, with a cost floor, over the sounding
+    #: spans (:mod:`seqalign.warping.stretch`), and refined at its own rate times it.
     match_tempo: bool = False
 
 
