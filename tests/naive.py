@@ -885,10 +885,12 @@ def level_gain(energy: np.ndarray, rate: float, window: float, floor_db: float, 
     return np.array([10 ** (min(max(top_db - m, 0.0), lift) / 10) for m in mean])
 
 
-def sounding_span(signal, sr: float, block_s: float, margin_db: float, depth_db: float):
+def sounding_span(signal, sr: float, block_s: float, margin_db: float, depth_db: float,
+                  floor_percentile: float):  # fmt: skip
     """The first and last block (``block_s`` seconds) whose mean power, in dB, reaches the
-    5th-percentile block plus ``margin_db`` or the 95th minus ``depth_db``, whichever is
-    lower; ``(0, duration)`` when none does or there is no whole block."""
+    ``floor_percentile``-th percentile block plus ``margin_db`` or the 95th minus
+    ``depth_db``, whichever is lower; ``(0, duration)`` when none does or there is no whole
+    block."""
     block = max(1, round(block_s * sr))
     n_blocks = len(signal) // block
     if n_blocks == 0:
@@ -897,7 +899,8 @@ def sounding_span(signal, sr: float, block_s: float, margin_db: float, depth_db:
     for k in range(n_blocks):
         power = sum(float(v) * float(v) for v in signal[k * block : (k + 1) * block]) / block
         levels.append(10.0 * math.log10(power + 1e-20))
-    threshold = min(percentile(levels, 5.0) + margin_db, percentile(levels, 95.0) - depth_db)
+    threshold = min(percentile(levels, floor_percentile) + margin_db,
+                    percentile(levels, 95.0) - depth_db)  # fmt: skip
     sounding = [k for k, level in enumerate(levels) if level >= threshold]
     if not sounding:
         return 0.0, len(signal) / sr

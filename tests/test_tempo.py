@@ -30,7 +30,7 @@ def test_sounding_span_matches_naive(seed, sr, monkeypatch):
     monkeypatch.setattr(tempo, "_CHUNK", 997)  # several chunks, none a whole number of blocks
     ours = sounding_span(signal, sr)
     expected = naive.sounding_span(signal, sr, tempo.BLOCK_S, tempo.SPAN_MARGIN_DB,
-                                   tempo.SPAN_DEPTH_DB)  # fmt: skip
+                                   tempo.SPAN_DEPTH_DB, tempo.SPAN_FLOOR_PERCENTILE)  # fmt: skip
     np.testing.assert_allclose(ours, expected)
 
 
@@ -43,6 +43,18 @@ def test_sounding_span_leaves_out_silence_at_the_ends_only():
     assert sounding_span(np.zeros(3 * sr), sr) == (0.0, 3.0)  # silence: all of it
     assert sounding_span(np.zeros(5), sr) == (0.0, 0.005)  # shorter than a block
     assert sounding_span(np.zeros(0), sr) == (0.0, 0.0)
+
+
+def test_sounding_span_keeps_a_long_soft_opening():
+    # a pianissimo 30 dB under the rest for 40 % of the piece, in noise 80 dB down: found by
+    # the timbre corpus with --quiet-db 30, where a 5th-percentile floor took it for silence
+    sr = 1000
+    rng = np.random.default_rng(0)
+    soft = 10 ** (-30 / 20) * np.sin(np.arange(4 * sr))
+    loud = np.sin(np.arange(6 * sr))
+    signal = np.r_[np.zeros(sr // 4), soft, loud, np.zeros(sr // 4)]
+    signal += 1e-4 * rng.normal(size=signal.size)
+    assert sounding_span(signal, sr) == (0.25, 10.25)
 
 
 def test_tempo_ratio():
