@@ -47,7 +47,7 @@ def test_sounding_span_leaves_out_silence_at_the_ends_only():
 
 def test_sounding_span_keeps_a_long_soft_opening():
     # a pianissimo 30 dB under the rest for 40 % of the piece, in noise 80 dB down: found by
-    # the timbre corpus with --quiet-db 30, where a 5th-percentile floor took it for silence
+    # the timbre corpus with --quiet-db 30, where a depth of 20 dB took it for silence
     sr = 1000
     rng = np.random.default_rng(0)
     soft = 10 ** (-30 / 20) * np.sin(np.arange(4 * sr))
