@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from seqalign.audio import tempo
+from seqalign.audio import pauses, tempo
 from seqalign.audio.tempo import sounding_span, tempo_ratio
 from seqalign.warping.stretch import stretch_frames, stretched_length, unstretch_path
 from tests import naive
@@ -30,7 +30,7 @@ def test_sounding_span_matches_naive(seed, sr, monkeypatch):
     monkeypatch.setattr(tempo, "_CHUNK", 997)  # several chunks, none a whole number of blocks
     ours = sounding_span(signal, sr)
     expected = naive.sounding_span(signal, sr, tempo.BLOCK_S, tempo.SPAN_MARGIN_DB,
-                                   tempo.SPAN_DEPTH_DB, tempo.SPAN_FLOOR_PERCENTILE)  # fmt: skip
+                                   tempo.SPAN_DEPTH_DB, pauses.FLOOR_PERCENTILE)  # fmt: skip
     np.testing.assert_allclose(ours, expected)
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "PAUSE_MARGIN_DB",
     "frame_levels",
     "pause_frames",
+    "silence_threshold",
 ]
 
 #: A frame is silent under the floor plus this many dB.
@@ -80,6 +81,22 @@ def frame_levels(signal: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
     return 10.0 * np.log10(power + 1e-12)
 
 
+def silence_threshold(levels: np.ndarray, margin_db: float, depth_db: float) -> float:
+    """The level (dB) under which a frame is silent: the recording's quiet floor (the
+    :data:`FLOOR_PERCENTILE`-th percentile of ``levels``) plus ``margin_db``, or ``depth_db``
+    under its loud frames (the :data:`LOUD_PERCENTILE`-th), whichever is lower (a recording
+    without silence has none). Shared by :func:`pause_frames` and
+    :func:`seqalign.audio.tempo.sounding_span`.
+
+    Examples
+    --------
+    >>> silence_threshold(np.r_[np.full(10, -80.0), np.zeros(90)], 10.0, 20.0)
+    -70.0
+    """
+    floor, loud = np.percentile(levels, [FLOOR_PERCENTILE, LOUD_PERCENTILE])
+    return float(min(floor + margin_db, loud - depth_db))
+
+
 def pause_frames(
     levels: np.ndarray,
     rate: float,
@@ -122,8 +139,7 @@ def pause_frames(
     skip = np.zeros(n, dtype=bool)
     if n < 3:
         return skip
-    floor, loud = np.percentile(levels, [FLOOR_PERCENTILE, LOUD_PERCENTILE])
-    silent = levels < min(floor + margin_db, loud - MIN_DEPTH_DB)
+    silent = levels < silence_threshold(levels, margin_db, MIN_DEPTH_DB)
     change = np.diff(np.r_[0, silent.astype(np.int8), 0])
     starts, ends = np.flatnonzero(change == 1), np.flatnonzero(change == -1)
     keep = max(1, round(edge * rate))

@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from seqalign.audio.pauses import silence_threshold
+
 __all__ = [
     "BLOCK_S",
     "MAX_RATIO",
     "SPAN_DEPTH_DB",
-    "SPAN_FLOOR_PERCENTILE",
     "SPAN_MARGIN_DB",
     "sounding_span",
     "tempo_ratio",
@@ -38,15 +39,14 @@ __all__ = [
 BLOCK_S = 0.01
 #: A block sounds from the recording's quiet floor (its 5th-percentile block) plus this ...
 SPAN_MARGIN_DB = 10.0
-#: ... or from this many dB under its loud blocks (95th percentile), if that is lower: only
+#: ... or from this many dB under its loud blocks (95th percentile), if that is lower
+#: (:func:`seqalign.audio.pauses.silence_threshold`, the pause detector's rule): only
 #: deep silence is left out. At 20 dB (the pause detector's) a pianissimo opening 30 dB under
 #: the rest, 40 % of the piece, was taken for silence and crossed on a straight line (the
 #: timbre corpus with ``--quiet-db 30``: 84.8 % within 50 ms against 88.9 % at 40 dB). The
 #: price: a lead-in of room noise less than 40 dB under the music is kept, and the cost
 #: floor then drags the path across it for a few notes (``benchmarks/README.md``).
 SPAN_DEPTH_DB = 40.0
-#: The floor is this percentile of the blocks' levels.
-SPAN_FLOOR_PERCENTILE = 5.0
 #: :func:`tempo_ratio` stays within ``[1 / MAX_RATIO, MAX_RATIO]``.
 MAX_RATIO = 4.0
 #: Samples per chunk when the block levels are taken (bounds the temporary).
@@ -86,8 +86,7 @@ def sounding_span(signal: np.ndarray, sr: float) -> tuple[float, float]:
         chunk = np.asarray(signal[first * block : last * block], dtype=np.float64)
         power[first:last] = (chunk * chunk).reshape(last - first, block).mean(axis=1)
     level = 10.0 * np.log10(power + 1e-20)
-    floor, loud = np.percentile(level, [SPAN_FLOOR_PERCENTILE, 95.0])
-    sounding = np.flatnonzero(level >= min(floor + SPAN_MARGIN_DB, loud - SPAN_DEPTH_DB))
+    sounding = np.flatnonzero(level >= silence_threshold(level, SPAN_MARGIN_DB, SPAN_DEPTH_DB))
     if sounding.size == 0:
         return 0.0, duration
     return float(sounding[0] * block / sr), float((sounding[-1] + 1) * block / sr)

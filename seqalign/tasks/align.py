@@ -278,15 +278,11 @@ def tempo_stretch(s: AlignSettings, preset: str | None, seq_a: Sequence,
     return None if abs(ratio - 1.0) < 0.01 else ratio
 
 
-def _floored(x, y, metric: str | None):
-    """With B stretched to A's tempo and a Euclidean metric, ``x`` and ``y`` with the cost
-    floor :data:`seqalign.warping.stretch.TEMPO_FLOOR` (:func:`~seqalign.warping.stretch.
-    with_floor`); as they are for other metrics, where one more feature is no floor."""
-    from seqalign.warping.stretch import TEMPO_FLOOR, with_floor
-
-    if (metric or "").strip().lower() not in ("euclidean", "sqeuclidean"):
-        return x, y
-    return with_floor(x, y, TEMPO_FLOOR)
+def _has_floor(metric: str | None) -> bool:
+    """Whether B stretched to A's tempo gets the cost floor
+    (:func:`seqalign.warping.stretch.with_floor`): with the Euclidean metrics only, where one
+    more feature is a floor; with cosine and the others it would be a different cost."""
+    return (metric or "").strip().lower() in ("euclidean", "sqeuclidean")
 
 
 def _skipped(s: AlignSettings, seq_a: Sequence, seq_b: Sequence, seconds: float):
@@ -330,6 +326,7 @@ def _refined(s: AlignSettings, factor: int, alignment: Alignment, seq_a: Sequenc
     import numpy as np
 
     from seqalign.warping.refine import DEFAULT_RADIUS, refine
+    from seqalign.warping.stretch import TEMPO_FLOOR, with_floor
 
     hop = max(1, (s.hop_length or 1) // factor)
     fine = dataclasses.replace(s, hop_length=hop)
@@ -342,12 +339,13 @@ def _refined(s: AlignSettings, factor: int, alignment: Alignment, seq_a: Sequenc
     assert alignment.path is not None and seq_a.rate and seq_b.rate
     assert fine_a.rate and fine_b.rate
     x, y = fine_a.data, fine_b.data
-    if stretch is not None:
-        x, y = _floored(x, y, s.metric)
+    floored = stretch is not None and _has_floor(s.metric)
+    if floored:
+        x, y = with_floor(x, y, TEMPO_FLOOR)
     refined = refine(x, y, alignment.path, ratio_a=fine_a.rate / seq_a.rate,
                      ratio_b=fine_b.rate / seq_b.rate, radius=DEFAULT_RADIUS,
                      metric=alignment.metric, step_pattern=alignment.step_pattern)  # fmt: skip
-    if x is not fine_a.data and refined.step_pattern == "symmetric1" and refined.path is not None:
+    if floored and refined.step_pattern == "symmetric1" and refined.path is not None:
         # the distance without the floor: symmetric1 sums the local costs along the path
         p = refined.path
         cost = np.linalg.norm(fine_a.data[p[:, 0]] - fine_b.data[p[:, 1]], axis=1)
@@ -535,7 +533,13 @@ def run_align(
     data_a, data_b = seq_a.data, seq_b.data
     trim_a, trim_b = (0, seq_a.n_frames), (0, seq_b.n_frames)
     if stretch is not None:  # B at A's tempo, floored, over the two sounding spans
-        from seqalign.warping.stretch import sounding_frames, stretch_frames, stretched_length
+        from seqalign.warping.stretch import (
+            TEMPO_FLOOR,
+            sounding_frames,
+            stretch_frames,
+            stretched_length,
+            with_floor,
+        )
 
         stretched = stretched_length(seq_b.n_frames, stretch)
         data_b = stretch_frames(data_b, stretched)
@@ -543,7 +547,9 @@ def run_align(
         trim_a = sounding_frames(seq_a.sounding, seq_a.rate, seq_a.n_frames)
         trim_b = sounding_frames(seq_b.sounding, seq_b.rate * len(data_b) / seq_b.n_frames,
                                  len(data_b))  # fmt: skip
-        data_a, data_b = _floored(data_a[slice(*trim_a)], data_b[slice(*trim_b)], s.metric)
+        data_a, data_b = data_a[slice(*trim_a)], data_b[slice(*trim_b)]
+        if _has_floor(s.metric):
+            data_a, data_b = with_floor(data_a, data_b, TEMPO_FLOOR)
     radius = None if spec is None else spec.radius(seq_b.rate, seq_b.label)
     if spec is not None:
         typed["radius"] = spec.describe(radius)
