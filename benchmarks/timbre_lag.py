@@ -67,6 +67,8 @@ VARIANTS: dict[str, dict[str, object]] = {
     "attack-drop-15": {"seqalign.audio.pitch.ATTACK_DROP_DB": 15.0},
     "attack-decay-0.2": {"seqalign.audio.pitch.ATTACK_DECAY_S": 0.2},
     "attack-ahead-0.2": {"seqalign.audio.pitch.ATTACK_AHEAD_S": 0.2},
+    "attack-ahead-0.4": {"seqalign.audio.pitch.ATTACK_AHEAD_S": 0.4},
+    "attack-ahead-0.5": {"seqalign.audio.pitch.ATTACK_AHEAD_S": 0.5},
     # every recording's DLNCO at weight 1 (the music preset before 2026-12-06, with attacks)
     "uniform-onsets": {"seqalign.audio.pitch.onset_weight": lambda clarity: 1.0},
     "no-onsets": {"seqalign.audio.pitch.onset_weight": lambda clarity: 0.0},

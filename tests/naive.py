@@ -885,12 +885,46 @@ def level_gain(energy: np.ndarray, rate: float, window: float, floor_db: float, 
     return np.array([10 ** (min(max(top_db - m, 0.0), lift) / 10) for m in mean])
 
 
+def tonality(samples, sr: float, frame_s: float, band_hz: tuple[float, float],
+             half_width: int) -> float:  # fmt: skip
+    """10 log10 of the mean over the bins within ``band_hz`` (those whose median is not zero)
+    of the power over its running median: the power spectrum averaged over Hann frames of
+    ``2 ** round(log2(max(frame_s * sr, 64)))`` samples every quarter frame (the samples
+    zero-padded to one frame), the median over the bins within ``half_width`` of each (the
+    end bins repeated); 0 when no bin is left."""
+    n_fft = int(2 ** round(math.log2(max(frame_s * sr, 64.0))))
+    samples = [float(v) for v in samples] + [0.0] * max(0, n_fft - len(samples))
+    window = [0.5 - 0.5 * math.cos(2 * math.pi * k / n_fft) for k in range(n_fft)]
+    starts = range(0, len(samples) - n_fft + 1, max(1, n_fft // 4))
+    power = [0.0] * (n_fft // 2 + 1)
+    for start in starts:
+        spectrum = np.fft.rfft([samples[start + k] * window[k] for k in range(n_fft)])
+        for k, value in enumerate(spectrum):
+            power[k] += abs(value) ** 2 / len(starts)
+    ratios = []
+    for k in range(len(power)):
+        if band_hz[0] <= k * sr / n_fft <= band_hz[1]:
+            near = [power[min(max(j, 0), len(power) - 1)]
+                    for j in range(k - half_width, k + half_width + 1)]  # fmt: skip
+            median = sorted(near)[half_width]
+            if median > 0:
+                ratios.append(power[k] / median)
+    return 10 * math.log10(sum(ratios) / len(ratios)) if ratios else 0.0
+
+
 def sounding_span(signal, sr: float, block_s: float, margin_db: float, depth_db: float,
-                  floor_percentile: float):  # fmt: skip
+                  floor_percentile: float, window_s: float, tonal_db: float, rise_db: float,
+                  rise_percentile: float, tonal: dict):  # fmt: skip
     """The first and last block (``block_s`` seconds) whose mean power, in dB, reaches the
     ``floor_percentile``-th percentile block plus ``margin_db`` or the 95th minus
     ``depth_db``, whichever is lower; ``(0, duration)`` when none does or there is no whole
-    block."""
+    block. Then room noise off each end: windows of ``window_s`` (in whole blocks), from
+    each end inward, whose mean power is within ``margin_db`` of the ``floor_percentile``-th
+    percentile of the mean powers of the windows from the first block, and whose
+    :func:`tonality` (``tonal``: its other arguments) is under ``tonal_db``, unless every
+    window from the start is; the span then begins at the first block, from the last noise
+    window on, at least ``rise_db`` over the ``rise_percentile``-th percentile of the noise's
+    blocks (else after that window), and ends likewise."""
     block = max(1, round(block_s * sr))
     n_blocks = len(signal) // block
     if n_blocks == 0:
@@ -899,12 +933,41 @@ def sounding_span(signal, sr: float, block_s: float, margin_db: float, depth_db:
     for k in range(n_blocks):
         power = sum(float(v) * float(v) for v in signal[k * block : (k + 1) * block]) / block
         levels.append(10.0 * math.log10(power + 1e-20))
-    threshold = min(percentile(levels, floor_percentile) + margin_db,
-                    percentile(levels, 95.0) - depth_db)  # fmt: skip
+    floor = percentile(levels, floor_percentile)
+    threshold = min(floor + margin_db, percentile(levels, 95.0) - depth_db)
     sounding = [k for k, level in enumerate(levels) if level >= threshold]
     if not sounding:
         return 0.0, len(signal) / sr
-    return sounding[0] * block / sr, (sounding[-1] + 1) * block / sr
+    first, stop = sounding[0], sounding[-1] + 1
+    width = max(1, round(window_s / block_s))
+    windows = [sum(10 ** (level / 10) for level in levels[k : k + width]) / width
+               for k in range(0, max(1, n_blocks // width) * width, width)]  # fmt: skip
+    floor = 10 * math.log10(percentile(windows, floor_percentile) + 1e-20)
+
+    def is_noise(k):
+        power = sum(10 ** (level / 10) for level in levels[k : k + width]) / width
+        if 10 * math.log10(max(power, 1e-20)) > floor + margin_db:
+            return False
+        return tonality(signal[k * block : (k + width) * block], sr, **tonal) < tonal_db
+
+    windows = list(range(first, stop - width + 1, width))
+    lead = list(itertools.takewhile(is_noise, windows))
+    if len(lead) == len(windows):
+        return first * block / sr, stop * block / sr
+    if lead:
+        start = lead[-1]
+        rise = percentile(levels[first : start + width], rise_percentile) + rise_db
+        loud = [k for k in range(start, min(start + 2 * width, n_blocks)) if levels[k] >= rise]
+        first = loud[0] if loud else start + width
+    ends = list(range(stop - width, first - 1, -width))
+    tail = list(itertools.takewhile(is_noise, ends))
+    if tail and len(tail) < len(ends):
+        end = tail[-1]
+        low = max(first, end - width)
+        rise = percentile(levels[end:stop], rise_percentile) + rise_db
+        loud = [k for k in range(low, min(end + width, n_blocks)) if levels[k] >= rise]
+        stop = loud[-1] + 1 if loud else end
+    return first * block / sr, stop * block / sr
 
 
 def stretch_frames(data, n_frames: int) -> np.ndarray:

@@ -29,9 +29,67 @@ def test_sounding_span_matches_naive(seed, sr, monkeypatch):
     signal[start:stop] += np.sin(np.arange(stop - start) * 0.3)
     monkeypatch.setattr(tempo, "_CHUNK", 997)  # several chunks, none a whole number of blocks
     ours = sounding_span(signal, sr)
-    expected = naive.sounding_span(signal, sr, tempo.BLOCK_S, tempo.SPAN_MARGIN_DB,
-                                   tempo.SPAN_DEPTH_DB, pauses.FLOOR_PERCENTILE)  # fmt: skip
-    np.testing.assert_allclose(ours, expected)
+    np.testing.assert_allclose(ours, naive_span(signal, sr))
+
+
+def naive_span(signal: np.ndarray, sr: float) -> tuple[float, float]:
+    return naive.sounding_span(signal, sr, tempo.BLOCK_S, tempo.SPAN_MARGIN_DB,
+                               tempo.SPAN_DEPTH_DB, pauses.FLOOR_PERCENTILE,
+                               tempo.NOISE_WINDOW_S, tempo.TONAL_DB, tempo.NOISE_RISE_DB,
+                               tempo.NOISE_PERCENTILE, TONAL)  # fmt: skip
+
+
+TONAL = {"frame_s": tempo.TONAL_FRAME_S, "band_hz": tempo.TONAL_BAND_HZ,
+         "half_width": tempo.TONAL_MEDIAN_BINS}  # fmt: skip
+
+
+def _notes(seconds: float, sr: int, seed: int = 0) -> np.ndarray:
+    """Decaying harmonic notes of random pitches (MIDI 55-79), one every 0.25 s."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros(int(seconds * sr))
+    t = np.arange(int(0.5 * sr)) / sr
+    for start in range(0, out.size, sr // 4):
+        f = 440.0 * 2 ** ((rng.integers(55, 80) - 69) / 12)
+        note = sum(np.sin(2 * np.pi * f * h * t) / h for h in (1, 2, 3, 4)) * np.exp(-6 * t)
+        out[start : start + t.size] += note[: out.size - start]
+    return out / np.abs(out).max()
+
+
+def _room_noise(seconds: float, sr: int, db: float, seed: int, color: str = "white"):
+    """Noise at ``db`` dB (RMS) under a full-scale sine, white or brown (falling 6 dB an
+    octave, as the rumble of a room)."""
+    noise = np.random.default_rng(seed).normal(size=int(seconds * sr))
+    if color == "brown":  # the amplitude spectrum divided by the frequency (from 20 Hz)
+        freqs = np.fft.rfftfreq(noise.size, 1.0 / sr)
+        noise = np.fft.irfft(np.fft.rfft(noise) / np.maximum(freqs, 20.0), noise.size)
+    return noise / noise.std() * 10 ** (db / 20) / np.sqrt(2)
+
+
+@pytest.mark.parametrize("sr", [8000, 22050])
+@pytest.mark.parametrize("color", ["white", "brown"])
+@pytest.mark.parametrize("db", [-30.0, -45.0])
+def test_sounding_span_leaves_out_room_noise_at_the_ends(sr, color, db):
+    # a take started 2 s early and left running 3 s: room noise 30 or 45 dB under the music,
+    # which the level rule alone (silence 40 dB under the loud blocks) keeps at -30 dB
+    music = _notes(4.0, sr)
+    signal = np.r_[np.zeros(2 * sr), music, np.zeros(3 * sr)]
+    signal += _room_noise(signal.size / sr, sr, db, seed=1, color=color)
+    start, end = sounding_span(signal, sr)
+    assert 1.9 <= start <= 2.0 and 6.0 <= end <= 6.5, (start, end)
+    assert (start, end) == pytest.approx(naive_span(signal, sr), abs=1e-9)
+
+
+def test_tonality_tells_notes_from_noise():
+    sr = 22050
+    noise = _room_noise(0.2, sr, 0.0, seed=2)
+    brown = _room_noise(0.2, sr, 0.0, seed=3, color="brown")
+    soft_note = _notes(0.2, sr) * 10 ** (-40 / 20) + 1e-3 * noise  # 20 dB over white noise
+    for samples, tonal in [(noise, False), (brown, False), (soft_note, True)]:
+        value = tempo.tonality(samples, sr)
+        assert (value >= tempo.TONAL_DB) is tonal, value
+        assert value == pytest.approx(naive.tonality(samples, sr, **TONAL), abs=1e-9)
+    assert tempo.tonality(np.zeros(1000), sr) == 0.0
+    assert tempo.tonality(np.ones(10), 100) == 0.0  # no bin in the band
 
 
 def test_sounding_span_leaves_out_silence_at_the_ends_only():
@@ -55,6 +113,14 @@ def test_sounding_span_keeps_a_long_soft_opening():
     signal = np.r_[np.zeros(sr // 4), soft, loud, np.zeros(sr // 4)]
     signal += 1e-4 * rng.normal(size=signal.size)
     assert sounding_span(signal, sr) == (0.25, 10.25)
+    # the same at 22,050 Hz with notes, over room noise 60 dB under the loud part, after a
+    # lead-in of that noise alone: the noise is left out, the soft notes are not
+    sr = 22050
+    soft, loud = 10 ** (-30 / 20) * _notes(4.0, sr, seed=1), _notes(6.0, sr, seed=2)
+    signal = np.r_[np.zeros(sr), soft, loud, np.zeros(sr)]
+    signal += _room_noise(signal.size / sr, sr, -60.0, seed=4, color="brown")
+    start, end = sounding_span(signal, sr)
+    assert 0.9 <= start <= 1.0 and 11.0 <= end <= 11.5, (start, end)
 
 
 def test_tempo_ratio():
