@@ -181,6 +181,15 @@ def test_onset_clarity_equals_the_naive_sum(share, seed):
     assert pitch.onset_clarity(np.zeros((3, 10)), share) == 0.0
 
 
+def test_attack_weight_makes_up_for_the_dlnco_left_out():
+    low, high = pitch.CLARITY_LOW, pitch.CLARITY_HIGH
+    most = pitch.ATTACK_WEIGHT + pitch.ATTACK_BOOST
+    assert pitch.attack_weight(low) == most == pitch.attack_weight(0.0)
+    assert pitch.attack_weight(high) == pitch.ATTACK_WEIGHT == pitch.attack_weight(1.0)
+    halfway = pitch.ATTACK_WEIGHT + pitch.ATTACK_BOOST / 2
+    assert pitch.attack_weight((low + high) / 2) == pytest.approx(halfway)
+
+
 def test_onset_weight_ramps_from_unclear_to_clear_onsets():
     low, high = pitch.CLARITY_LOW, pitch.CLARITY_HIGH
     assert pitch.onset_weight(low) == 0.0 == pitch.onset_weight(0.0)
@@ -276,10 +285,10 @@ def test_onset_rows_add_the_attack_onsets_to_the_clarity_weighted_dlnco():
     sung = legato_line(0.25, 0.6)
     energy = pitch.pitch_energy(sung, SR, HOP, 2048, pitch.estimate_tuning(sung, SR, HOP))
     energy *= pitch.level_gain(energy, SR / HOP)
-    weight = pitch.onset_weight(pitch.onset_clarity(pitch.onsets.log_onsets(energy)))
+    clarity = pitch.onset_clarity(pitch.onsets.log_onsets(energy))
     rate = SR / HOP
-    expected = weight * pitch.dlnco_from_energy(energy, rate)
-    expected += pitch.ATTACK_WEIGHT * pitch.attack_onsets(energy, rate)
+    expected = pitch.onset_weight(clarity) * pitch.dlnco_from_energy(energy, rate)
+    expected += pitch.attack_weight(clarity) * pitch.attack_onsets(energy, rate)
     for features in (pitch.crp_dlnco(sung, SR, HOP), pitch.chroma_dlnco(sung, SR, HOP)):
         np.testing.assert_allclose(features[12:], expected, atol=1e-12)
     assert pitch.attack_onsets(energy, rate).any()
