@@ -192,6 +192,9 @@ def test_warp_stretches_b_to_a_tempo(takes):
     # the lead-ins left out; the last note rings as long in both, so a little under 1.5
     assert meta["tempo_stretch"] == pytest.approx(1.45, abs=0.06)
     assert meta["b_rate"] == pytest.approx(meta["a_rate"] / meta["tempo_stretch"], rel=0.01)
+    (a0, a1), (b0, b1) = meta["sounding"]  # the lead-ins of 0.5 and 2 s left out
+    assert 0.4 <= a0 <= 0.5 and 1.9 <= b0 <= 2.0 and a1 > a0 + 4.4 and b1 > b0 + 6.6
+    assert f"A from {a0:.2f} to {a1:.2f} s, B from {b0:.2f} to {b1:.2f} s" in out.stderr
     _, mapped = read_csv(Path("tm.csv").read_text())
     np.testing.assert_allclose(np.interp(a, mapped[:, 0], mapped[:, 1]), b, atol=0.03)
 
@@ -202,6 +205,7 @@ def test_no_match_tempo_and_other_presets_leave_b_as_read(takes):
     assert out.code == 0, out.stderr
     meta = json.loads(Path("p.json").read_text())
     assert meta["tempo_stretch"] is None and meta["b_rate"] == meta["a_rate"]
+    assert meta["sounding"] is None
     for preset in ("none", "speech"):
         out = cli("warp", "a.wav", "b.wav", "--preset", preset, "-o", "q.json", "-q")
         assert out.code == 0, out.stderr

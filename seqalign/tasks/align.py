@@ -353,7 +353,11 @@ def _refined(s: AlignSettings, factor: int, alignment: Alignment, seq_a: Sequenc
         refined = dataclasses.replace(refined, distance=distance)
     reason = alignment.solver_reason
     if stretch is not None:
-        reason += f"; B stretched to A's tempo (B sounds {stretch:.3g} times as long)"
+        reason += f"; B stretched to A's tempo (B sounds {stretch:.3g} times as long"
+        if seq_a.sounding and seq_b.sounding:
+            (a0, a1), (b0, b1) = seq_a.sounding, seq_b.sounding
+            reason += f": A from {a0:.2f} to {a1:.2f} s, B from {b0:.2f} to {b1:.2f} s"
+        reason += ")"
     reason += (f"; then refined at {factor} times the frame rate within {DEFAULT_RADIUS} "
                "frames of the path")  # fmt: skip
     refined = dataclasses.replace(refined, solver=alignment.solver, solver_reason=reason,
@@ -623,6 +627,7 @@ def run_align(
         "refine": factor,
         "skip_pauses": pauses,
         "tempo_stretch": stretch,
+        "sounding": None if stretch is None else [seq_a.sounding, seq_b.sounding],
     }
     write_path(s.output, alignment.path, fmt=path_format, a_times=seq_a.times(),
                b_times=seq_b.times(), metadata=metadata)  # fmt: skip
