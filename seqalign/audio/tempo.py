@@ -176,14 +176,15 @@ def _without_noise_ends(signal: np.ndarray, sr: float, block: int, level: np.nda
     from seqalign.audio.pauses import FLOOR_PERCENTILE
 
     width = max(1, round(NOISE_WINDOW_S / BLOCK_S))
-    n_windows = max(1, level.size // width)  # the floor of windows, not of blocks: the
+    # the quiet floor of windows, not of blocks: the rumble of a room swings the level of
+    # 10 ms blocks by 10 dB
+    n_windows = max(1, level.size // width)
     power = (10.0 ** (level[: n_windows * width] / 10.0)).reshape(n_windows, -1).mean(axis=1)
-    floor = 10.0 * np.log10(np.percentile(power, FLOOR_PERCENTILE) + 1e-20)  # rumble of a
-    quiet = floor + SPAN_MARGIN_DB  # room swings the level of 10 ms blocks by 10 dB
+    quiet = 10.0 * np.log10(np.percentile(power, FLOOR_PERCENTILE) + 1e-20) + SPAN_MARGIN_DB
 
     def noise(k: int) -> bool:  # whether window k is room noise
-        power = float(np.mean(10.0 ** (level[k : k + width] / 10.0)))
-        if 10.0 * np.log10(max(power, 1e-20)) > quiet:
+        window_power = float(np.mean(10.0 ** (level[k : k + width] / 10.0)))
+        if 10.0 * np.log10(max(window_power, 1e-20)) > quiet:
             return False
         return tonality(signal[k * block : (k + width) * block], sr) < TONAL_DB
 
