@@ -12,6 +12,7 @@ corpus's: the mean over a score onset's notes of note-on plus the instrument's a
 set leaves both halves of that corpus untouched.
 
     python benchmarks/corpus/build_timbre_corpus.py /tmp/timbre_corpus
+    python benchmarks/corpus/build_timbre_corpus.py /tmp/timbre2 --second  # 5 other pieces
 
 Needs what the alignment corpus needs (music21, mido, fluidsynth and the two soundfonts).
 ``benchmarks/timbre_lag.py`` measures seqalign's features on it.
@@ -35,6 +36,14 @@ PIECES = {
     "chorale-bwv101.7": ("chorale", ("bach/bwv101.7",)),
     "chorale-bwv104.6": ("chorale", ("bach/bwv104.6",)),
     "quartet-haydn-opus74no1-movement3": ("quartet", ("haydn/opus74no1/movement3",)),
+}
+#: ``--second``: a second set of pieces, in neither corpus, to check a choice made on the first.
+SECOND_PIECES = {
+    "chorale-bwv11.6": ("chorale", ("bach/bwv11.6",)),
+    "chorale-bwv113.8": ("chorale", ("bach/bwv113.8",)),
+    "quartet-mozart-k156-movement1": ("quartet", ("mozart/k156/movement1",)),
+    "quartet-beethoven-opus59no1-movement2": ("quartet", ("beethoven/opus59no1/movement2",)),
+    "quartet-haydn-opus1no1-movement1": ("quartet", ("haydn/opus1no1/movement1",)),
 }
 SECONDS = 45.0
 FONTS = ("FluidR3", "TimGM6mb")
@@ -66,10 +75,12 @@ def render_side(name, kind, notes, length, bpm, bars, font, programs, salt, fold
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out")
+    parser.add_argument("--second", action="store_true",
+                        help="render the second set of pieces (SECOND_PIECES)")  # fmt: skip
     args = parser.parse_args(argv)
     corpus.check_tools()
     manifest = {"sample_rate": corpus.SR, "pieces": {}}
-    for name, (kind, sources) in PIECES.items():
+    for name, (kind, sources) in (SECOND_PIECES if args.second else PIECES).items():
         piece = corpus.Piece(name, "music-poly", kind, sources)
         notes, length, bpm, bars = corpus.load_piece(piece)
         bpm = bpm or 90.0
