@@ -79,6 +79,15 @@ def test_sounding_span_leaves_out_room_noise_at_the_ends(sr, color, db):
     assert (start, end) == pytest.approx(naive_span(signal, sr), abs=1e-9)
 
 
+def test_sounding_span_of_noise_alone_or_too_short_to_tell_is_the_whole():
+    sr = 8000
+    noise = _room_noise(3.0, sr, -30.0, seed=5, color="brown")
+    assert sounding_span(noise, sr) == (0.0, 3.0)  # noise throughout: nothing to leave out
+    short = np.r_[_room_noise(0.2, sr, -40.0, seed=6), _notes(0.15, sr)]  # under two windows
+    assert sounding_span(short, sr) == pytest.approx(naive_span(short, sr), abs=1e-9)
+    assert sounding_span(short, sr)[1] == pytest.approx(0.35)
+
+
 def test_tonality_tells_notes_from_noise():
     sr = 22050
     noise = _room_noise(0.2, sr, 0.0, seed=2)

@@ -117,26 +117,25 @@ def sounding_frames(span: tuple[float, float], rate: float, n_frames: int,
     return (first, stop) if stop - first >= 2 else (0, n_frames)
 
 
-def _line(start: tuple[int, int], end: tuple[int, int]) -> np.ndarray:
-    """Cells from ``start`` to ``end`` (both included) on a straight line, each step moving
-    each index by 0 or 1."""
-    length = max(end[0] - start[0], end[1] - start[1])
-    k = np.arange(length + 1)
-    rows = start[0] + np.floor(k * (end[0] - start[0]) / max(length, 1) + 0.5)
-    cols = start[1] + np.floor(k * (end[1] - start[1]) / max(length, 1) + 0.5)
-    return np.column_stack([rows, cols]).astype(np.int64)
-
-
 def join_ends(path: np.ndarray, n: int, m: int) -> np.ndarray:
     """``path`` (of a part of an ``n x m`` matrix) with straight lines from ``(0, 0)`` to its
-    first cell and from its last cell to ``(n - 1, m - 1)``: a warping path of the whole.
+    first cell and from its last cell to ``(n - 1, m - 1)`` (and over any step of the path
+    longer than one frame): a warping path of the whole, by
+    :func:`seqalign.warping.skipping.expand_path`.
 
     Examples
     --------
     >>> join_ends(np.array([[2, 1], [3, 2]]), 5, 3).tolist()
     [[0, 0], [1, 1], [2, 1], [3, 2], [4, 2]]
     """
+    from seqalign.warping.skipping import expand_path
+
     path = np.asarray(path, dtype=np.int64)
-    head = _line((0, 0), (int(path[0, 0]), int(path[0, 1])))[:-1]
-    tail = _line((int(path[-1, 0]), int(path[-1, 1])), (n - 1, m - 1))[1:]
-    return np.vstack([head, path, tail])
+    (i0, j0), (i1, j1) = path[0], path[-1]
+    # the frames of the part, and the two corners, as kept frames: expand_path crosses the
+    # frames between them on the straight line
+    kept_a = np.unique(np.r_[0, np.arange(i0, i1 + 1), n - 1])
+    kept_b = np.unique(np.r_[0, np.arange(j0, j1 + 1), m - 1])
+    inner = path - path[0] + [int(i0 > 0), int(j0 > 0)]
+    corners = np.array([[0, 0], [kept_a.size - 1, kept_b.size - 1]])
+    return expand_path(np.vstack([corners[:1], inner, corners[1:]]), kept_a, kept_b)
