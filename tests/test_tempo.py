@@ -221,6 +221,32 @@ def test_no_match_tempo_and_other_presets_leave_b_as_read(takes):
         assert json.loads(Path("q.json").read_text())["tempo_stretch"] is None
 
 
+def test_sounding_spans_are_read_only_when_asked(takes, monkeypatch):
+    from seqalign.io import ReadOptions, read_sequence
+    from seqalign.io import audio as audio_io
+
+    plain = read_sequence("b.wav", ReadOptions(features="chroma_dlnco", hop_length=441))
+    assert plain.sounding is None
+    asked = read_sequence("b.wav", ReadOptions(features="chroma_dlnco", hop_length=441,
+                                               sounding=True))  # fmt: skip
+    assert asked.sounding == pytest.approx(sounding_span(_tune(
+        [0.6 * k for k in range(12)], 10.5, 2.0), SR))  # fmt: skip
+    np.testing.assert_array_equal(plain.data, asked.data)
+    # warp takes the spans (the coarse read of both takes) only where B is stretched
+    calls = []
+    original = audio_io.sounding_span
+    monkeypatch.setattr(audio_io, "sounding_span", lambda *a: calls.append(1) or original(*a))
+    for extra, expected in (
+        (["--preset", "music"], 2),
+        (["--preset", "music", "--no-match-tempo"], 0),
+        (["--preset", "speech"], 0),
+    ):
+        calls.clear()
+        out = cli("warp", "a.wav", "b.wav", *extra, "-o", "p.csv", "-q")
+        assert out.code == 0, out.stderr
+        assert len(calls) == expected, extra
+
+
 def test_match_tempo_without_refinement_still_gives_a_warping_path(takes):
     a, b = takes
     out = cli("warp", "a.wav", "b.wav", "--preset", "music", "--refine", "1", "-o", "p.csv",

@@ -171,8 +171,8 @@ def read_audio(file: str | BinaryIO, source: str, options: ReadOptions) -> Seque
     source : str
         The path as given, or ``"-"``.
     options : ReadOptions
-        ``features``, ``sample_rate`` and ``hop_length`` are used; ``rate`` is ignored (the
-        frame rate is ``sample_rate / hop_length``).
+        ``features``, ``sample_rate``, ``hop_length`` and ``sounding`` are used; ``rate`` is
+        ignored (the frame rate is ``sample_rate / hop_length``).
 
     Returns
     -------
@@ -202,7 +202,7 @@ def read_audio(file: str | BinaryIO, source: str, options: ReadOptions) -> Seque
         source=source,
         kind="audio",
         feature_names=feature_names(options.features),
-        sounding=sounding_span(signal, int(options.sample_rate)),
+        sounding=sounding_span(signal, int(options.sample_rate)) if options.sounding else None,
     )
 
 

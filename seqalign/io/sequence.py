@@ -82,7 +82,8 @@ class Sequence:
         Time in seconds of frame 0 (tables with a time column); used only when ``rate`` is known.
     sounding : tuple of float or None
         Audio: ``(start, end)`` in seconds of the part that sounds, leading and trailing
-        silence left out (:func:`seqalign.audio.tempo.sounding_span`); None otherwise.
+        silence and room noise left out (:func:`seqalign.audio.tempo.sounding_span`), when
+        read with ``ReadOptions(sounding=True)``; None otherwise.
     """
 
     data: np.ndarray
@@ -183,6 +184,10 @@ class ReadOptions:
         Bytes that computing audio features may take (estimated before resampling,
         :func:`seqalign.audio.features.feature_memory`); default half the available memory, as
         :func:`seqalign.memory.memory_budget`.
+    sounding : bool
+        Also find where audio sounds (:attr:`Sequence.sounding`,
+        :func:`seqalign.audio.tempo.sounding_span`), for ``warp``'s tempo stretch; off by
+        default, as only that needs it (on 20 minutes of room noise it takes about 2 s).
 
     Raises
     ------
@@ -202,6 +207,7 @@ class ReadOptions:
     missing: str = "error"
     transpose: bool = False
     max_memory: int | None = None
+    sounding: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.columns, str):

@@ -259,19 +259,26 @@ def check_match_tempo(s: AlignSettings) -> None:
                          argument="match_tempo")  # fmt: skip
 
 
+def wants_tempo_stretch(s: AlignSettings, preset: str | None) -> bool:
+    """Whether B is to be stretched to A's tempo: ``s.match_tempo``, else the preset's where
+    it applies (a closed DTW of two audio files without anchors or a window). Call after
+    :func:`apply_preset` and :func:`check_match_tempo`."""
+    from seqalign.audio.presets import PRESETS
+
+    if s.match_tempo is not None:
+        return s.match_tempo
+    return preset is not None and _whole_frames(s) and PRESETS[preset].match_tempo
+
+
 def tempo_stretch(s: AlignSettings, preset: str | None, seq_a: Sequence,
                   seq_b: Sequence) -> float | None:  # fmt: skip
     """How much longer B sounds than A (:func:`seqalign.audio.tempo.tempo_ratio`) when B is
-    to be stretched to A's tempo (``s.match_tempo``, else the preset's where it applies: a
-    closed DTW of two audio files without anchors or a window); None when it is not, or
-    when the two tempos are within 1 %. Not with skipped pauses (the caller's business).
-    Call after :func:`apply_preset` and :func:`check_match_tempo`."""
-    from seqalign.audio.presets import PRESETS
+    to be stretched to A's tempo (:func:`wants_tempo_stretch`; the sequences read with their
+    sounding spans); None when it is not, or when the two tempos are within 1 %. Not with
+    skipped pauses (the caller's business)."""
     from seqalign.audio.tempo import tempo_ratio
 
-    wanted = s.match_tempo
-    if wanted is None:
-        wanted = preset is not None and _whole_frames(s) and PRESETS[preset].match_tempo
+    wanted = wants_tempo_stretch(s, preset)
     if not wanted or seq_a.sounding is None or seq_b.sounding is None:
         return None
     ratio = tempo_ratio(seq_a.sounding, seq_b.sounding)
@@ -531,9 +538,11 @@ def run_align(
     from seqalign.io import write_path, write_time_map
     from seqalign.warping.align import dtw
 
-    (seq_a, seq_b), normalize = read_inputs((s.a, s.b), s, pair=True)
+    spans = pauses == 0 and wants_tempo_stretch(s, preset)  # only the stretch needs them
+    (seq_a, seq_b), normalize = read_inputs((s.a, s.b), s, pair=True, sounding=spans)
     audio = "audio" in (seq_a.kind, seq_b.kind)
-    stretch = tempo_stretch(s, preset, seq_a, seq_b) if pauses == 0 else None
+    stretch = tempo_stretch(s, preset, seq_a, seq_b) if spans else None
+    sounding = None if stretch is None else [seq_a.sounding, seq_b.sounding]  # as read
     data_a, data_b = seq_a.data, seq_b.data
     trim_a, trim_b = (0, seq_a.n_frames), (0, seq_b.n_frames)
     if stretch is not None:  # B at A's tempo, floored, over the two sounding spans
@@ -627,7 +636,7 @@ def run_align(
         "refine": factor,
         "skip_pauses": pauses,
         "tempo_stretch": stretch,
-        "sounding": None if stretch is None else [seq_a.sounding, seq_b.sounding],
+        "sounding": sounding,
     }
     write_path(s.output, alignment.path, fmt=path_format, a_times=seq_a.times(),
                b_times=seq_b.times(), metadata=metadata)  # fmt: skip

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from seqalign.errors import InputError
@@ -154,19 +154,21 @@ def read_inputs(
     reading: Reading,
     pair: bool = False,
     check: Callable[[list[Sequence]], None] | None = None,
+    sounding: bool = False,
 ) -> tuple[list, str]:
     """Read each path and apply the default normalisation of the inputs.
 
     Returns the sequences and the normalisation used (``reading.normalize``, else
     :func:`default_for`: z-scores when an input is audio). With ``pair``, the second input is
-    read at ``rate_b``. ``check`` sees the sequences as read, before normalisation.
+    read at ``rate_b``. ``check`` sees the sequences as read, before normalisation. With
+    ``sounding``, audio inputs get their sounding spans (:attr:`Sequence.sounding`).
     """
     from seqalign.io import normalize, read_sequence
 
-    sequences = [
-        read_sequence(path, reading.read_options(second=pair and i == 1))
-        for i, path in enumerate(paths)
-    ]
+    sequences = []
+    for i, path in enumerate(paths):
+        options = reading.read_options(second=pair and i == 1)
+        sequences.append(read_sequence(path, replace(options, sounding=sounding)))
     if check is not None:
         check(sequences)
     if reading.normalize is not None:
