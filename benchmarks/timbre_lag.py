@@ -234,8 +234,10 @@ def run(
     color: str = "white",
     room: tuple = (),
 ):
+    from seqalign.audio.features import fine_features
     from seqalign.audio.tempo import tempo_ratio
 
+    fine_name = fine_features(feature_name)  # as --refine reads them
     manifest = json.loads((corpus / "manifest.json").read_text())
     out = []
     for piece in pieces:
@@ -247,7 +249,7 @@ def run(
             path = folder / f"{salt}.wav"
             coarse, sr, weight[salt], span[salt] = features(path, HOP, changes, feature_name,
                                                             *soft)  # fmt: skip
-            fine, _, _, _ = features(path, HOP // FACTOR, changes, feature_name, *soft)
+            fine, _, _, _ = features(path, HOP // FACTOR, changes, fine_name, *soft)
             soft_until[salt] = 0.4 * len(coarse) * HOP / sr
             feats[salt] = (coarse, fine)
             heard[salt] = np.loadtxt(folder / f"{salt}.heard.csv", ndmin=1)
@@ -260,7 +262,7 @@ def run(
                 if stretch is not None:  # B's fine features at its stretched hop
                     if (b, hop_b) not in fine_at:
                         fine_at[b, hop_b] = features(folder / f"{b}.wav", hop_b, changes,
-                                                     feature_name, *soft)[0]  # fmt: skip
+                                                     fine_name, *soft)[0]  # fmt: skip
                     fb_fine = fine_at[b, hop_b]
                 if "pair" in changes:  # one weight for both sides' onset rows
                     w = changes["pair"](weight[a], weight[b])

@@ -477,6 +477,9 @@ def test_warp_applies_the_preset_where_nothing_is_given(wavs, files, extra, pres
     meta = _meta("p.json")
     assert meta["preset"] == preset
     assert meta["features"] == features
+    # the fine pass reads the onset sets with their sooner decays, the others as they are
+    fine = {"crp_dlnco": "crp_dlnco_fine"}.get(features, features)
+    assert meta["refine_features"] == (fine if meta["refine"] > 1 else None)
     assert meta["a_rate"] == pytest.approx(rate)
     if preset is not None:
         assert f"(preset {preset})" in outcome.stderr

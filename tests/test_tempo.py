@@ -302,8 +302,9 @@ def test_warp_reports_the_distance_without_the_floor(takes):
     assert out.code == 0, out.stderr
     meta = json.loads(Path("p.json").read_text())
     path = np.array(meta["path"])
+    assert meta["refine_features"] == "crp_dlnco_fine"  # the distance of the fine pass
     features = [
-        compute_features(soundfile.read(name)[0], SR, "crp_dlnco", round(SR / meta[rate]))
+        compute_features(soundfile.read(name)[0], SR, "crp_dlnco_fine", round(SR / meta[rate]))
         for name, rate in (("a.wav", "a_rate"), ("b.wav", "b_rate"))
     ]
     cost = np.linalg.norm(features[0][path[:, 0]] - features[1][path[:, 1]], axis=1)

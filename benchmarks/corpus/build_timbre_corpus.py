@@ -13,6 +13,7 @@ set leaves both halves of that corpus untouched.
 
     python benchmarks/corpus/build_timbre_corpus.py /tmp/timbre_corpus
     python benchmarks/corpus/build_timbre_corpus.py /tmp/timbre2 --second  # 5 other pieces
+    python benchmarks/corpus/build_timbre_corpus.py /tmp/timbre3 --third   # 5 slow ones
 
 Needs what the alignment corpus needs (music21, mido, fluidsynth and the two soundfonts).
 ``benchmarks/timbre_lag.py`` measures seqalign's features on it.
@@ -44,6 +45,15 @@ SECOND_PIECES = {
     "quartet-mozart-k156-movement1": ("quartet", ("mozart/k156/movement1",)),
     "quartet-beethoven-opus59no1-movement2": ("quartet", ("beethoven/opus59no1/movement2",)),
     "quartet-haydn-opus1no1-movement1": ("quartet", ("haydn/opus1no1/movement1",)),
+}
+#: ``--third``: slow movements and chorales, where the held-out half of the alignment corpus is
+#: weakest (bowed and sung attacks), none of them in the other sets or the alignment corpus.
+THIRD_PIECES = {
+    "chorale-bwv14.5": ("chorale", ("bach/bwv14.5",)),
+    "chorale-bwv26.6": ("chorale", ("bach/bwv26.6",)),
+    "quartet-beethoven-opus59no2-movement2": ("quartet", ("beethoven/opus59no2/movement2",)),
+    "quartet-beethoven-opus59no3-movement2": ("quartet", ("beethoven/opus59no3/movement2",)),
+    "quartet-mozart-k80-movement2": ("quartet", ("mozart/k80/movement2",)),
 }
 SECONDS = 45.0
 FONTS = ("FluidR3", "TimGM6mb")
@@ -77,10 +87,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("out")
     parser.add_argument("--second", action="store_true",
                         help="render the second set of pieces (SECOND_PIECES)")  # fmt: skip
+    parser.add_argument("--third", action="store_true",
+                        help="render the third set of pieces (THIRD_PIECES)")  # fmt: skip
     args = parser.parse_args(argv)
     corpus.check_tools()
     manifest = {"sample_rate": corpus.SR, "pieces": {}}
-    for name, (kind, sources) in (SECOND_PIECES if args.second else PIECES).items():
+    pieces = SECOND_PIECES if args.second else THIRD_PIECES if args.third else PIECES
+    for name, (kind, sources) in pieces.items():
         piece = corpus.Piece(name, "music-poly", kind, sources)
         notes, length, bpm, bars = corpus.load_piece(piece)
         bpm = bpm or 90.0

@@ -34,6 +34,7 @@ __all__ = [
     "feature_memory",
     "feature_names",
     "feature_rate",
+    "fine_features",
     "logmel_rise",
     "speech_window",
 ]
@@ -48,6 +49,8 @@ class _FeatureSet:
     description: str
     compute: Callable[[np.ndarray, int, int], np.ndarray]  # (signal, sr, hop) -> (dims, frames)
     names: tuple[str, ...]
+    #: The feature set the fine pass of ``--refine`` reads (:func:`fine_features`).
+    fine: str | None = None
 
 
 _REGISTRY: dict[str, _FeatureSet] = {}
@@ -56,9 +59,9 @@ _REGISTRY: dict[str, _FeatureSet] = {}
 FEATURE_SETS: dict[str, str] = {}
 
 
-def _feature_set(name: str, description: str, names: tuple[str, ...]):
+def _feature_set(name: str, description: str, names: tuple[str, ...], fine: str | None = None):
     def register(compute: Callable[[np.ndarray, int, int], np.ndarray]):
-        _REGISTRY[name] = _FeatureSet(description, compute, names)
+        _REGISTRY[name] = _FeatureSet(description, compute, names, fine)
         FEATURE_SETS[name] = description
         return compute
 
@@ -122,11 +125,20 @@ def _chroma_tuned(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
     return chroma_tuned(y, sr, hop_length)
 
 
+_CHROMA_ONSET_NAMES = tuple(f"chroma_{c}" for c in PITCH_CLASSES) + tuple(
+    f"onset_{c}" for c in PITCH_CLASSES
+)
+_CRP_ONSET_NAMES = tuple(f"crp_{c}" for c in PITCH_CLASSES) + tuple(
+    f"onset_{c}" for c in PITCH_CLASSES
+)
+
+
 @_feature_set(
     "chroma_dlnco",
     "chroma_tuned + onsets (dlnco and attacks) of the tuned filter bank, 24 dims (numpy); use "
     "--metric euclidean",
-    tuple(f"chroma_{c}" for c in PITCH_CLASSES) + tuple(f"onset_{c}" for c in PITCH_CLASSES),
+    _CHROMA_ONSET_NAMES,
+    fine="chroma_dlnco_fine",
 )
 def _chroma_dlnco(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
     from seqalign.audio.pitch import chroma_dlnco
@@ -135,15 +147,38 @@ def _chroma_dlnco(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
 
 
 @_feature_set(
+    "chroma_dlnco_fine",
+    "chroma_dlnco with onsets that decay sooner (0.07 s): what --refine reads for chroma_dlnco",
+    _CHROMA_ONSET_NAMES,
+)
+def _chroma_dlnco_fine(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
+    from seqalign.audio.pitch import chroma_dlnco
+
+    return chroma_dlnco(y, sr, hop_length, fine=True)
+
+
+@_feature_set(
     "crp_dlnco",
     "CRP (timbre-invariant chroma) + onsets (dlnco and attacks) of the tuned filter bank, "
     "24 dims (numpy); use --metric euclidean",
-    tuple(f"crp_{c}" for c in PITCH_CLASSES) + tuple(f"onset_{c}" for c in PITCH_CLASSES),
+    _CRP_ONSET_NAMES,
+    fine="crp_dlnco_fine",
 )
 def _crp_dlnco(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
     from seqalign.audio.pitch import crp_dlnco
 
     return crp_dlnco(y, sr, hop_length)
+
+
+@_feature_set(
+    "crp_dlnco_fine",
+    "crp_dlnco with onsets that decay sooner (0.07 s): what --refine reads for crp_dlnco",
+    _CRP_ONSET_NAMES,
+)
+def _crp_dlnco_fine(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
+    from seqalign.audio.pitch import crp_dlnco
+
+    return crp_dlnco(y, sr, hop_length, fine=True)
 
 
 @_feature_set(
@@ -316,7 +351,9 @@ def _check_name(name: str) -> _FeatureSet:
 #: Feature sets computed from a constant-Q transform (librosa), the others from the STFT.
 _CQT_SETS = frozenset({"chroma_cqt", "dlnco", "chroma_onset"})
 #: Feature sets of the tuned semitone filter bank (:mod:`seqalign.audio.pitch`).
-_PITCH_SETS = frozenset({"chroma_tuned", "chroma_dlnco", "crp_dlnco"})
+_PITCH_SETS = frozenset(
+    {"chroma_tuned", "chroma_dlnco", "crp_dlnco", "chroma_dlnco_fine", "crp_dlnco_fine"}
+)
 _CQT_BINS = 84  # 7 octaves of 12 semitones from C1, as librosa's chroma_cqt and our dlnco
 _TOP_OCTAVE_HZ = 32.70 * 2**6  # lowest pitch of the top octave, where filters run at full rate
 
@@ -378,6 +415,19 @@ def feature_rate(sr: int | float, hop_length: int) -> float:
     43.06640625
     """
     return float(sr) / float(hop_length)
+
+
+def fine_features(name: str) -> str:
+    """The feature set that the fine pass of a coarse-to-fine alignment (``--refine``) reads
+    for the feature set ``name``: the same, except the onset sets, whose fine versions decay
+    sooner (``crp_dlnco`` -> ``crp_dlnco_fine``, :data:`seqalign.audio.pitch.FINE_DECAY_S`).
+
+    Examples
+    --------
+    >>> fine_features("crp_dlnco"), fine_features("logmel")
+    ('crp_dlnco_fine', 'logmel')
+    """
+    return _check_name(name).fine or name
 
 
 def feature_names(name: str) -> tuple[str, ...]:

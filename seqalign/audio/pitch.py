@@ -47,6 +47,7 @@ import numpy as np
 from seqalign.audio import onsets
 
 __all__ = [
+    "FINE_DECAY_S",
     "MIDI_HIGH",
     "MIDI_LOW",
     "attack_events",
@@ -111,6 +112,18 @@ ATTACK_BACK_S = 0.3
 #: Decay in seconds of the attack onsets (:func:`attack_onsets`): shorter than the DLNCO's
 #: 0.2 s, as their times are the sharper.
 ATTACK_DECAY_S = 0.1
+#: Decay in seconds of both kinds of onsets (the attack onsets and the DLNCO) in the features
+#: of the fine pass of a coarse-to-fine alignment (``fine=True``: ``crp_dlnco_fine``,
+#: ``chroma_dlnco_fine``, which ``--refine`` reads). The coarse DTW needs the long decays
+#: (:data:`ATTACK_DECAY_S`, :data:`seqalign.audio.onsets.DECAY_SECONDS`) to find the path; in
+#: a band of a few frames around it, shorter ones mark where each onset falls. With the music
+#: preset, fine decays of 0.07 s took the share within 50 ms from 96.4 to 97.6 % on the tuning
+#: half of the alignment corpus, and from 90.5 / 89.5 / 91.9 % to 91.6 / 91.9 / 93.5 % on the
+#: three timbre corpora (``benchmarks/corpus/build_timbre_corpus.py``, plain, ``--second``,
+#: ``--third``); 0.05 s for the attacks and 0.07 s for the DLNCO scored 97.6 / 91.0 / 91.9 /
+#: 93.0 %, 0.05 s for both 97.3 / 90.5 / 91.7 %, and coarse decays other than 0.1 and 0.2 s
+#: (0.07 / 0.14, 0.15 / 0.3) were worse on the tuning half.
+FINE_DECAY_S = 0.07
 #: Weight of the attack onsets, added to the clarity-weighted DLNCO in :func:`chroma_dlnco`
 #: and :func:`crp_dlnco` for every recording (struck or sung: :func:`attack_onsets`). Before
 #: :func:`level_gain`, 0.75 (tuning half 92.6 % within 50 ms, against 92.2 % at 1); with it,
@@ -386,18 +399,19 @@ def attack_events(energy: np.ndarray, rate: float, drop_db: float | None = None,
     return out
 
 
-def attack_onsets(energy: np.ndarray, rate: float) -> np.ndarray:
+def attack_onsets(energy: np.ndarray, rate: float, decay: float | None = None) -> np.ndarray:
     """Onset chroma of :func:`attack_events`: folded into pitch classes, locally normalised over
-    +-0.75 s and decayed over :data:`ATTACK_DECAY_S` (the steps of
+    +-0.75 s and decayed over ``decay`` seconds (default :data:`ATTACK_DECAY_S`; the steps of
     :func:`seqalign.audio.onsets.dlnco`).
 
     Returns
     -------
     ndarray, shape (12, n_frames)
     """
+    decay = ATTACK_DECAY_S if decay is None else decay
     chroma = onsets.fold_chroma(attack_events(energy, rate), MIDI_LOW)
     normalized = onsets.local_normalize(chroma, round(onsets.NORM_SECONDS * rate))
-    return onsets.decay(normalized, max(1, round(ATTACK_DECAY_S * rate)))
+    return onsets.decay(normalized, max(1, round(decay * rate)))
 
 
 def dlnco_from_energy(energy: np.ndarray, rate: float) -> np.ndarray:
@@ -408,15 +422,17 @@ def dlnco_from_energy(energy: np.ndarray, rate: float) -> np.ndarray:
     return dlnco_from_rises(onsets.log_onsets(energy), rate)
 
 
-def dlnco_from_rises(rises: np.ndarray, rate: float) -> np.ndarray:
-    """:func:`dlnco_from_energy` from the rises (:func:`seqalign.audio.onsets.log_onsets`);
-    they are let go once their peaks are picked (freed there when the caller holds no other
+def dlnco_from_rises(rises: np.ndarray, rate: float, decay: float | None = None) -> np.ndarray:
+    """:func:`dlnco_from_energy` from the rises (:func:`seqalign.audio.onsets.log_onsets`),
+    decayed over ``decay`` seconds (default :data:`seqalign.audio.onsets.DECAY_SECONDS`); the
+    rises are let go once their peaks are picked (freed there when the caller holds no other
     reference, as :func:`dlnco_from_energy`: long recordings)."""
+    decay = onsets.DECAY_SECONDS if decay is None else decay
     peaks = pick_peaks(rises, max(1, round(PEAK_SECONDS * rate)))
     del rises
     chroma = onsets.fold_chroma(peaks, MIDI_LOW)
     normalized = onsets.local_normalize(chroma, round(onsets.NORM_SECONDS * rate))
-    return onsets.decay(normalized, max(1, round(onsets.DECAY_SECONDS * rate)))
+    return onsets.decay(normalized, max(1, round(decay * rate)))
 
 
 def _centred_mean(values: np.ndarray, radius: int) -> np.ndarray:
@@ -650,10 +666,12 @@ def attack_weight(clarity: float) -> float:
     return ATTACK_WEIGHT + ATTACK_BOOST * (1.0 - onset_weight(clarity) / ONSET_WEIGHT)
 
 
-def _with_onsets(chroma: np.ndarray, energy: np.ndarray, rate: float) -> np.ndarray:
+def _with_onsets(chroma: np.ndarray, energy: np.ndarray, rate: float,
+                 fine: bool = False) -> np.ndarray:  # fmt: skip
     """``chroma`` (rows 0-11) over the onset rows (12-23): the DLNCO of ``energy`` times
     :func:`onset_weight` of its :func:`onset_clarity`, from one pass of rises, plus
-    :func:`attack_weight` times :func:`attack_onsets`.
+    :func:`attack_weight` times :func:`attack_onsets`; with ``fine``, both decay over
+    :data:`FINE_DECAY_S`.
 
     On the timbre corpus (``benchmarks/timbre_lag.py``: 144 pairs of different instruments)
     the attack onsets took the share within 50 ms from 79.1 % to 86.2 % (pairs with FluidR3's
@@ -662,27 +680,29 @@ def _with_onsets(chroma: np.ndarray, energy: np.ndarray, rate: float) -> np.ndar
     without the DLNCO, they scored 83.6 % and 87.9 %: they miss repeated notes that do not
     decay by 12 dB in between (:func:`attack_events`).
     """
-    rows = attack_onsets(energy, rate)  # first: its 88-row events are freed
+    decay = FINE_DECAY_S if fine else None
+    rows = attack_onsets(energy, rate, decay)  # first: its 88-row events are freed
     rises = onsets.log_onsets(energy)  # before the rises (88 rows) are made
     clarity = onset_clarity(rises)
     rows *= attack_weight(clarity)
-    rows += onset_weight(clarity) * dlnco_from_rises(rises, rate)
+    rows += onset_weight(clarity) * dlnco_from_rises(rises, rate, decay)
     return np.vstack([chroma, rows])
 
 
-def chroma_dlnco(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
+def chroma_dlnco(y: np.ndarray, sr: int, hop_length: int, fine: bool = False) -> np.ndarray:
     """:func:`chroma_tuned` (rows 0-11) over onset rows (12-23): :func:`dlnco_tuned` times the
     recording's :func:`onset_weight`, plus :func:`attack_weight` times :func:`attack_onsets`,
     from one tuning estimate and one STFT. With the Euclidean metric the cost of two frames is
     ``sqrt(2 (1 - cos(chroma)) + |onsets_a - onsets_b|^2)``, Ewert et al.'s sum of a chroma
-    and an onset cost under one square root.
+    and an onset cost under one square root. ``fine``: both kinds of onsets decay over
+    :data:`FINE_DECAY_S` (the features of a refinement's fine pass).
 
     Returns
     -------
     ndarray, shape (24, n_frames)
     """
     energy = _energy(y, sr, hop_length, None)
-    return _with_onsets(chroma_from_energy(energy), energy, sr / hop_length)
+    return _with_onsets(chroma_from_energy(energy), energy, sr / hop_length, fine)
 
 
 def dct_matrix(size: int) -> np.ndarray:
@@ -737,14 +757,16 @@ def crp_from_energy(energy: np.ndarray, cut: int = CRP_CUT, eta: float = CRP_ETA
     return onsets.l2_frames(out)
 
 
-def crp_dlnco(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
+def crp_dlnco(y: np.ndarray, sr: int, hop_length: int, fine: bool = False) -> np.ndarray:
     """:func:`crp_from_energy` (rows 0-11) over the onset rows of :func:`chroma_dlnco` (12-23:
     :func:`dlnco_from_energy` times the recording's :func:`onset_weight`, plus
     :func:`attack_weight` times :func:`attack_onsets`), from one tuning estimate and one STFT.
+    ``fine``: both kinds of onsets decay over :data:`FINE_DECAY_S` (the features of a
+    refinement's fine pass).
 
     Returns
     -------
     ndarray, shape (24, n_frames)
     """
     energy = _energy(y, sr, hop_length, None)
-    return _with_onsets(crp_from_energy(energy), energy, sr / hop_length)
+    return _with_onsets(crp_from_energy(energy), energy, sr / hop_length, fine)

@@ -332,11 +332,13 @@ def _refined(s: AlignSettings, factor: int, alignment: Alignment, seq_a: Sequenc
 
     import numpy as np
 
+    from seqalign.audio.features import fine_features
     from seqalign.warping.refine import DEFAULT_RADIUS, refine
     from seqalign.warping.stretch import TEMPO_FLOOR, with_floor
 
     hop = max(1, (s.hop_length or 1) // factor)
-    fine = dataclasses.replace(s, hop_length=hop)
+    features = fine_features(s.features) if s.features and factor > 1 else s.features
+    fine = dataclasses.replace(s, hop_length=hop, features=features)
     if stretch is None:
         (fine_a, fine_b), _ = read_inputs((s.a, s.b), fine, pair=True)
     else:
@@ -535,6 +537,7 @@ def run_align(
 
         check_plot_target(s.plot)
 
+    from seqalign.audio.features import fine_features
     from seqalign.io import write_path, write_time_map
     from seqalign.warping.align import dtw
 
@@ -631,6 +634,7 @@ def run_align(
         "a_rate": seq_a.rate,
         "b_rate": seq_b.rate,
         "features": features,
+        "refine_features": fine_features(features) if features and factor > 1 else None,
         "normalize": normalize,
         "preset": preset,
         "refine": factor,
