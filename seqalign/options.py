@@ -299,10 +299,13 @@ _DECLARED = (
             "crp_dlnco, chroma_dlnco, chroma_tuned or logmel [default: crp_dlnco for music; "
             "logmel for speech (--preset)].",
             "*": "Audio features: logmel, logmel_rise, mfcc, chroma, chroma_cqt, chroma_tuned, "
-            "dlnco, chroma_onset, chroma_dlnco or crp_dlnco.",
+            "dlnco, chroma_onset, chroma_dlnco or crp_dlnco (or chroma_dlnco_fine, "
+            "crp_dlnco_fine: onsets that decay sooner).",
             WARP: "Audio features: logmel, logmel_rise, mfcc, chroma, chroma_cqt, chroma_tuned, "
-            "dlnco, chroma_onset, chroma_dlnco or crp_dlnco [default: crp_dlnco for music; "
-            "logmel_rise for speech (--preset); logmel otherwise]."}, "NAME"),
+            "dlnco, chroma_onset, chroma_dlnco or crp_dlnco (or chroma_dlnco_fine, "
+            "crp_dlnco_fine: onsets that decay sooner, what --refine reads for the two) "
+            "[default: crp_dlnco for music; logmel_rise for speech (--preset); logmel "
+            "otherwise]."}, "NAME"),
     Option("preset", ("--preset",), _named(_preset), (WARP, FOLLOW),
            {"*": "Settings for two audio files: auto (music or speech, told apart from the "
             "signals), music (--features crp_dlnco --hop 441 --normalize none --metric "
@@ -441,7 +444,8 @@ _DECLARED = (
            "[default: 16].", "FRAMES", LONG_PANEL),
     Option("refine", ("--refine",), parse_int, (WARP,),
            "Two audio files: refine the path with the same features at FACTOR times the frame "
-           "rate (hop / FACTOR), by exact DTW in a band around it; 1: no refinement [default: "
+           "rate (hop / FACTOR), by exact DTW in a band around it (crp_dlnco and chroma_dlnco "
+           "as their _fine sets: onsets that decay sooner); 1: no refinement [default: "
            "3 for music; 2 for speech (--preset); 1 otherwise].", "FACTOR", ALIGN_PANEL),
     Option("skip_pauses", ("--skip-pauses",), parse_float, (WARP,),
            "Two audio files: leave the inside of every pause of at least SECONDS (frames "

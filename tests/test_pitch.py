@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from seqalign.audio import pitch
-from seqalign.audio.features import compute_features, feature_names
+from seqalign.audio.features import compute_features, feature_names, fine_features
 from seqalign.audio.presets import (
     MUSIC_THRESHOLD,
     NOISE_THRESHOLD,
@@ -292,6 +292,29 @@ def test_onset_rows_add_the_attack_onsets_to_the_clarity_weighted_dlnco():
     for features in (pitch.crp_dlnco(sung, SR, HOP), pitch.chroma_dlnco(sung, SR, HOP)):
         np.testing.assert_allclose(features[12:], expected, atol=1e-12)
     assert pitch.attack_onsets(energy, rate).any()
+    # the fine sets: the same onsets, both decaying over FINE_DECAY_S
+    fine = pitch.FINE_DECAY_S
+    rises = pitch.onsets.log_onsets(energy)
+    expected = pitch.onset_weight(clarity) * pitch.dlnco_from_rises(rises, rate, fine)
+    expected += pitch.attack_weight(clarity) * pitch.attack_onsets(energy, rate, fine)
+    for name in ("crp_dlnco", "chroma_dlnco"):
+        features = compute_features(sung, SR, f"{name}_fine", HOP).T
+        np.testing.assert_allclose(features[12:], expected, atol=1e-12)
+        np.testing.assert_allclose(features[:12], compute_features(sung, SR, name, HOP).T[:12])
+
+
+def test_onsets_decay_sooner_in_the_fine_sets():
+    assert fine_features("crp_dlnco") == "crp_dlnco_fine"
+    assert fine_features("chroma_dlnco") == "chroma_dlnco_fine"
+    assert fine_features("logmel") == "logmel"
+    assert fine_features("crp_dlnco_fine") == "crp_dlnco_fine"
+    y = notes(MELODY, 3.2)
+    coarse, fine = (compute_features(y, SR, name, HOP)[:, 12:].sum(axis=1)
+                    for name in ("crp_dlnco", "crp_dlnco_fine"))  # fmt: skip
+    first = int(np.argmax(coarse > 0))
+    assert int(np.argmax(fine > 0)) == first  # the onsets start in the same frame
+    assert fine[first] == pytest.approx(coarse[first])
+    assert fine.sum() < 0.75 * coarse.sum()  # and fade sooner
 
 
 LEVEL_CASES = [(0, 10.0, 0.5, 50.0, 40.0, 50.0), (1, 20.0, 0.3, 20.0, 40.0, 10.0),

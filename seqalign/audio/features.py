@@ -133,52 +133,36 @@ _CRP_ONSET_NAMES = tuple(f"crp_{c}" for c in PITCH_CLASSES) + tuple(
 )
 
 
-@_feature_set(
+def _onset_sets(kind: str, description: str, names: tuple[str, ...]) -> None:
+    """Register the pitch onset set ``kind`` (the function of that name in
+    :mod:`seqalign.audio.pitch`) and its fine version ``kind + "_fine"`` (both kinds of onsets
+    decaying over :data:`seqalign.audio.pitch.FINE_DECAY_S`), which ``--refine`` reads."""
+    for fine in (False, True):
+
+        def compute(y: np.ndarray, sr: int, hop_length: int, fine: bool = fine) -> np.ndarray:
+            from seqalign.audio import pitch
+
+            return getattr(pitch, kind)(y, sr, hop_length, fine=fine)
+
+        if fine:
+            text = f"{kind} with onsets that decay sooner (0.07 s): what --refine reads for {kind}"
+            _feature_set(f"{kind}_fine", text, names)(compute)
+        else:
+            _feature_set(kind, description, names, fine=f"{kind}_fine")(compute)
+
+
+_onset_sets(
     "chroma_dlnco",
     "chroma_tuned + onsets (dlnco and attacks) of the tuned filter bank, 24 dims (numpy); use "
     "--metric euclidean",
     _CHROMA_ONSET_NAMES,
-    fine="chroma_dlnco_fine",
 )
-def _chroma_dlnco(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
-    from seqalign.audio.pitch import chroma_dlnco
-
-    return chroma_dlnco(y, sr, hop_length)
-
-
-@_feature_set(
-    "chroma_dlnco_fine",
-    "chroma_dlnco with onsets that decay sooner (0.07 s): what --refine reads for chroma_dlnco",
-    _CHROMA_ONSET_NAMES,
-)
-def _chroma_dlnco_fine(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
-    from seqalign.audio.pitch import chroma_dlnco
-
-    return chroma_dlnco(y, sr, hop_length, fine=True)
-
-
-@_feature_set(
+_onset_sets(
     "crp_dlnco",
     "CRP (timbre-invariant chroma) + onsets (dlnco and attacks) of the tuned filter bank, "
     "24 dims (numpy); use --metric euclidean",
     _CRP_ONSET_NAMES,
-    fine="crp_dlnco_fine",
 )
-def _crp_dlnco(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
-    from seqalign.audio.pitch import crp_dlnco
-
-    return crp_dlnco(y, sr, hop_length)
-
-
-@_feature_set(
-    "crp_dlnco_fine",
-    "crp_dlnco with onsets that decay sooner (0.07 s): what --refine reads for crp_dlnco",
-    _CRP_ONSET_NAMES,
-)
-def _crp_dlnco_fine(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
-    from seqalign.audio.pitch import crp_dlnco
-
-    return crp_dlnco(y, sr, hop_length, fine=True)
 
 
 @_feature_set(
