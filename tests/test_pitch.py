@@ -491,6 +491,20 @@ def _meta(path: str) -> dict:
         (("m1.wav", "m2.wav"), ("--features", "mfcc"), "music", "mfcc", SR / 147),
         (("m1.wav", "m2.wav"), ("--hop", "512"), "music", "crp_dlnco", SR / 170),
         (("m1.wav", "m2.wav"), ("--refine", "1"), "music", "crp_dlnco", SR / 441),
+        (
+            ("m1.wav", "m2.wav"),
+            ("--preset", "none", "--features", "chroma_dlnco", "--hop", "441", "--refine", "3"),
+            None,
+            "chroma_dlnco",
+            SR / 147,
+        ),
+        (
+            ("m1.wav", "m2.wav"),
+            ("--features", "crp_dlnco_fine"),
+            "music",
+            "crp_dlnco_fine",
+            SR / 147,
+        ),
     ],
 )
 def test_warp_applies_the_preset_where_nothing_is_given(wavs, files, extra, preset, features,
@@ -501,7 +515,9 @@ def test_warp_applies_the_preset_where_nothing_is_given(wavs, files, extra, pres
     assert meta["preset"] == preset
     assert meta["features"] == features
     # the fine pass reads the onset sets with their sooner decays, the others as they are
-    fine = {"crp_dlnco": "crp_dlnco_fine"}.get(features, features)
+    fine = {"crp_dlnco": "crp_dlnco_fine", "chroma_dlnco": "chroma_dlnco_fine"}.get(
+        features, features
+    )
     assert meta["refine_features"] == (fine if meta["refine"] > 1 else None)
     assert meta["a_rate"] == pytest.approx(rate)
     if preset is not None:

@@ -336,7 +336,9 @@ def _check_name(name: str) -> _FeatureSet:
 _CQT_SETS = frozenset({"chroma_cqt", "dlnco", "chroma_onset"})
 #: Feature sets of the tuned semitone filter bank (:mod:`seqalign.audio.pitch`).
 _PITCH_SETS = frozenset(
-    {"chroma_tuned", "chroma_dlnco", "crp_dlnco", "chroma_dlnco_fine", "crp_dlnco_fine"}
+    name
+    for base in ("chroma_tuned", "chroma_dlnco", "crp_dlnco")
+    for name in (base, _REGISTRY[base].fine or base)
 )
 _CQT_BINS = 84  # 7 octaves of 12 semitones from C1, as librosa's chroma_cqt and our dlnco
 _TOP_OCTAVE_HZ = 32.70 * 2**6  # lowest pitch of the top octave, where filters run at full rate

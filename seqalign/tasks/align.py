@@ -270,16 +270,13 @@ def wants_tempo_stretch(s: AlignSettings, preset: str | None) -> bool:
     return preset is not None and _whole_frames(s) and PRESETS[preset].match_tempo
 
 
-def tempo_stretch(s: AlignSettings, preset: str | None, seq_a: Sequence,
-                  seq_b: Sequence) -> float | None:  # fmt: skip
-    """How much longer B sounds than A (:func:`seqalign.audio.tempo.tempo_ratio`) when B is
-    to be stretched to A's tempo (:func:`wants_tempo_stretch`; the sequences read with their
-    sounding spans); None when it is not, or when the two tempos are within 1 %. Not with
-    skipped pauses (the caller's business)."""
+def tempo_stretch(seq_a: Sequence, seq_b: Sequence) -> float | None:
+    """How much longer B sounds than A (:func:`seqalign.audio.tempo.tempo_ratio`), from the
+    sounding spans the two were read with (where :func:`wants_tempo_stretch`); None without
+    them, or when the two tempos are within 1 %."""
     from seqalign.audio.tempo import tempo_ratio
 
-    wanted = wants_tempo_stretch(s, preset)
-    if not wanted or seq_a.sounding is None or seq_b.sounding is None:
+    if seq_a.sounding is None or seq_b.sounding is None:
         return None
     ratio = tempo_ratio(seq_a.sounding, seq_b.sounding)
     return None if abs(ratio - 1.0) < 0.01 else ratio
@@ -322,6 +319,15 @@ def refine_factor(s: AlignSettings, preset: str | None) -> int:
     return min(PRESETS[preset].refine, s.hop_length or 1)
 
 
+def refine_features(s: AlignSettings, factor: int) -> str | None:
+    """The feature set the fine pass reads (:func:`seqalign.audio.features.fine_features`:
+    the onset sets' fine versions) when the path is refined (``factor`` > 1), else
+    ``s.features``."""
+    from seqalign.audio.features import fine_features
+
+    return fine_features(s.features) if s.features and factor > 1 else s.features
+
+
 def _refined(s: AlignSettings, factor: int, alignment: Alignment, seq_a: Sequence,
              seq_b: Sequence, stretch: float | None = None):  # fmt: skip
     """The alignment refined with the features at ``factor`` times the frame rate, and the
@@ -332,13 +338,11 @@ def _refined(s: AlignSettings, factor: int, alignment: Alignment, seq_a: Sequenc
 
     import numpy as np
 
-    from seqalign.audio.features import fine_features
     from seqalign.warping.refine import DEFAULT_RADIUS, refine
     from seqalign.warping.stretch import TEMPO_FLOOR, with_floor
 
     hop = max(1, (s.hop_length or 1) // factor)
-    features = fine_features(s.features) if s.features and factor > 1 else s.features
-    fine = dataclasses.replace(s, hop_length=hop, features=features)
+    fine = dataclasses.replace(s, hop_length=hop, features=refine_features(s, factor))
     if stretch is None:
         (fine_a, fine_b), _ = read_inputs((s.a, s.b), fine, pair=True)
     else:
@@ -537,14 +541,13 @@ def run_align(
 
         check_plot_target(s.plot)
 
-    from seqalign.audio.features import fine_features
     from seqalign.io import write_path, write_time_map
     from seqalign.warping.align import dtw
 
     spans = pauses == 0 and wants_tempo_stretch(s, preset)  # only the stretch needs them
     (seq_a, seq_b), normalize = read_inputs((s.a, s.b), s, pair=True, sounding=spans)
     audio = "audio" in (seq_a.kind, seq_b.kind)
-    stretch = tempo_stretch(s, preset, seq_a, seq_b) if spans else None
+    stretch = tempo_stretch(seq_a, seq_b)
     sounding = None if stretch is None else [seq_a.sounding, seq_b.sounding]  # as read
     data_a, data_b = seq_a.data, seq_b.data
     trim_a, trim_b = (0, seq_a.n_frames), (0, seq_b.n_frames)
@@ -634,7 +637,7 @@ def run_align(
         "a_rate": seq_a.rate,
         "b_rate": seq_b.rate,
         "features": features,
-        "refine_features": fine_features(features) if features and factor > 1 else None,
+        "refine_features": refine_features(s, factor) if features and factor > 1 else None,
         "normalize": normalize,
         "preset": preset,
         "refine": factor,
